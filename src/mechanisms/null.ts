@@ -1,0 +1,97 @@
+/**
+ * The NULL mechanism (RFC 23 §3.5, as libzmq does it): send READY at once without waiting for the
+ * peer's (gotcha G5), accept the peer's READY in any order. ZAP is asked only when a ZAP domain is set;
+ * then our READY waits for the reply (libzmq `null_mechanism.cpp`).
+ */
+import { AuthError, ProtocolError } from "../errors.ts";
+import { encodeError, encodeReady, isCommand, parseCommand, parseErrorReason, parseProperties } from "../protocol/command.ts";
+import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
+
+export class NullMechanism implements Mechanism {
+  readonly name = "NULL" as const;
+  readonly encrypts = false;
+  readonly #host: MechanismHost;
+  #sentReady = false;
+  #peerReady = false;
+  #done = false;
+  userId?: string;
+  zapMetadata?: Array<[string, Buffer]>;
+
+  constructor(host: MechanismHost) {
+    this.#host = host;
+  }
+
+  start(): void {
+    const domain = this.#host.security.zapDomain;
+    if (domain !== null && domain !== "") {
+      void this.#host
+        .zap({
+          domain,
+          address: this.#host.peerAddress,
+          identity: this.#host.localRoutingId,
+          mechanism: "NULL",
+          credentials: [],
+        })
+        .then((reply) => this.#onZap(reply));
+      return;
+    }
+    this.#sendReady();
+  }
+
+  #onZap(reply: ZapReply | null): void {
+    if (this.#done) return;
+    if (reply === null) {
+      // No handler: proceed, unless the domain is enforced (ZMQ_ZAP_ENFORCE_DOMAIN).
+      if (this.#host.security.zapEnforceDomain) {
+        this.#done = true;
+        this.#host.fail(new AuthError(500, "ZAP domain enforced but no ZAP handler is bound"), "auth");
+        return;
+      }
+    } else if (reply.statusCode !== "200") {
+      this.#done = true;
+      const status = Number(reply.statusCode) as 300 | 400 | 500;
+      // libzmq: 300 closes silently, 400/500 send ERROR with the status code as reason.
+      if (status !== 300) this.#host.sendCommand(encodeError(reply.statusCode));
+      this.#host.fail(new AuthError(status, `ZAP refused: ${reply.statusCode} ${reply.statusText}`), "auth");
+      return;
+    } else {
+      this.userId = reply.userId;
+      this.zapMetadata = reply.metadata;
+    }
+    this.#sendReady();
+  }
+
+  #sendReady(): void {
+    this.#sentReady = true;
+    this.#host.sendCommand(encodeReady(this.#host.localProperties));
+    this.#maybeDone();
+  }
+
+  onCommand(body: Buffer): void {
+    if (isCommand(body, "READY")) {
+      if (this.#peerReady) throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "peer sent READY twice");
+      const props = parseProperties(body.subarray(6));
+      const err = this.#host.acceptPeerProperties(props);
+      if (err) throw err;
+      this.#peerReady = true;
+      this.#maybeDone();
+      return;
+    }
+    if (isCommand(body, "ERROR")) {
+      this.#done = true;
+      const reason = parseErrorReason(body.subarray(6));
+      const status = reason === "300" || reason === "400" || reason === "500" ? (Number(reason) as 300 | 400 | 500) : 400;
+      this.#host.fail(new AuthError(status, `peer refused the handshake: ${reason}`), "auth");
+      return;
+    }
+    const cmd = parseCommand(body);
+    throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", `unexpected command ${cmd ? cmd.name : "(malformed)"} during NULL handshake`);
+  }
+
+  #maybeDone(): void {
+    if (this.#sentReady && this.#peerReady && !this.#done) {
+      this.#done = true;
+      this.#host.ready();
+    }
+  }
+}

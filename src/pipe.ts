@@ -1,0 +1,212 @@
+/**
+ * Pipes: the bounded message queues between a socket and one peer (libzmq `pipe_t`).
+ *
+ * A {@link Pipe} is the socket's view of one peer: an inbound queue it reads and an outbound queue it
+ * writes. Each {@link MsgQueue} counts whole messages against a high-water mark and tells its writer when
+ * it may write again (once the reader has taken it down to the low-water mark) and its reader when it
+ * became non-empty. For tcp/ipc the engine sits on the far side of both queues; for inproc the far side
+ * is the other socket's pipe, sharing the very same queues (so nothing is copied or serialised).
+ */
+import type { Properties } from "./protocol/command.ts";
+import { Ring } from "./util/ring.ts";
+
+/** A message: its frames, in order. */
+export type Msg = Buffer[];
+
+/** Marks a message that is a ZMTP command rather than data (e.g. SUBSCRIBE, CANCEL, JOIN, LEAVE). */
+export const MSG_COMMAND: unique symbol = Symbol("zocket.command");
+export interface CommandMsg extends Array<Buffer> {
+  [MSG_COMMAND]?: string;
+}
+
+export function commandMsg(name: string, body: Buffer): CommandMsg {
+  const m: CommandMsg = [body];
+  m[MSG_COMMAND] = name;
+  return m;
+}
+
+const NOOP = (): void => {};
+
+/** libzmq's low-water mark: the writer resumes when the queue is down to this (`pipe.cpp` compute_lwm). */
+function lowWaterMark(hwm: number): number {
+  return hwm > 0 ? Math.max(0, Math.floor(hwm / 2)) : 0;
+}
+
+/** A FIFO of whole messages with a high-water mark (0 = unbounded). */
+export class MsgQueue {
+  readonly #ring = new Ring<Msg>(16);
+  #hwm: number;
+  #lwm: number;
+  #writerBlocked = false;
+  /** Reader hook: the queue went from empty to non-empty. */
+  onReadable: () => void = NOOP;
+  /** Writer hook: a blocked writer may write again. */
+  onWritable: () => void = NOOP;
+
+  constructor(hwm: number) {
+    this.#hwm = hwm;
+    this.#lwm = lowWaterMark(hwm);
+  }
+
+  get length(): number {
+    return this.#ring.length;
+  }
+
+  get hwm(): number {
+    return this.#hwm;
+  }
+
+  set hwm(n: number) {
+    this.#hwm = n;
+    this.#lwm = lowWaterMark(n);
+  }
+
+  /** True if a write would be accepted now. A false answer arms onWritable. */
+  checkWrite(): boolean {
+    if (this.#hwm > 0 && this.#ring.length >= this.#hwm) {
+      this.#writerBlocked = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Write if below the HWM. */
+  write(msg: Msg): boolean {
+    if (!this.checkWrite()) return false;
+    this.#ring.push(msg);
+    if (this.#ring.length === 1) this.onReadable();
+    return true;
+  }
+
+  /**
+   * Push regardless of the HWM (a message already taken off the network must not be lost). Returns
+   * false when the queue is now at or above its HWM: the writer should stop until onWritable.
+   */
+  push(msg: Msg): boolean {
+    this.#ring.push(msg);
+    if (this.#ring.length === 1) this.onReadable();
+    return this.checkWrite();
+  }
+
+  read(): Msg | undefined {
+    const m = this.#ring.shift();
+    if (this.#writerBlocked && this.#ring.length <= this.#lwm) {
+      this.#writerBlocked = false;
+      this.onWritable();
+    }
+    return m;
+  }
+
+  peek(): Msg | undefined {
+    return this.#ring.peek();
+  }
+
+  /** Drop every queued message (linger 0, or a pipe torn down). */
+  clear(): number {
+    const n = this.#ring.clear().length;
+    if (this.#writerBlocked) {
+      this.#writerBlocked = false;
+      this.onWritable();
+    }
+    return n;
+  }
+}
+
+/** What a socket implements to hear about its pipes (libzmq's xread_activated etc.). */
+export interface PipeOwner {
+  pipeReadable(pipe: Pipe): void;
+  pipeWritable(pipe: Pipe): void;
+  pipeTerminated(pipe: Pipe): void;
+}
+
+/** The far side of a pipe: an engine's session, or for inproc the peer socket's pipe. */
+export interface PipeEnd {
+  /** The socket is done with the pipe: flush for up to `linger` ms (-1 forever, 0 not at all), then go. */
+  close(linger: number): void;
+  /** A subscription-style message to the peer that must not wait behind the HWM. */
+  sendPriority?(msg: CommandMsg): void;
+}
+
+/** The peer's facts, learned at handshake. */
+export interface PeerInfo {
+  /** Peer's Socket-Type property (or from the ZMTP 2.0 greeting). */
+  socketType: string;
+  /** Peer's Identity property (may be empty). */
+  identity: Buffer;
+  /** Every property the peer sent (READY/INITIATE metadata plus ZAP's User-Id and metadata). */
+  properties: Properties;
+  /** ZMTP version: 2 (legacy) or 3, and the minor (3.0 peers get legacy subscriptions). */
+  major: number;
+  minor: number;
+  /** tcp address "ip:port", ipc path, or inproc name. */
+  remoteAddress: string;
+}
+
+let nextPipeId = 1;
+
+export class Pipe {
+  /** Unique per process, for maps and debugging. */
+  readonly id = nextPipeId++;
+  readonly owner: PipeOwner;
+  inbound: MsgQueue;
+  outbound: MsgQueue;
+  end: PipeEnd | null = null;
+  /** The endpoint string this pipe came from (for disconnect/unbind). */
+  readonly endpoint: string;
+  /** True for pipes the socket created by connect() (libzmq "locally initiated"). */
+  readonly outgoing: boolean;
+  peer: PeerInfo | null = null;
+  /** Routing id assigned by a ROUTER-like socket. */
+  routingId: Buffer | null = null;
+  /** The far side has gone: no more writes; reads continue until the inbound queue is empty. */
+  terminated = false;
+  /** Socket-private state (e.g. fq/lb membership). */
+  active = false;
+  /** Free slot for socket types (e.g. per-pipe subscription counts). */
+  data: unknown = undefined;
+
+  constructor(owner: PipeOwner, inbound: MsgQueue, outbound: MsgQueue, endpoint: string, outgoing: boolean) {
+    this.owner = owner;
+    this.inbound = inbound;
+    this.outbound = outbound;
+    this.endpoint = endpoint;
+    this.outgoing = outgoing;
+    inbound.onReadable = () => owner.pipeReadable(this);
+    outbound.onWritable = () => owner.pipeWritable(this);
+  }
+
+  read(): Msg | undefined {
+    return this.inbound.read();
+  }
+
+  checkWrite(): boolean {
+    return !this.terminated && this.outbound.checkWrite();
+  }
+
+  write(msg: Msg): boolean {
+    return !this.terminated && this.outbound.write(msg);
+  }
+
+  /** Send a subscription-style command, bypassing the HWM (libzmq drops them only when full). */
+  sendCommand(msg: CommandMsg): void {
+    if (this.terminated) return;
+    if (this.end?.sendPriority) this.end.sendPriority(msg);
+    else this.outbound.write(msg);
+  }
+
+  /** The socket closes this pipe. */
+  close(linger: number): void {
+    const end = this.end;
+    this.end = null;
+    this.terminated = true;
+    if (end) end.close(linger);
+  }
+
+  /** The far side went away. The owner is told once. */
+  peerTerminated(): void {
+    if (this.terminated && this.end === null) return;
+    this.terminated = true;
+    this.end = null;
+    this.owner.pipeTerminated(this);
+  }
+}

@@ -1,0 +1,61 @@
+/** Wire constants of ZMTP (RFC 23, RFC 37) and the socket-type table libzmq uses. */
+
+/** Frame flag bits (RFC 23 §3.3). */
+export const FLAG_MORE = 0x01;
+export const FLAG_LONG = 0x02;
+export const FLAG_COMMAND = 0x04;
+
+/** Socket types by their libzmq numeric value (also the ZMTP 2.0 greeting's socket-type byte). */
+export const SOCKET_TYPE = {
+  PAIR: 0,
+  PUB: 1,
+  SUB: 2,
+  REQ: 3,
+  REP: 4,
+  DEALER: 5,
+  ROUTER: 6,
+  PULL: 7,
+  PUSH: 8,
+  XPUB: 9,
+  XSUB: 10,
+  STREAM: 11,
+} as const;
+
+export type SocketTypeName = keyof typeof SOCKET_TYPE;
+
+const NAMES_BY_NUMBER: readonly SocketTypeName[] = Object.keys(SOCKET_TYPE) as SocketTypeName[];
+
+export function socketTypeName(n: number): SocketTypeName | undefined {
+  return NAMES_BY_NUMBER[n];
+}
+
+/**
+ * Which peer types each type accepts — RFC 37 as libzmq enforces it (`mechanism_t::check_socket_type`).
+ * A mismatch closes the connection silently (digest §1.8).
+ */
+export const COMPATIBLE: Readonly<Record<SocketTypeName, readonly SocketTypeName[]>> = {
+  PAIR: ["PAIR"],
+  PUB: ["SUB", "XSUB"],
+  SUB: ["PUB", "XPUB"],
+  REQ: ["REP", "ROUTER"],
+  REP: ["REQ", "DEALER"],
+  DEALER: ["REP", "DEALER", "ROUTER"],
+  ROUTER: ["REQ", "DEALER", "ROUTER"],
+  PULL: ["PUSH"],
+  PUSH: ["PULL"],
+  XPUB: ["SUB", "XSUB"],
+  XSUB: ["PUB", "XPUB"],
+  STREAM: [],
+};
+
+export function isCompatible(local: SocketTypeName, peer: string): boolean {
+  return (COMPATIBLE[local] as readonly string[]).includes(peer);
+}
+
+/** libzmq sends an `Identity` property only from these types, and always (even empty) — gotcha G6. */
+export function sendsIdentity(type: SocketTypeName): boolean {
+  return type === "REQ" || type === "DEALER" || type === "ROUTER";
+}
+
+export const MECHANISMS = ["NULL", "PLAIN", "CURVE"] as const;
+export type MechanismName = (typeof MECHANISMS)[number];

@@ -1,0 +1,221 @@
+/**
+ * ZMTP frame decoder (RFC 23 §3.3 for 3.x, RFC 15 for 2.0). Pure: fed Buffers, yields frames to a sink.
+ *
+ * Modelled on ws's receiver: a small state machine over a list of chunks. A frame body that lies inside
+ * one chunk is returned as a `subarray` view (no copy); only a body split across chunks is copied, once.
+ * Every length is checked before anything is allocated: `maxMessageSize`, and 64-bit lengths above what a
+ * Buffer can hold (a frame claiming 2^62 bytes is an error at once, not an allocation).
+ */
+import { constants as bufferConstants } from "node:buffer";
+import { FLAG_COMMAND, FLAG_LONG } from "./constants.ts";
+
+/** Receives decoded frames. Return `false` to stop decoding until {@link FrameDecoder.resume}. */
+export interface FrameSink {
+  onFrame(flags: number, body: Buffer): boolean;
+}
+
+export class FrameTooLargeError extends Error {
+  readonly code = "EMSGSIZE";
+}
+
+const S_HEADER = 0;
+const S_BODY = 1;
+
+/** Largest body we can ever hold. */
+const MAX_BODY = Math.min(bufferConstants.MAX_LENGTH, Number.MAX_SAFE_INTEGER);
+
+export class FrameDecoder {
+  readonly #sink: FrameSink;
+  /** Max frame size in bytes, or -1 for no limit (ZMQ_MAXMSGSIZE). */
+  #maxSize: number;
+  /** ZMTP 2.0 framing has no COMMAND bit: it is cleared on input. */
+  readonly #commandBit: number;
+
+  #chunks: Buffer[] = [];
+  /** Offset into #chunks[0]. */
+  #offset = 0;
+  #buffered = 0;
+  #state = S_HEADER;
+  #flags = 0;
+  #size = 0;
+  #stopped = false;
+  #running = false;
+
+  constructor(sink: FrameSink, options: { maxSize?: number; legacyV2?: boolean } = {}) {
+    this.#sink = sink;
+    this.#maxSize = options.maxSize ?? -1;
+    this.#commandBit = options.legacyV2 ? 0 : FLAG_COMMAND;
+  }
+
+  /** Bytes received but not yet decoded. */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Feed bytes. Throws {@link FrameTooLargeError} for an oversized frame; the caller drops the
+   * connection. Frames are delivered synchronously until the sink asks to stop.
+   */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    if (!this.#stopped && !this.#running) this.#run();
+  }
+
+  /** Continue after the sink returned false. */
+  resume(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    if (!this.#running) this.#run();
+  }
+
+  #run(): void {
+    this.#running = true;
+    try {
+      for (;;) {
+        if (this.#state === S_HEADER) {
+          if (!this.#readHeader()) return;
+        }
+        // S_BODY
+        if (this.#buffered < this.#size) return;
+        const body = this.#size === 0 ? EMPTY : this.#consume(this.#size);
+        this.#state = S_HEADER;
+        if (!this.#sink.onFrame(this.#flags, body)) {
+          this.#stopped = true;
+          return;
+        }
+        if (this.#stopped) return;
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** Stop from outside (e.g. the connection closed inside onFrame). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  #readHeader(): boolean {
+    if (this.#buffered < 2) return false;
+    const c = this.#chunks[0]!;
+    const off = this.#offset;
+    let flags: number;
+    let size: number;
+    if (c.length - off >= 9) {
+      // Fast path: the whole header lies in the first chunk.
+      flags = c[off]!;
+      if ((flags & FLAG_LONG) === 0) {
+        size = c[off + 1]!;
+        if (this.#maxSize >= 0) this.#check(size);
+        this.#skipInFirst(2, off + 2);
+      } else {
+        size = this.#readLong(c, off + 1);
+        this.#skipInFirst(9, off + 9);
+      }
+    } else {
+      flags = this.#peekByte(0);
+      const need = (flags & FLAG_LONG) === 0 ? 2 : 9;
+      if (this.#buffered < need) return false;
+      const header = this.#consume(need);
+      size = need === 2 ? header[1]! : this.#readLong(header, 1);
+      if (need === 2 && this.#maxSize >= 0) this.#check(size);
+    }
+    this.#flags = flags & (0x01 | this.#commandBit);
+    this.#size = size;
+    this.#state = S_BODY;
+    return true;
+  }
+
+  #readLong(buf: Buffer, at: number): number {
+    const hi = buf.readUInt32BE(at);
+    const lo = buf.readUInt32BE(at + 4);
+    // Check before any allocation (STYLE rule 3): hi above 2^21 means the size exceeds 2^53.
+    const size = hi > 0x1fffff ? Number.POSITIVE_INFINITY : hi * 0x1_0000_0000 + lo;
+    this.#check(size);
+    return size;
+  }
+
+  #check(size: number): void {
+    if (size > MAX_BODY) throw new FrameTooLargeError(`frame of ${size} bytes is larger than this process can hold`);
+    if (this.#maxSize >= 0 && size > this.#maxSize) {
+      throw new FrameTooLargeError(`frame of ${size} bytes exceeds maxMessageSize ${this.#maxSize}`);
+    }
+  }
+
+  set maxSize(n: number) {
+    this.#maxSize = n;
+  }
+
+  #skipInFirst(n: number, newOffset: number): void {
+    this.#buffered -= n;
+    const c = this.#chunks[0]!;
+    if (newOffset === c.length) {
+      this.#chunks.shift();
+      this.#offset = 0;
+    } else {
+      this.#offset = newOffset;
+    }
+  }
+
+  #peekByte(i: number): number {
+    let idx = this.#offset + i;
+    for (const c of this.#chunks) {
+      if (idx < c.length) return c[idx]!;
+      idx -= c.length;
+    }
+    return 0;
+  }
+
+  /** Take n bytes: a view when they lie in the first chunk, a single copy otherwise. */
+  #consume(n: number): Buffer {
+    this.#buffered -= n;
+    const first = this.#chunks[0]!;
+    const avail = first.length - this.#offset;
+    if (n <= avail) {
+      const view = first.subarray(this.#offset, this.#offset + n);
+      if (n === avail) {
+        this.#chunks.shift();
+        this.#offset = 0;
+      } else {
+        this.#offset += n;
+      }
+      return view;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let written = 0;
+    while (written < n) {
+      const c = this.#chunks[0]!;
+      const take = Math.min(c.length - this.#offset, n - written);
+      c.copy(out, written, this.#offset, this.#offset + take);
+      written += take;
+      if (this.#offset + take === c.length) {
+        this.#chunks.shift();
+        this.#offset = 0;
+      } else {
+        this.#offset += take;
+      }
+    }
+    return out;
+  }
+
+  /** Remove and return every undecoded byte (used when switching framing after a greeting). */
+  drain(): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = 0; i < this.#chunks.length; i++) {
+      const c = this.#chunks[i]!;
+      out.push(i === 0 ? c.subarray(this.#offset) : c);
+    }
+    this.#chunks = [];
+    this.#offset = 0;
+    this.#buffered = 0;
+    return out;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,121 @@
+/**
+ * Socket events, with zeromq.js's `Observer` API: `on`/`off` listeners, `receive()`, and
+ * `for await (const event of socket.events)`. Event names and fields match zeromq.js.
+ */
+import { ZmqError } from "../errors.ts";
+
+export interface EventAddress {
+  address: string;
+}
+export interface EventInterval {
+  interval: number;
+}
+export interface EventError<E = ZmqError> {
+  error: E;
+}
+
+type EventFor<T extends string, D = object> = { type: T } & D;
+
+export type Event =
+  | EventFor<"accept", EventAddress>
+  | EventFor<"accept:error", EventAddress & EventError>
+  | EventFor<"bind", EventAddress>
+  | EventFor<"bind:error", EventAddress & EventError>
+  | EventFor<"connect", EventAddress>
+  | EventFor<"connect:delay", EventAddress>
+  | EventFor<"connect:retry", EventAddress & EventInterval>
+  | EventFor<"close", EventAddress>
+  | EventFor<"close:error", EventAddress & EventError>
+  | EventFor<"disconnect", EventAddress>
+  | EventFor<"end">
+  | EventFor<"handshake", EventAddress>
+  | EventFor<"handshake:error:protocol", EventAddress & EventError>
+  | EventFor<"handshake:error:auth", EventAddress & EventError>
+  | EventFor<"handshake:error:other", EventAddress & EventError>
+  | EventFor<"unknown">;
+
+export type EventType = Event["type"];
+export type EventOfType<E extends EventType> = Extract<Event, { type: E }>;
+
+/** Events kept for `receive()` when nobody listens; the oldest are dropped past this. */
+const MAX_QUEUED = 1000;
+
+export class Observer {
+  #closed = false;
+  readonly #queue: Event[] = [];
+  #waiter: { resolve: (e: Event) => void; reject: (e: Error) => void } | null = null;
+  readonly #listeners = new Map<string, Set<(e: Event) => void>>();
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Called by the socket. */
+  emit(event: Event): void {
+    if (this.#closed) return;
+    const set = this.#listeners.get(event.type);
+    if (set && set.size > 0) {
+      for (const l of [...set]) l(event);
+      return;
+    }
+    if (this.#listeners.size > 0) return; // emitter mode: unobserved types are not queued
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = null;
+      w.resolve(event);
+      return;
+    }
+    this.#queue.push(event);
+    if (this.#queue.length > MAX_QUEUED) this.#queue.shift();
+  }
+
+  on<E extends EventType>(type: E, listener: (data: EventOfType<E>) => void): this {
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, (set = new Set()));
+    set.add(listener as (e: Event) => void);
+    return this;
+  }
+
+  off<E extends EventType>(type: E, listener: (data: EventOfType<E>) => void): this {
+    const set = this.#listeners.get(type);
+    set?.delete(listener as (e: Event) => void);
+    if (set && set.size === 0) this.#listeners.delete(type);
+    return this;
+  }
+
+  receive(): Promise<Event> {
+    if (this.#closed) return Promise.reject(new ZmqError("EBADF", "Observer is closed"));
+    const e = this.#queue.shift();
+    if (e) return Promise.resolve(e);
+    if (this.#waiter) return Promise.reject(new ZmqError("EBUSY", "Observer is busy reading; only one receive operation may be in progress at any time"));
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.emit({ type: "end" });
+    this.#closed = true;
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = null;
+      w.reject(new ZmqError("EAGAIN", "Observer closed"));
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Event, undefined> {
+    return {
+      next: async (): Promise<IteratorResult<Event, undefined>> => {
+        if (this.#closed && this.#queue.length === 0) return { value: undefined, done: true };
+        try {
+          const e = this.#closed ? this.#queue.shift()! : await this.receive();
+          return { value: e, done: false };
+        } catch (err) {
+          if (this.#closed) return { value: undefined, done: true };
+          throw err;
+        }
+      },
+    };
+  }
+}

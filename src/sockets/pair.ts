@@ -1,0 +1,48 @@
+/** PAIR (RFC 31): exactly one peer; blocks when its queue is full. A second peer is refused (libzmq). */
+import type { Msg, Pipe } from "../pipe.ts";
+import { Socket, type Readable, type Writable, type MessageLike } from "./socket-base.ts";
+
+export class Pair extends Socket {
+  #pipe: Pipe | null = null;
+
+  constructor(options?: Partial<Omit<Pair, "send" | "receive">> & { context?: unknown }) {
+    super("PAIR", options);
+  }
+
+  protected override xacceptsPipe(): boolean {
+    return this.#pipe === null;
+  }
+
+  protected xattach(pipe: Pipe): void {
+    this.#pipe = pipe;
+  }
+
+  protected override xterminated(pipe: Pipe): void {
+    if (this.#pipe === pipe && pipe.inbound.length === 0) this.#pipe = null;
+  }
+
+  protected xsend(msg: Msg): boolean {
+    return this.#pipe !== null && this.#pipe.write(msg);
+  }
+
+  protected xrecv(): Msg | undefined {
+    const p = this.#pipe;
+    if (p === null) return undefined;
+    const m = p.read();
+    if (m === undefined && p.terminated) this.#pipe = null;
+    return m;
+  }
+
+  protected override xhasIn(): boolean {
+    return this.#pipe !== null && this.#pipe.inbound.length > 0;
+  }
+
+  protected override xhasOut(): boolean {
+    return this.#pipe !== null && this.#pipe.checkWrite();
+  }
+}
+
+export interface Pair extends Readable, Writable {
+  send(message: MessageLike | MessageLike[]): Promise<void>;
+  receive(): Promise<Buffer[]>;
+}

@@ -1,0 +1,49 @@
+/** PUSH (RFC 30): round-robin to peers that are not full; blocks when none can take a message; never drops. */
+import type { Msg, Pipe } from "../pipe.ts";
+import { LoadBalancer } from "../routing/load-balancer.ts";
+import { Socket, type MessageLike, type Writable } from "./socket-base.ts";
+
+export class Push extends Socket {
+  readonly #lb = new LoadBalancer();
+
+  constructor(options?: Partial<Omit<Push, "send">> & { context?: unknown }) {
+    super("PUSH", options);
+  }
+
+  protected xattach(pipe: Pipe): void {
+    this.#lb.attach(pipe);
+  }
+
+  protected override xwritable(pipe: Pipe): void {
+    this.#lb.activate(pipe);
+  }
+
+  protected override xterminated(pipe: Pipe): void {
+    this.#lb.remove(pipe);
+  }
+
+  protected xsend(msg: Msg): boolean {
+    return this.#lb.send(msg) !== null;
+  }
+
+  protected xrecv(): Msg | undefined {
+    return undefined;
+  }
+
+  override receive(): Promise<Msg> {
+    return Promise.reject(notSupported("receive", "Push"));
+  }
+
+  protected override xhasOut(): boolean {
+    return this.#lb.hasOut();
+  }
+}
+
+export interface Push extends Writable {
+  send(message: MessageLike | MessageLike[]): Promise<void>;
+}
+
+import { ZmqError } from "../errors.ts";
+export function notSupported(op: string, type: string): ZmqError {
+  return new ZmqError("ENOTSUP", `Operation ${op}() is not supported by ${type} sockets`);
+}

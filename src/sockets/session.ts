@@ -1,0 +1,277 @@
+/**
+ * Sessions tie engines to pipes (libzmq `session_base_t`, `tcp_connecter_t`, `tcp_listener_t`).
+ *
+ * - {@link ConnectSession}: one per `connect()` endpoint. Connects, reconnects with exponential backoff
+ *   (`reconnectInterval` doubling up to `reconnectMaxInterval`), and unless `immediate` keeps one pipe
+ *   for the endpoint across reconnects, so messages sent before the peer exists wait in it.
+ * - {@link ListenSession}: one per `bind()` endpoint; each accepted connection gets its own pipe once
+ *   its handshake completes, and loses it when the connection ends.
+ */
+import { ZmqError } from "../errors.ts";
+import { ZmtpEngine, type EngineClose, type EngineHost, type EngineOptions } from "../engine/zmtp-engine.ts";
+import type { ByteStream } from "../engine/byte-stream.ts";
+import type { ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
+import type { CommandMsg, PeerInfo, Pipe } from "../pipe.ts";
+import * as transport from "../transports/net.ts";
+import type { Endpoint } from "../transports/endpoint.ts";
+import type { Event } from "./observer.ts";
+
+type StreamEp = Extract<Endpoint, { transport: "tcp" | "ipc" }>;
+
+/** What sessions need from their socket. */
+export interface SessionOwner {
+  engineOptions(): EngineOptions;
+  netOptions(): transport.NetOptions;
+  reconnectIvl(): number;
+  reconnectMaxIvl(): number;
+  isImmediate(): boolean;
+  /** True if pipes may only be created once the peer is known (ROUTER-like, or immediate). */
+  attachOnHandshake(): boolean;
+  emit(event: Event): void;
+  /** Create a pipe for this endpoint and attach it to the socket. */
+  newPipe(endpoint: string, outgoing: boolean, peer: PeerInfo | null): Pipe | null;
+  /** A known pipe got a (new) connection: e.g. SUB re-sends its subscriptions (libzmq hiccup). */
+  pipeReconnected(pipe: Pipe): void;
+  /** A peer was identified on a pipe created before the handshake. */
+  pipePeerKnown(pipe: Pipe): boolean;
+  zap(request: ZapRequest): Promise<ZapReply | null>;
+  /** The socket is closing: sessions must not keep the process alive for retries. */
+  readonly closing: boolean;
+}
+
+function closeEvent(info: EngineClose, address: string): Event | null {
+  if (!info.duringHandshake) return { type: "disconnect", address };
+  const error = info.error ?? new ZmqError("ECONNRESET", "connection closed during the handshake");
+  if (info.kind === "auth") return { type: "handshake:error:auth", address, error };
+  if (info.kind === "protocol") return { type: "handshake:error:protocol", address, error };
+  return { type: "handshake:error:other", address, error };
+}
+
+export class ConnectSession implements EngineHost {
+  readonly endpoint: StreamEp;
+  readonly #owner: SessionOwner;
+  #engine: ZmtpEngine | null = null;
+  #pipe: Pipe | null = null;
+  #cancelConnect: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #interval: number;
+  #stopped = false;
+  #lingerUntil = 0;
+  /** Did the previous attempt ever hand us a pipe (for hiccup)? */
+  #hadEngine = false;
+
+  constructor(endpoint: StreamEp, owner: SessionOwner) {
+    this.endpoint = endpoint;
+    this.#owner = owner;
+    this.#interval = owner.reconnectIvl();
+    if (!owner.attachOnHandshake()) {
+      this.#pipe = owner.newPipe(endpoint.address, true, null);
+      if (this.#pipe) this.#pipe.end = this;
+    }
+    this.#connect();
+  }
+
+  #connect(): void {
+    this.#timer = null;
+    if (this.#stopped) return;
+    this.#cancelConnect = transport.connect(this.endpoint, this.#owner.netOptions(), (err, stream, info) => {
+      this.#cancelConnect = null;
+      if (this.#stopped) {
+        stream?.destroy();
+        return;
+      }
+      if (err || !stream || !info) {
+        this.#owner.emit({ type: "connect:delay", address: this.endpoint.address });
+        this.#scheduleRetry();
+        return;
+      }
+      this.#owner.emit({ type: "connect", address: this.endpoint.address });
+      this.#engine = new ZmtpEngine(stream, this, this.#owner.engineOptions(), info.remote, info.peerAddress);
+    });
+  }
+
+  #scheduleRetry(): void {
+    if (this.#stopped) return;
+    const ivl = this.#interval;
+    if (ivl < 0) return; // reconnectInterval -1: never reconnect
+    const max = this.#owner.reconnectMaxIvl();
+    // libzmq: the interval doubles per failure up to reconnectMaxInterval (when set above reconnectInterval).
+    if (max > 0 && max > this.#owner.reconnectIvl()) this.#interval = Math.min(max, ivl * 2);
+    if (this.#lingerUntil > 0 && Date.now() + ivl > this.#lingerUntil) {
+      this.#finish();
+      return;
+    }
+    this.#owner.emit({ type: "connect:retry", address: this.endpoint.address, interval: ivl });
+    this.#timer = setTimeout(() => this.#connect(), ivl);
+    // A socket the user closed must not keep the process alive just to retry.
+    if (this.#owner.closing) this.#timer.unref();
+  }
+
+  engineReady(engine: ZmtpEngine, peer: PeerInfo): void {
+    this.#interval = this.#owner.reconnectIvl();
+    this.#owner.emit({ type: "handshake", address: this.endpoint.address });
+    if (this.#pipe === null) {
+      this.#pipe = this.#owner.newPipe(this.endpoint.address, true, peer);
+      if (this.#pipe === null) return; // refused (e.g. PAIR already has a peer): engine stays unattached
+      engine.attach(this.#pipe);
+      this.#pipe.end = this;
+      this.#hadEngine = true;
+      return;
+    }
+    this.#pipe.peer = peer;
+    if (!this.#owner.pipePeerKnown(this.#pipe)) return;
+    engine.attach(this.#pipe);
+    this.#pipe.end = this;
+    if (this.#hadEngine) this.#owner.pipeReconnected(this.#pipe);
+    this.#hadEngine = true;
+    if (this.#lingerUntil > 0) {
+      // The socket was closed while we were still connecting: deliver what is queued, then go.
+      this.#stopped = true;
+      const left = this.#lingerUntil === Number.MAX_SAFE_INTEGER ? -1 : Math.max(1, this.#lingerUntil - Date.now());
+      engine.close(left);
+    }
+  }
+
+  /** PipeEnd: subscriptions and other commands that bypass the HWM. */
+  sendPriority(msg: CommandMsg): void {
+    this.#engine?.sendPriority(msg);
+  }
+
+  engineClosed(engine: ZmtpEngine, info: EngineClose): void {
+    if (this.#engine !== engine) return;
+    this.#engine = null;
+    engine.detach();
+    if (this.#pipe) this.#pipe.end = this;
+    const ev = closeEvent(info, this.endpoint.address);
+    if (ev) this.#owner.emit(ev);
+    if (this.#stopped) {
+      this.#finish();
+      return;
+    }
+    if (this.#pipe && (this.#owner.isImmediate() || this.#owner.attachOnHandshake())) {
+      // immediate/ROUTER: the pipe lives only as long as the connection.
+      const p = this.#pipe;
+      this.#pipe = null;
+      p.peerTerminated();
+    }
+    if (info.retry) {
+      this.#scheduleRetry();
+    } else if (info.duringHandshake) {
+      // libzmq stops reconnecting after a protocol or auth failure during the handshake (G7).
+      this.#stopped = true;
+    } else {
+      this.#scheduleRetry();
+    }
+  }
+
+  zap(request: ZapRequest): Promise<ZapReply | null> {
+    return this.#owner.zap(request);
+  }
+
+  /** PipeEnd: the socket closed our pipe (close or disconnect). */
+  close(linger: number): void {
+    const pipe = this.#pipe;
+    const queued = pipe !== null && pipe.outbound.length > 0;
+    if (this.#engine) {
+      const e = this.#engine;
+      this.#stopped = true;
+      e.close(linger);
+      return;
+    }
+    if (linger === 0 || !queued) {
+      this.stop();
+      return;
+    }
+    // Linger: keep trying to deliver what is queued, without keeping the process alive (timers unref'd).
+    this.#lingerUntil = linger > 0 ? Date.now() + linger : Number.MAX_SAFE_INTEGER;
+    if (this.#timer) this.#timer.unref();
+  }
+
+  #finish(): void {
+    this.stop();
+  }
+
+  /** Stop everything now. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#cancelConnect?.();
+    this.#cancelConnect = null;
+    this.#engine?.destroy();
+    this.#engine = null;
+    const p = this.#pipe;
+    this.#pipe = null;
+    if (p && !p.terminated) p.peerTerminated();
+  }
+
+  get connected(): boolean {
+    return this.#engine !== null;
+  }
+}
+
+/** One accepted connection on a bound endpoint. */
+class AcceptedConnection implements EngineHost {
+  readonly #listener: ListenSession;
+  readonly engine: ZmtpEngine;
+  pipe: Pipe | null = null;
+
+  constructor(listener: ListenSession, stream: ByteStream, info: transport.ConnInfo) {
+    this.#listener = listener;
+    this.engine = new ZmtpEngine(stream, this, listener.owner.engineOptions(), info.remote, info.peerAddress);
+  }
+
+  engineReady(engine: ZmtpEngine, peer: PeerInfo): void {
+    this.#listener.owner.emit({ type: "handshake", address: this.#listener.endpoint });
+    const pipe = this.#listener.owner.newPipe(this.#listener.endpoint, false, peer);
+    if (pipe === null) return;
+    this.pipe = pipe;
+    engine.attach(pipe);
+  }
+
+  engineClosed(_engine: ZmtpEngine, info: EngineClose): void {
+    this.#listener.connections.delete(this);
+    const ev = closeEvent(info, this.#listener.endpoint);
+    if (ev) this.#listener.owner.emit(ev);
+    const p = this.pipe;
+    this.pipe = null;
+    if (p) p.peerTerminated();
+  }
+
+  zap(request: ZapRequest): Promise<ZapReply | null> {
+    return this.#listener.owner.zap(request);
+  }
+}
+
+export class ListenSession {
+  readonly owner: SessionOwner;
+  /** The resolved endpoint (what lastEndpoint reports). */
+  endpoint = "";
+  /** The endpoint as the user wrote it (for unbind). */
+  readonly requested: string;
+  readonly connections = new Set<AcceptedConnection>();
+  #listener: transport.NetListener | null = null;
+
+  private constructor(owner: SessionOwner, requested: string) {
+    this.owner = owner;
+    this.requested = requested;
+  }
+
+  static async open(ep: StreamEp, owner: SessionOwner): Promise<ListenSession> {
+    const s = new ListenSession(owner, ep.address);
+    s.#listener = await transport.listen(ep, owner.netOptions(), (stream, info) => {
+      owner.emit({ type: "accept", address: s.endpoint });
+      s.connections.add(new AcceptedConnection(s, stream, info));
+    });
+    s.endpoint = s.#listener.endpoint;
+    return s;
+  }
+
+  /** Stop accepting; existing connections are closed through their pipes by the socket. */
+  close(): void {
+    this.#listener?.close();
+    this.#listener = null;
+    this.owner.emit({ type: "close", address: this.endpoint });
+    for (const c of [...this.connections]) if (c.pipe === null) c.engine.destroy();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Endpoint parsing: `tcp://host:port`, `ipc://path`, `inproc://name`. Pure. Every malformed endpoint
+ * fails here, at the call, with a code (EINVAL, EPROTONOSUPPORT) and a message that says what to fix.
+ */
+import { ZmqError } from "../errors.ts";
+
+export type Endpoint =
+  | { transport: "tcp"; address: string; host: string; port: number; /** port was `*` or 0 */ anyPort: boolean; ipv6Literal: boolean }
+  | { transport: "ipc"; address: string; path: string; abstract: boolean }
+  | { transport: "inproc"; address: string; name: string };
+
+export const TRANSPORTS = ["tcp", "ipc", "inproc"] as const;
+
+function invalid(address: string, why: string): ZmqError {
+  return new ZmqError("EINVAL", `Invalid endpoint "${address}": ${why}`, { address });
+}
+
+/** Parse an endpoint for `bind` (wildcards allowed) or `connect`. */
+export function parseEndpoint(address: unknown, mode: "bind" | "connect"): Endpoint {
+  if (typeof address !== "string") {
+    throw new ZmqError("EINVAL", `Endpoint must be a string such as "tcp://127.0.0.1:5555", got ${typeof address}`);
+  }
+  const sep = address.indexOf("://");
+  if (sep <= 0) throw invalid(address, `expected "transport://address", e.g. "tcp://127.0.0.1:5555"`);
+  const transport = address.slice(0, sep);
+  const rest = address.slice(sep + 3);
+  switch (transport) {
+    case "tcp":
+      return parseTcp(address, rest, mode);
+    case "ipc":
+      if (rest === "") throw invalid(address, "an ipc endpoint needs a path, e.g. ipc:///tmp/feed.sock or ipc://@name");
+      if (rest.startsWith("@")) {
+        if (rest.length === 1) throw invalid(address, "an abstract ipc name needs at least one character after @");
+        return { transport: "ipc", address, path: rest, abstract: true };
+      }
+      return { transport: "ipc", address, path: rest, abstract: false };
+    case "inproc":
+      if (rest === "") throw invalid(address, "an inproc endpoint needs a name, e.g. inproc://workers");
+      return { transport: "inproc", address, name: rest };
+    case "udp":
+    case "ws":
+    case "wss":
+    case "pgm":
+    case "epgm":
+    case "tipc":
+    case "vmci":
+    case "norm":
+      throw new ZmqError("EPROTONOSUPPORT", `Transport "${transport}" is not supported yet; use tcp, ipc or inproc`, { address });
+    default:
+      throw new ZmqError("EPROTONOSUPPORT", `Unknown transport "${transport}" in "${address}"; use tcp, ipc or inproc`, { address });
+  }
+}
+
+function parseTcp(address: string, rest: string, mode: "bind" | "connect"): Endpoint {
+  // libzmq allows "tcp://source;dest" for connect; zocket does not bind a source address yet.
+  if (rest.includes(";")) throw invalid(address, "source-address syntax (src;dst) is not supported");
+  let host: string;
+  let portText: string;
+  let ipv6Literal = false;
+  if (rest.startsWith("[")) {
+    const close = rest.indexOf("]");
+    if (close === -1) throw invalid(address, "missing ']' after the IPv6 address");
+    host = rest.slice(1, close);
+    ipv6Literal = true;
+    if (rest[close + 1] !== ":") throw invalid(address, "missing port: write tcp://[::1]:5555");
+    portText = rest.slice(close + 2);
+  } else {
+    const colon = rest.lastIndexOf(":");
+    if (colon === -1) throw invalid(address, `missing port: write tcp://${rest || "host"}:5555 (or :* for any free port)`);
+    host = rest.slice(0, colon);
+    portText = rest.slice(colon + 1);
+    if (host.includes(":")) throw invalid(address, "IPv6 addresses must be in brackets: tcp://[::1]:5555");
+  }
+  if (host === "") throw invalid(address, "missing host: write tcp://127.0.0.1:5555 or tcp://*:5555");
+  if (host === "*" && mode === "connect") throw invalid(address, "cannot connect to '*': name a host");
+  let port: number;
+  let anyPort = false;
+  if (portText === "*" || portText === "0") {
+    if (mode === "connect") throw invalid(address, "cannot connect to port * or 0: name the port");
+    port = 0;
+    anyPort = true;
+  } else {
+    if (!/^\d{1,5}$/.test(portText)) throw invalid(address, `port "${portText}" is not a number`);
+    port = Number(portText);
+    if (port < 1 || port > 65535) throw invalid(address, `port ${port} is out of range 1-65535`);
+  }
+  return { transport: "tcp", address, host, port, anyPort, ipv6Literal };
+}

@@ -1,0 +1,206 @@
+/**
+ * tcp:// and ipc:// over node:net — the only module that imports Node networking.
+ *
+ * - tcp: IPv4, IPv6 (`[::1]`, with the `ipv6` option), hostnames, `*` for all interfaces, port `*`/0 for
+ *   an ephemeral port; TCP_NODELAY always; keepalive from the socket options.
+ * - ipc: real Unix-domain sockets; relative and absolute paths; `@name` is the Linux abstract namespace;
+ *   `ipc://*` makes a unique path. A leftover socket file nobody listens on is removed before binding
+ *   (libzmq unlinks any existing file; zocket first checks that no live listener owns it and answers
+ *   EADDRINUSE if one does). The file is removed on unbind/close.
+ */
+import * as dns from "node:dns/promises";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ZmqError } from "../errors.ts";
+import type { ByteStream } from "../engine/byte-stream.ts";
+import type { Endpoint } from "./endpoint.ts";
+
+export interface ConnInfo {
+  /** "tcp://1.2.3.4:5678", "ipc://path". */
+  remote: string;
+  /** IP text without port (for ZAP), "" for ipc. */
+  peerAddress: string;
+}
+
+export interface NetOptions {
+  ipv6: boolean;
+  backlog: number;
+  tcpKeepalive: number;
+  tcpKeepaliveIdle: number;
+  connectTimeout: number;
+}
+
+export interface NetListener {
+  /** The resolved endpoint (real port, path). */
+  readonly endpoint: string;
+  close(): void;
+}
+
+type StreamEp = Extract<Endpoint, { transport: "tcp" | "ipc" }>;
+
+function configure(sock: net.Socket, ep: StreamEp, opts: NetOptions): void {
+  if (ep.transport === "tcp") {
+    sock.setNoDelay(true);
+    if (opts.tcpKeepalive === 1) sock.setKeepAlive(true, Math.max(0, opts.tcpKeepaliveIdle) * 1000);
+    else if (opts.tcpKeepalive === 0) sock.setKeepAlive(false);
+  }
+}
+
+function info(sock: net.Socket, ep: StreamEp): ConnInfo {
+  if (ep.transport === "ipc") return { remote: ep.address, peerAddress: "" };
+  const addr = sock.remoteAddress ?? "";
+  const host = addr.includes(":") ? `[${addr}]` : addr;
+  return { remote: `tcp://${host}:${sock.remotePort ?? 0}`, peerAddress: addr.startsWith("::ffff:") ? addr.slice(7) : addr };
+}
+
+function ipcPath(ep: Extract<Endpoint, { transport: "ipc" }>): string {
+  return ep.abstract ? `\0${ep.path.slice(1)}` : ep.path;
+}
+
+async function resolveBindHost(ep: Extract<Endpoint, { transport: "tcp" }>, ipv6: boolean): Promise<string> {
+  if (ep.host === "*") return ipv6 ? "::" : "0.0.0.0";
+  const family = net.isIP(ep.host);
+  if (family === 6 && !ipv6) {
+    throw new ZmqError("ENODEV", `Cannot bind ${ep.address}: IPv6 addresses need the socket option ipv6 = true`, { address: ep.address });
+  }
+  if (family !== 0) return ep.host;
+  try {
+    const r = await dns.lookup(ep.host, { family: ipv6 ? 0 : 4 });
+    return r.address;
+  } catch (err) {
+    throw new ZmqError("ENODEV", `Cannot bind ${ep.address}: "${ep.host}" is not a local interface or resolvable host name`, { cause: err, address: ep.address });
+  }
+}
+
+function bindError(err: NodeJS.ErrnoException, address: string): ZmqError {
+  switch (err.code) {
+    case "EADDRINUSE":
+      return new ZmqError("EADDRINUSE", `Address already in use: ${address}`, { cause: err, address });
+    case "EADDRNOTAVAIL":
+      return new ZmqError("EADDRNOTAVAIL", `Cannot bind ${address}: the address is not on this machine`, { cause: err, address });
+    case "EACCES":
+      return new ZmqError("EACCES", `Permission denied binding ${address}`, { cause: err, address });
+    case "ENOENT":
+      return new ZmqError("ENOENT", `Cannot bind ${address}: the directory does not exist`, { cause: err, address });
+    default:
+      return new ZmqError(err.code ?? "EINVAL", `Cannot bind ${address}: ${err.message}`, { cause: err, address });
+  }
+}
+
+/** Is someone listening on this Unix socket path? */
+function ipcLive(p: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ path: p });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+export async function listen(
+  ep: StreamEp,
+  opts: NetOptions,
+  onConnection: (stream: ByteStream, info: ConnInfo) => void,
+): Promise<NetListener> {
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false });
+  let endpoint: string;
+  let unlinkPath: string | null = null;
+  const listenOn = (o: net.ListenOptions): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(o, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  try {
+    if (ep.transport === "tcp") {
+      const host = await resolveBindHost(ep, opts.ipv6);
+      await listenOn({ host, port: ep.port, backlog: opts.backlog, ipv6Only: false });
+      const a = server.address() as net.AddressInfo;
+      const h = a.address.includes(":") ? `[${a.address}]` : a.address;
+      endpoint = `tcp://${h}:${a.port}`;
+    } else {
+      let p = ipcPath(ep);
+      let shown = ep.address;
+      if (!ep.abstract && ep.path === "*") {
+        p = path.join(os.tmpdir(), `zocket-${process.pid}-${Math.random().toString(36).slice(2, 10)}.sock`);
+        shown = `ipc://${p}`;
+      }
+      if (!ep.abstract && fs.existsSync(p)) {
+        if (await ipcLive(p)) throw Object.assign(new Error("address in use"), { code: "EADDRINUSE" });
+        fs.rmSync(p, { force: true }); // a stale file left by a process that died
+      }
+      await listenOn({ path: p, backlog: opts.backlog });
+      if (!ep.abstract) unlinkPath = p;
+      endpoint = shown;
+    }
+  } catch (err) {
+    server.close();
+    if (err instanceof ZmqError) throw err;
+    throw bindError(err as NodeJS.ErrnoException, ep.address);
+  }
+  server.on("connection", (sock) => {
+    configure(sock, ep, opts);
+    onConnection(sock, info(sock, ep));
+  });
+  server.on("error", () => {
+    /* accept errors (EMFILE...) must not crash the process */
+  });
+  return {
+    endpoint,
+    close(): void {
+      server.close();
+      if (unlinkPath !== null) fs.rmSync(unlinkPath, { force: true });
+    },
+  };
+}
+
+/**
+ * Start one connection attempt. Calls `done` exactly once, unless cancelled first.
+ * Returns a cancel function.
+ */
+export function connect(
+  ep: StreamEp,
+  opts: NetOptions,
+  done: (err: Error | null, stream?: ByteStream, info?: ConnInfo) => void,
+): () => void {
+  let finished = false;
+  let timer: NodeJS.Timeout | null = null;
+  const sock =
+    ep.transport === "tcp"
+      ? net.connect({ host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true })
+      : net.connect({ path: ipcPath(ep) });
+  const finish = (err: Error | null): void => {
+    if (finished) return;
+    finished = true;
+    if (timer) clearTimeout(timer);
+    sock.off("error", onError);
+    sock.off("connect", onConnect);
+    if (err) {
+      sock.destroy();
+      done(err);
+    } else {
+      configure(sock, ep, opts);
+      done(null, sock, info(sock, ep));
+    }
+  };
+  const onError = (err: Error): void => finish(err);
+  const onConnect = (): void => finish(null);
+  sock.once("error", onError);
+  sock.once("connect", onConnect);
+  if (opts.connectTimeout > 0) {
+    timer = setTimeout(() => finish(new ZmqError("ETIMEDOUT", `connect to ${ep.address} timed out`)), opts.connectTimeout);
+    timer.unref();
+  }
+  return () => {
+    if (finished) return;
+    finished = true;
+    if (timer) clearTimeout(timer);
+    sock.destroy();
+  };
+}
