@@ -164,6 +164,9 @@ export class Pipe {
   active = false;
   /** Free slot for socket types (e.g. per-pipe subscription counts). */
   data: unknown = undefined;
+  /** Position in the socket's load-balancer / fair-queue arrays (-1 = not a member), for O(1) updates. */
+  lbIndex = -1;
+  fqIndex = -1;
 
   constructor(owner: PipeOwner, inbound: MsgQueue, outbound: MsgQueue, endpoint: string, outgoing: boolean) {
     this.owner = owner;

@@ -101,6 +101,11 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   #slabStart = 0;
   #slabPos = 0;
   #flushScheduled = false;
+  /** Set from the first flush of an event-loop turn until the turn's setImmediate. */
+  #burst = false;
+  readonly #endBurstBound = (): void => {
+    this.#burst = false;
+  };
   #waitingDrain = false;
   /** Set while the socket is gone and we only flush what is queued before closing. */
   #lingering = false;
@@ -428,10 +433,21 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
 
   // ---------------------------------------------------------------- output
 
+  /**
+   * Latency and batching together: the first message of an event-loop turn is flushed in a microtask
+   * (so a request goes out without waiting for the next loop turn), every later one in the same turn
+   * waits for the `setImmediate` flush, which writes them all at once.
+   */
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#phase !== P_ACTIVE) return;
     this.#flushScheduled = true;
-    setImmediate(this.#flushBound);
+    if (this.#burst) {
+      setImmediate(this.#flushBound);
+    } else {
+      this.#burst = true;
+      queueMicrotask(this.#flushBound);
+      setImmediate(this.#endBurstBound);
+    }
   }
 
   #flush(): void {

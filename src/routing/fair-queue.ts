@@ -17,12 +17,13 @@ export class FairQueue {
   }
 
   attach(pipe: Pipe): void {
+    pipe.fqIndex = this.#pipes.length;
     this.#pipes.push(pipe);
     this.activate(pipe);
   }
 
   activate(pipe: Pipe): void {
-    const i = this.#pipes.indexOf(pipe);
+    const i = this.#pipes[pipe.fqIndex] === pipe ? pipe.fqIndex : -1;
     if (i < this.#active || i === -1) return;
     this.#swap(i, this.#active);
     this.#active++;
@@ -30,7 +31,7 @@ export class FairQueue {
 
   /** Remove now (messages still queued in it are dropped by the caller's choice). */
   remove(pipe: Pipe): void {
-    const i = this.#pipes.indexOf(pipe);
+    const i = this.#pipes[pipe.fqIndex] === pipe ? pipe.fqIndex : -1;
     if (i === -1) return;
     if (i < this.#active) {
       this.#active--;
@@ -40,6 +41,7 @@ export class FairQueue {
       this.#swap(i, this.#pipes.length - 1);
     }
     this.#pipes.pop();
+    pipe.fqIndex = -1;
     if (this.#current >= this.#active) this.#current = 0;
   }
 
@@ -79,7 +81,10 @@ export class FairQueue {
     if (a === b) return;
     const p = this.#pipes;
     const t = p[a]!;
-    p[a] = p[b]!;
+    const u = p[b]!;
+    p[a] = u;
     p[b] = t;
+    u.fqIndex = a;
+    t.fqIndex = b;
   }
 }

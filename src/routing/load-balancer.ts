@@ -16,20 +16,21 @@ export class LoadBalancer {
   }
 
   attach(pipe: Pipe): void {
+    pipe.lbIndex = this.#pipes.length;
     this.#pipes.push(pipe);
     this.activate(pipe);
   }
 
   /** The pipe can take messages again. */
   activate(pipe: Pipe): void {
-    const i = this.#pipes.indexOf(pipe);
+    const i = this.#pipes[pipe.lbIndex] === pipe ? pipe.lbIndex : -1;
     if (i < this.#active || i === -1) return;
     this.#swap(i, this.#active);
     this.#active++;
   }
 
   remove(pipe: Pipe): void {
-    const i = this.#pipes.indexOf(pipe);
+    const i = this.#pipes[pipe.lbIndex] === pipe ? pipe.lbIndex : -1;
     if (i === -1) return;
     if (i < this.#active) {
       this.#active--;
@@ -40,6 +41,7 @@ export class LoadBalancer {
       this.#swap(i, this.#pipes.length - 1);
     }
     this.#pipes.pop();
+    pipe.lbIndex = -1;
     if (this.#current >= this.#active) this.#current = 0;
   }
 
@@ -76,7 +78,10 @@ export class LoadBalancer {
     if (a === b) return;
     const p = this.#pipes;
     const t = p[a]!;
-    p[a] = p[b]!;
+    const u = p[b]!;
+    p[a] = u;
     p[b] = t;
+    u.lbIndex = a;
+    t.lbIndex = b;
   }
 }
