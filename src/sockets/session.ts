@@ -57,6 +57,7 @@ export class ConnectSession implements EngineHost {
   #interval: number;
   #stopped = false;
   #lingerUntil = 0;
+  #closeCalled = false;
   /** Did the previous attempt ever hand us a pipe (for hiccup)? */
   #hadEngine = false;
 
@@ -81,13 +82,14 @@ export class ConnectSession implements EngineHost {
         return;
       }
       if (err || !stream || !info) {
-        this.#owner.emit({ type: "connect:delay", address: this.endpoint.address });
         this.#scheduleRetry();
         return;
       }
       this.#owner.emit({ type: "connect", address: this.endpoint.address });
       this.#engine = new ZmtpEngine(stream, this, this.#owner.engineOptions(), info.remote, info.peerAddress);
     });
+    // libzmq: a non-blocking TCP connect is "in progress" (ZMQ_EVENT_CONNECT_DELAYED) until it completes.
+    if (this.endpoint.transport === "tcp") this.#owner.emit({ type: "connect:delay", address: this.endpoint.address });
   }
 
   #scheduleRetry(): void {
@@ -168,8 +170,14 @@ export class ConnectSession implements EngineHost {
     return this.#owner.zap(request);
   }
 
+  /** The socket is closing: stop unless the pipe's close already took charge of lingering. */
+  shutdown(): void {
+    if (!this.#closeCalled) this.stop();
+  }
+
   /** PipeEnd: the socket closed our pipe (close or disconnect). */
   close(linger: number): void {
+    this.#closeCalled = true;
     const pipe = this.#pipe;
     const queued = pipe !== null && pipe.outbound.length > 0;
     if (this.#engine) {

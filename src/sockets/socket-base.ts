@@ -316,7 +316,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
       this.#pipes.delete(p);
       p.close(linger);
     }
-    for (const list of this.#connects.values()) for (const s of list) if (!s.connected) s.close(0);
+    for (const list of this.#connects.values()) for (const s of list) s.shutdown();
     this.#connects.clear();
     this.xclosed();
     if (this.#events) {
