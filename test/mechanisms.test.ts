@@ -1,0 +1,496 @@
+/**
+ * PLAIN and CURVE mechanisms run against each other in memory through fake hosts (no engine, no
+ * sockets). Byte-level interop with real libzmq is in test/interop/mechanisms.interop.test.ts.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { AuthError, ProtocolError, ZmqError } from "../src/errors.ts";
+import { getProperty, isCommand, type Properties } from "../src/protocol/command.ts";
+import { FLAG_COMMAND, FLAG_MORE } from "../src/protocol/constants.ts";
+import { z85Decode } from "../src/protocol/z85.ts";
+import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
+import { createPlainMechanism, PlainClient, PlainServer } from "../src/mechanisms/plain.ts";
+import { createCurveMechanism, CurveClient, CurveServer } from "../src/mechanisms/curve.ts";
+import { __x25519Backends, beforenm, generateKeyPair, hsalsaZero, open, openToBuffer, seal, sealInPlace } from "../src/mechanisms/curve-crypto.ts";
+
+const key = (z: string): Buffer => z85Decode(z)!;
+const SERVER_PUBLIC = key("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
+const SERVER_SECRET = key("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6");
+const CLIENT_PUBLIC = key("Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID");
+const CLIENT_SECRET = key("D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs");
+
+function security(overrides: Partial<SecurityOptions>): SecurityOptions {
+  return {
+    plainServer: false,
+    plainUsername: null,
+    plainPassword: null,
+    curveServer: false,
+    curvePublicKey: null,
+    curveSecretKey: null,
+    curveServerKey: null,
+    zapDomain: null,
+    zapEnforceDomain: false,
+    ...overrides,
+  };
+}
+
+type Zap = (req: ZapRequest) => ZapReply | null;
+
+/** A MechanismHost that records everything and forwards commands to its peer, like the engine would. */
+class FakeHost implements MechanismHost {
+  readonly sent: Buffer[] = [];
+  readonly zapRequests: ZapRequest[] = [];
+  peerProps: Properties | undefined;
+  isReady = false;
+  failure: { err: ZmqError; kind: string } | undefined;
+  peer: FakeHost | undefined;
+  mech!: Mechanism;
+  readonly localProperties: Properties;
+  readonly peerAddress = "127.0.0.1";
+  readonly localRoutingId = Buffer.from("srv-id");
+  readonly #zap: Zap;
+  readonly #settled: () => void;
+  readonly done: Promise<void>;
+
+  constructor(readonly security: SecurityOptions, type: string, zap: Zap = () => null) {
+    this.localProperties = [["Socket-Type", Buffer.from(type)]];
+    if (type === "DEALER") this.localProperties.push(["Identity", Buffer.alloc(0)]);
+    this.#zap = zap;
+    let settle!: () => void;
+    this.done = new Promise((resolve) => (settle = resolve));
+    this.#settled = settle;
+  }
+
+  sendCommand(body: Buffer): void {
+    if (this.failure) return;
+    this.sent.push(Buffer.from(body));
+    const peer = this.peer;
+    // Asynchronous delivery, as over a socket; a throwing onCommand fails the peer (engine behaviour).
+    if (peer) queueMicrotask(() => peer.deliver(Buffer.from(body)));
+  }
+
+  deliver(body: Buffer): void {
+    if (this.failure || this.isReady) return;
+    try {
+      this.mech.onCommand(body);
+    } catch (err) {
+      this.fail(err as ZmqError, "protocol");
+    }
+  }
+
+  ready(): void {
+    this.isReady = true;
+    this.#settled();
+  }
+
+  fail(err: ZmqError, kind: "protocol" | "auth" | "other"): void {
+    if (this.failure) return;
+    this.failure = { err, kind };
+    this.#settled();
+    // The engine flushes what was sent, then closes the TCP connection: the peer sees EOF after it.
+    const peer = this.peer;
+    if (peer) queueMicrotask(() => !peer.failure && !peer.isReady && peer.fail(new ZmqError("ECONNRESET", "peer closed"), "other"));
+  }
+
+  acceptPeerProperties(props: Properties): ZmqError | undefined {
+    const type = getProperty(props, "Socket-Type")?.toString();
+    if (type === "PUB") return new ProtocolError("ERR_ZMTP_UNSPECIFIED", "incompatible socket type");
+    this.peerProps = props;
+    return undefined;
+  }
+
+  zap(request: ZapRequest): Promise<ZapReply | null> {
+    this.zapRequests.push(request);
+    return new Promise((resolve) => setTimeout(() => resolve(this.#zap(request)), 1));
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms = 3000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error("handshake timed out")), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** Run a client and a server mechanism against each other until both settle. */
+async function handshake(
+  client: FakeHost,
+  server: FakeHost,
+  make: (h: MechanismHost) => Mechanism,
+): Promise<{ client: FakeHost; server: FakeHost }> {
+  client.peer = server;
+  server.peer = client;
+  client.mech = make(client);
+  server.mech = make(server);
+  server.mech.start();
+  client.mech.start();
+  await withTimeout(Promise.all([client.done, server.done]));
+  return { client, server };
+}
+
+const zapReply = (statusCode: ZapReply["statusCode"], userId = ""): ZapReply => ({ statusCode, statusText: "text", userId, metadata: [["X-Role", Buffer.from("admin")]] });
+
+// ------------------------------------------------------------------------------------------ PLAIN
+
+const plainClient = (user: string, pass: string): FakeHost => new FakeHost(security({ plainUsername: user, plainPassword: pass }), "DEALER");
+const plainServer = (zap: Zap): FakeHost => new FakeHost(security({ plainServer: true, zapDomain: "global" }), "ROUTER", zap);
+const checkPassword: Zap = (req) => {
+  const [user, pass] = req.credentials.map((b) => b.toString());
+  return user === "admin" && pass === "secret" ? zapReply("200", "joe") : zapReply("400");
+};
+
+test("PLAIN: handshake succeeds, ZAP sees the RFC 27 request, user id and metadata kept", async () => {
+  const { client, server } = await handshake(plainClient("admin", "secret"), plainServer(checkPassword), createPlainMechanism);
+  assert.ok(client.isReady && server.isReady, "client.isReady && server.isReady");
+  assert.ok(client.mech instanceof PlainClient && server.mech instanceof PlainServer, "client.mech instanceof PlainClient && server.mech instanceof PlainServer");
+  // exact bytes (digest §2.2)
+  assert.equal(client.sent[0]!.toString("hex"), "0548454c4c4f0561646d696e06736563726574");
+  assert.equal(server.sent[0]!.toString("latin1"), "\x07WELCOME");
+  assert.ok(isCommand(client.sent[1]!, "INITIATE"), "INITIATE");
+  assert.ok(isCommand(server.sent[1]!, "READY"), "READY");
+  assert.equal(getProperty(server.peerProps!, "Socket-Type")?.toString(), "DEALER");
+  assert.equal(getProperty(client.peerProps!, "Socket-Type")?.toString(), "ROUTER");
+  const req = server.zapRequests[0]!;
+  assert.deepEqual(
+    { ...req, credentials: req.credentials.map(String), identity: req.identity.toString() },
+    { domain: "global", address: "127.0.0.1", identity: "srv-id", mechanism: "PLAIN", credentials: ["admin", "secret"] },
+  );
+  assert.equal(server.mech.userId, "joe");
+  assert.deepEqual(server.mech.zapMetadata, [["X-Role", Buffer.from("admin")]]);
+  assert.equal(server.mech.encrypts, false);
+});
+
+test("PLAIN: wrong password -> server sends ERROR 400, both fail with AuthError(400)", async () => {
+  const { client, server } = await handshake(plainClient("admin", "wrong"), plainServer(checkPassword), createPlainMechanism);
+  assert.equal(server.sent.length, 1);
+  assert.equal(server.sent[0]!.toString("latin1"), "\x05ERROR\x03400");
+  for (const side of [client, server]) {
+    assert.ok(side.failure!.err instanceof AuthError, "side.failure!.err instanceof AuthError");
+    assert.equal((side.failure!.err as AuthError).status, 400);
+    assert.equal(side.failure!.kind, "auth");
+  }
+});
+
+test("PLAIN: ZAP 500 sends ERROR 500; ZAP 300 closes silently", async () => {
+  const r500 = await handshake(plainClient("a", "b"), plainServer(() => zapReply("500")), createPlainMechanism);
+  assert.equal(r500.server.sent[0]!.toString("latin1"), "\x05ERROR\x03500");
+  assert.equal((r500.client.failure!.err as AuthError).status, 500);
+  const r300 = await handshake(plainClient("a", "b"), plainServer(() => zapReply("300")), createPlainMechanism);
+  assert.equal(r300.server.sent.length, 0);
+  assert.equal((r300.server.failure!.err as AuthError).status, 300);
+  assert.equal(r300.server.failure!.kind, "auth");
+  assert.equal(r300.client.failure!.err.code, "ECONNRESET");
+});
+
+test("PLAIN: server without a ZAP handler refuses the client (libzmq 4.3)", async () => {
+  const { client, server } = await handshake(plainClient("admin", "secret"), plainServer(() => null), createPlainMechanism);
+  assert.equal(server.sent.length, 0, "no WELCOME, no ERROR");
+  assert.equal(server.failure!.err.code, "EFAULT");
+  assert.ok(client.failure, "client.failure");
+});
+
+test("PLAIN client: libzmq's malformed ERROR (^RROR, G16) and unexpected commands are auth failures", () => {
+  for (const [body, status] of [
+    [Buffer.from("5e52524f5203343030", "hex"), 400], // libzmq's literal bytes (frame 04 09 …)
+    [Buffer.from("5e52524f5203353030", "hex"), 500],
+    [Buffer.from("\x05ERROR\x03500", "latin1"), 500],
+    [Buffer.from("\x05READY", "latin1"), 400],
+    [Buffer.from("\x04PING\x00\x00", "latin1"), 400],
+  ] as const) {
+    const host = plainClient("u", "p");
+    host.mech = new PlainClient(host);
+    host.mech.start();
+    host.deliver(body);
+    assert.ok(host.failure, body.toString("hex"));
+    assert.equal(host.failure.kind, "auth");
+    assert.ok(host.failure.err instanceof AuthError, "host.failure.err instanceof AuthError");
+    assert.equal(host.failure.err.status, status);
+  }
+});
+
+test("PLAIN client: WELCOME must be exactly 8 bytes", () => {
+  const host = plainClient("u", "p");
+  host.mech = new PlainClient(host);
+  host.mech.start();
+  host.deliver(Buffer.from("\x07WELCOMEx", "latin1"));
+  assert.equal(host.failure!.err.code, "ERR_ZMTP_MALFORMED_COMMAND_WELCOME");
+});
+
+test("PLAIN server: malformed HELLO is a protocol error", () => {
+  for (const body of ["\x05HELLO", "\x05HELLO\x05admin", "\x05HELLO\x05admin\x06secre", "\x05HELLO\x05admin\x06secretX", "\x08INITIATE"]) {
+    const host = plainServer(checkPassword);
+    host.mech = new PlainServer(host);
+    host.mech.start();
+    host.deliver(Buffer.from(body, "latin1"));
+    assert.ok(host.failure?.err instanceof ProtocolError, JSON.stringify(body));
+    assert.equal(host.zapRequests.length, 0);
+  }
+});
+
+test("PLAIN: incompatible socket type fails the handshake", async () => {
+  const client = new FakeHost(security({ plainUsername: "admin", plainPassword: "secret" }), "PUB");
+  const { server } = await handshake(client, plainServer(checkPassword), createPlainMechanism);
+  assert.equal(server.failure!.kind, "protocol");
+});
+
+// ------------------------------------------------------------------------------------------ CURVE
+
+const curveClient = (serverKey: Buffer = SERVER_PUBLIC, type = "DEALER"): FakeHost =>
+  new FakeHost(security({ curveServerKey: serverKey, curvePublicKey: CLIENT_PUBLIC, curveSecretKey: CLIENT_SECRET }), type);
+const curveServer = (zap: Zap = () => null, extra: Partial<SecurityOptions> = {}): FakeHost =>
+  new FakeHost(security({ curveServer: true, curveSecretKey: SERVER_SECRET, ...extra }), "ROUTER", zap);
+
+async function curvePair(zap?: Zap): Promise<{ client: FakeHost; server: FakeHost; c: CurveClient; s: CurveServer }> {
+  const { client, server } = await handshake(curveClient(), curveServer(zap), createCurveMechanism);
+  assert.ok(client.isReady, `client: ${client.failure?.err.message}`);
+  assert.ok(server.isReady, `server: ${server.failure?.err.message}`);
+  assert.ok(client.mech instanceof CurveClient && server.mech instanceof CurveServer, "client.mech instanceof CurveClient && server.mech instanceof CurveServer");
+  return { client, server, c: client.mech, s: server.mech };
+}
+
+test("CURVE: handshake succeeds with the exact libzmq sizes (G18)", async () => {
+  const { client, server } = await curvePair();
+  const [hello, initiate] = client.sent;
+  const [welcome, ready] = server.sent;
+  assert.equal(hello!.length, 200);
+  assert.equal(hello!.subarray(0, 8).toString("latin1"), "\x05HELLO\x01\x00");
+  assert.ok(hello!.subarray(8, 80).every((b) => b === 0), "72 bytes of zero padding");
+  assert.equal(hello!.readBigUInt64BE(112), 1n, "HELLO short nonce 1");
+  assert.equal(welcome!.length, 168);
+  const md = 1 + 11 + 4 + 6 + (1 + 8 + 4); // Socket-Type DEALER + empty Identity = 35
+  assert.equal(initiate!.length, 257 + md, "INITIATE is 257 + metadata (292 for DEALER, digest §2.3)");
+  assert.equal(initiate!.readBigUInt64BE(105), 2n, "INITIATE short nonce 2");
+  assert.ok(isCommand(ready!, "READY"), "READY");
+  assert.equal(ready!.readBigUInt64BE(6), 1n, "READY short nonce 1");
+  assert.equal(getProperty(server.peerProps!, "Socket-Type")?.toString(), "DEALER");
+  assert.equal(getProperty(client.peerProps!, "Socket-Type")?.toString(), "ROUTER");
+});
+
+test("CURVE: messages both ways, inner flags carry MORE and COMMAND, nonces 3… and 2…", async () => {
+  const { c, s } = await curvePair();
+  const m1 = c.encode(FLAG_MORE, Buffer.from("part1"));
+  const m2 = c.encode(0, Buffer.alloc(1000, 7));
+  const m3 = c.encode(FLAG_COMMAND, Buffer.from("\x04PING\x00\x00", "latin1"));
+  assert.equal(m1.subarray(0, 8).toString("latin1"), "\x07MESSAGE");
+  assert.equal(m1.length, 33 + 5);
+  assert.equal(m1.readBigUInt64BE(8), 3n);
+  assert.equal(m3.readBigUInt64BE(8), 5n);
+  assert.deepEqual(s.decode(m1), { flags: FLAG_MORE, body: Buffer.from("part1") });
+  assert.deepEqual(s.decode(m2), { flags: 0, body: Buffer.alloc(1000, 7) });
+  assert.deepEqual(s.decode(m3), { flags: FLAG_COMMAND, body: Buffer.from("\x04PING\x00\x00", "latin1") });
+  const r = s.encode(0, new Uint8Array(0));
+  assert.equal(r.readBigUInt64BE(8), 2n);
+  assert.deepEqual(c.decode(r), { flags: 0, body: Buffer.alloc(0) });
+});
+
+test("CURVE: a tampered MESSAGE fails with ERR_ZMTP_CRYPTOGRAPHIC", async () => {
+  const { c, s } = await curvePair();
+  for (const at of [16, 20, 32, 40]) {
+    const m = c.encode(0, Buffer.from("important payload"));
+    m[at]! ^= 0x01;
+    assert.throws(() => s.decode(m), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_CRYPTOGRAPHIC");
+  }
+  // a message from the wrong direction (server prefix) does not open either
+  const wrongDirection = s.encode(0, Buffer.from("x"));
+  assert.throws(() => s.decode(wrongDirection), (e: unknown) => e instanceof ProtocolError);
+});
+
+test("CURVE: replayed or decreasing nonces fail (libzmq: strictly increasing)", async () => {
+  const { c, s } = await curvePair();
+  const a = c.encode(0, Buffer.from("a"));
+  const b = c.encode(0, Buffer.from("b"));
+  const d = c.encode(0, Buffer.from("d"));
+  s.decode(b);
+  assert.throws(() => s.decode(b), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE", "replay");
+  assert.throws(() => s.decode(a), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE", "decrease");
+  assert.equal(s.decode(d).body.toString(), "d", "gaps are fine");
+  // A forged nonce 2 (the INITIATE's) is already too small for a first MESSAGE.
+  const fresh = await curvePair();
+  const m = fresh.c.encode(0, Buffer.from("x"));
+  m.writeBigUInt64BE(2n, 8);
+  assert.throws(() => fresh.s.decode(m), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE");
+});
+
+test("CURVE: malformed MESSAGE bodies are protocol errors", async () => {
+  const { s } = await curvePair();
+  assert.throws(() => s.decode(Buffer.from("\x05READY", "latin1")), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_UNEXPECTED_COMMAND");
+  assert.throws(() => s.decode(Buffer.from("\x07MESSAGE" + "\x00".repeat(24), "latin1")), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_MALFORMED_COMMAND_MESSAGE");
+});
+
+test("CURVE: a client with the wrong server key fails (server cannot open HELLO)", async () => {
+  const wrong = Buffer.from(generateKeyPair().publicKey);
+  const { client, server } = await handshake(curveClient(wrong), curveServer(), createCurveMechanism);
+  assert.equal(server.failure!.err.code, "ERR_ZMTP_CRYPTOGRAPHIC");
+  assert.equal(server.sent.length, 0, "silent close");
+  assert.ok(client.failure, "client.failure");
+});
+
+test("CURVE: ZAP gets the client's long-term key; 200 sets the user id", async () => {
+  const { server, s } = await curvePair(() => zapReply("200", "curve-user"));
+  const req = server.zapRequests[0]!;
+  assert.equal(req.mechanism, "CURVE");
+  assert.equal(req.domain, "");
+  assert.deepEqual(req.credentials, [CLIENT_PUBLIC]);
+  assert.equal(s.userId, "curve-user");
+});
+
+test("CURVE: ZAP 400 -> server sends ERROR 400 in clear; both fail with AuthError", async () => {
+  const { client, server } = await handshake(curveClient(), curveServer(() => zapReply("400")), createCurveMechanism);
+  assert.equal(server.sent.length, 2, "WELCOME then ERROR");
+  assert.equal(server.sent[1]!.toString("latin1"), "\x05ERROR\x03400");
+  assert.equal((server.failure!.err as AuthError).status, 400);
+  assert.ok(client.failure!.err instanceof AuthError, "client.failure!.err instanceof AuthError");
+  assert.equal((client.failure!.err as AuthError).status, 400);
+  assert.equal(client.failure!.kind, "auth");
+});
+
+test("CURVE: ZAP 300 closes silently", async () => {
+  const { server } = await handshake(curveClient(), curveServer(() => zapReply("300")), createCurveMechanism);
+  assert.equal(server.sent.length, 1, "only WELCOME");
+  assert.equal((server.failure!.err as AuthError).status, 300);
+});
+
+test("CURVE: no ZAP handler accepts any key; enforce + domain refuses; enforce without domain skips ZAP", async () => {
+  await curvePair(() => null);
+  const enforced = await handshake(curveClient(), curveServer(() => null, { zapDomain: "dom", zapEnforceDomain: true }), createCurveMechanism);
+  assert.equal(enforced.server.failure!.err.code, "EFAULT");
+  const skipped = await handshake(curveClient(), curveServer(() => zapReply("400"), { zapDomain: "", zapEnforceDomain: true }), createCurveMechanism);
+  assert.ok(skipped.server.isReady, "skipped.server.isReady");
+  assert.equal(skipped.server.zapRequests.length, 0);
+});
+
+test("CURVE: missing keys fail at start with EINVAL", () => {
+  const host = new FakeHost(security({ curveServerKey: SERVER_PUBLIC }), "DEALER");
+  host.mech = new CurveClient(host);
+  host.mech.start();
+  assert.equal(host.failure!.err.code, "EINVAL");
+  assert.equal(host.sent.length, 0);
+  const srv = new FakeHost(security({ curveServer: true }), "ROUTER");
+  srv.mech = new CurveServer(srv);
+  srv.mech.start();
+  assert.equal(srv.failure!.err.code, "EINVAL");
+});
+
+test("CURVE server: HELLO checks (name, size, version, low-order key)", () => {
+  const good = (() => {
+    const c = curveClient();
+    c.mech = new CurveClient(c);
+    c.mech.start();
+    return c.sent[0]!;
+  })();
+  const variants: Array<[Buffer, string]> = [
+    [Buffer.concat([good, Buffer.alloc(1)]), "ERR_ZMTP_MALFORMED_COMMAND_HELLO"],
+    [Buffer.from(good.subarray(0, 199)), "ERR_ZMTP_MALFORMED_COMMAND_HELLO"],
+    [Buffer.from(good).fill(2, 6, 7), "ERR_ZMTP_MALFORMED_COMMAND_HELLO"],
+    [Buffer.from(good).fill(0, 80, 112), "ERR_ZMTP_CRYPTOGRAPHIC"],
+    [Buffer.from(good).fill(1, 150, 151), "ERR_ZMTP_CRYPTOGRAPHIC"],
+    [Buffer.from("\x08INITIATE", "latin1"), "ERR_ZMTP_UNEXPECTED_COMMAND"],
+  ];
+  for (const [body, code] of variants) {
+    const srv = curveServer();
+    srv.mech = new CurveServer(srv);
+    srv.mech.start();
+    srv.deliver(body);
+    assert.equal(srv.failure?.err.code, code);
+  }
+});
+
+test("CURVE server: INITIATE checks (cookie, vouch)", async () => {
+  // Capture a real INITIATE, then replay it, tampered, to fresh servers that saw the same HELLO.
+  const client = curveClient();
+  const server = curveServer();
+  client.mech = new CurveClient(client);
+  server.mech = new CurveServer(server);
+  server.mech.start();
+  client.mech.start();
+  server.deliver(client.sent[0]!);
+  client.deliver(server.sent[0]!);
+  const initiate = client.sent[1]!;
+  const tamper = (at: number): Buffer => {
+    const b = Buffer.from(initiate);
+    b[at]! ^= 1;
+    return b;
+  };
+  for (const [body, code] of [
+    [tamper(30), "ERR_ZMTP_CRYPTOGRAPHIC"], // cookie
+    [tamper(200), "ERR_ZMTP_CRYPTOGRAPHIC"], // box
+    [Buffer.from(initiate.subarray(0, 256)), "ERR_ZMTP_MALFORMED_COMMAND_INITIATE"],
+  ] as const) {
+    const s = curveServer();
+    s.mech = new CurveServer(s);
+    s.mech.start();
+    s.deliver(client.sent[0]!);
+    s.deliver(body);
+    assert.equal(s.failure?.err.code, code);
+  }
+  // The untampered INITIATE is accepted by the server that issued the cookie…
+  server.deliver(initiate);
+  await withTimeout(server.done);
+  assert.ok(server.isReady, "server.isReady");
+  // …but not by another server, even for the same HELLO (fresh cookie key per connection).
+  const other = curveServer();
+  other.mech = new CurveServer(other);
+  other.mech.start();
+  other.deliver(client.sent[0]!);
+  other.deliver(initiate);
+  assert.equal(other.failure?.err.code, "ERR_ZMTP_CRYPTOGRAPHIC");
+});
+
+test("CURVE client: ERROR and unexpected commands", () => {
+  const c = curveClient();
+  c.mech = new CurveClient(c);
+  c.mech.start();
+  c.deliver(Buffer.from("\x05ERROR\x03500", "latin1"));
+  assert.ok(c.failure!.err instanceof AuthError, "c.failure!.err instanceof AuthError");
+  assert.equal(c.failure!.err.status, 500);
+  const d = curveClient();
+  d.mech = new CurveClient(d);
+  d.mech.start();
+  d.deliver(Buffer.from("\x05READY" + "\x00".repeat(40), "latin1"));
+  assert.equal(d.failure!.err.code, "ERR_ZMTP_UNEXPECTED_COMMAND");
+  const e = curveClient();
+  e.mech = new CurveClient(e);
+  e.mech.start();
+  e.deliver(Buffer.from("\x07WELCOME" + "\x00".repeat(160), "latin1"));
+  assert.equal(e.failure!.err.code, "ERR_ZMTP_CRYPTOGRAPHIC");
+});
+
+test("CURVE: fresh transient keys and cookies on every connection", async () => {
+  const a = await curvePair();
+  const b = await curvePair();
+  assert.notDeepEqual(a.client.sent[0]!.subarray(80, 112), b.client.sent[0]!.subarray(80, 112), "C′ differs");
+  assert.notDeepEqual(a.server.sent[0]!.subarray(8, 24), b.server.sent[0]!.subarray(8, 24), "WELCOME nonce differs");
+  assert.notDeepEqual(a.client.sent[1]!.subarray(9, 105), b.client.sent[1]!.subarray(9, 105), "cookie differs");
+});
+
+// ------------------------------------------------------------------------------------------ crypto
+
+test("curve-crypto: X25519 back-ends agree with each other", () => {
+  for (let i = 0; i < 5; i++) {
+    const a = generateKeyPair();
+    const b = generateKeyPair();
+    const keys = __x25519Backends.map((be) => Buffer.from(hsalsaZero(be.shared(a.secretKey, b.publicKey))));
+    for (const k of keys) assert.deepEqual(k, keys[0]);
+    assert.deepEqual(Buffer.from(beforenm(b.publicKey, a.secretKey)), Buffer.from(beforenm(a.publicKey, b.secretKey)));
+    for (const be of __x25519Backends) assert.deepEqual(Buffer.from(be.publicKeyOf(a.secretKey)), Buffer.from(a.publicKey));
+  }
+});
+
+test("curve-crypto: low-order public keys are refused like libsodium", () => {
+  const { secretKey } = generateKeyPair();
+  for (const be of __x25519Backends) assert.throws(() => be.shared(secretKey, new Uint8Array(32)));
+  assert.throws(() => beforenm(new Uint8Array(32), secretKey));
+});
+
+test("curve-crypto: in-place seal/open match seal/open", () => {
+  const k = generateKeyPair().secretKey;
+  const nonce = new Uint8Array(24).fill(9);
+  const msg = Buffer.from("hello in place");
+  const buf = Buffer.alloc(32 + msg.length);
+  msg.copy(buf, 32);
+  sealInPlace(k, nonce, buf);
+  assert.deepEqual(Buffer.from(buf.subarray(16)), Buffer.from(seal(k, nonce, msg)));
+  assert.deepEqual(openToBuffer(k, nonce, buf.subarray(16)), msg);
+  assert.deepEqual(Buffer.from(open(k, nonce, buf.subarray(16))!), msg);
+  buf[20]! ^= 1;
+  assert.equal(openToBuffer(k, nonce, buf.subarray(16)), undefined);
+  assert.equal(open(k, nonce, new Uint8Array(15)), undefined);
+});
