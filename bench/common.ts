@@ -1,0 +1,436 @@
+// Shared types and helpers of the benchmark suite: library loading, payloads
+// with sequence numbers, correctness checkers, and the small control channel
+// that the driver and its worker roles talk over (a child-process IPC channel
+// for tcp/ipc, an in-memory pair for inproc).
+
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export type LibName = "zocket" | "zeromq" | "net";
+export type Transport = "tcp" | "ipc" | "inproc";
+/** Benchmarks that run as a pair of roles (server binds, client connects). */
+export type PairBench = "thr" | "lat" | "dr" | "multi" | "fanout";
+export type BenchKind = PairBench | "conns";
+
+export const ALL_LIBS: readonly LibName[] = ["zocket", "zeromq", "net"];
+export const ALL_TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"];
+export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "conns"];
+
+// ---------------------------------------------------------------------------
+// The socket API that zocket and zeromq.js share (the part the bench uses).
+
+export interface ZSocket {
+  readonly lastEndpoint: string | null;
+  linger: number;
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+  bind(address: string): Promise<void>;
+  connect(address: string): void;
+  send(message: Buffer | Buffer[]): Promise<void>;
+  receive(): Promise<Buffer[]>;
+  close(): void;
+}
+
+export interface ZSubscriber extends ZSocket {
+  subscribe(...prefixes: Array<Buffer | string>): void;
+}
+
+export interface ZRouter extends ZSocket {
+  backlog: number;
+}
+
+export interface ZmqLib {
+  readonly name: LibName;
+  readonly Push: new () => ZSocket;
+  readonly Pull: new () => ZSocket;
+  readonly Request: new () => ZSocket;
+  readonly Reply: new () => ZSocket;
+  readonly Dealer: new () => ZSocket;
+  readonly Router: new () => ZRouter;
+  readonly Publisher: new () => ZSocket;
+  readonly Subscriber: new () => ZSubscriber;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return (typeof v === "object" || typeof v === "function") && v !== null;
+}
+
+/** Where a library is imported from, by name. */
+export function libSpecifier(name: LibName): string {
+  if (name === "zeromq") return "zeromq";
+  if (name === "zocket") return new URL("../src/index.ts", import.meta.url).href;
+  throw new Error(`"${name}" is not a ZeroMQ library`);
+}
+
+function ctor<T>(lib: LibName, mod: Record<string, unknown>, key: string): new () => T {
+  const c = mod[key];
+  if (typeof c === "function") return c as unknown as new () => T;
+  // Fail when (and only when) a benchmark needs the missing class.
+  return class {
+    constructor() {
+      throw new Error(`${lib} does not export ${key}`);
+    }
+  } as unknown as new () => T;
+}
+
+const libCache = new Map<LibName, Promise<ZmqLib>>();
+
+/** Loads zocket (`../src/index.ts`) or zeromq.js (`zeromq`) by name. */
+export function loadLib(name: LibName): Promise<ZmqLib> {
+  let p = libCache.get(name);
+  if (p === undefined) {
+    p = (async (): Promise<ZmqLib> => {
+      const mod: unknown = await import(libSpecifier(name));
+      if (!isRecord(mod)) throw new Error(`${name}: module did not load`);
+      return {
+        name,
+        Push: ctor<ZSocket>(name, mod, "Push"),
+        Pull: ctor<ZSocket>(name, mod, "Pull"),
+        Request: ctor<ZSocket>(name, mod, "Request"),
+        Reply: ctor<ZSocket>(name, mod, "Reply"),
+        Dealer: ctor<ZSocket>(name, mod, "Dealer"),
+        Router: ctor<ZRouter>(name, mod, "Router"),
+        Publisher: ctor<ZSocket>(name, mod, "Publisher"),
+        Subscriber: ctor<ZSubscriber>(name, mod, "Subscriber"),
+      };
+    })();
+    libCache.set(name, p);
+  }
+  return p;
+}
+
+/**
+ * Sets the high-water marks the socket type has (zeromq.js only defines
+ * sendHighWaterMark on writable sockets and receiveHighWaterMark on readable
+ * ones, and its socket objects are not extensible) and linger 0.
+ */
+export function tune(sock: ZSocket, hwm: number): void {
+  if ("sendHighWaterMark" in sock) sock.sendHighWaterMark = hwm;
+  if ("receiveHighWaterMark" in sock) sock.receiveHighWaterMark = hwm;
+  sock.linger = 0;
+}
+
+export function closeQuietly(sock: ZSocket): void {
+  try {
+    sock.linger = 0;
+  } catch {
+    // already closed
+  }
+  try {
+    sock.close();
+  } catch {
+    // already closed
+  }
+}
+
+// ---------------------------------------------------------------------------
+// What one measurement is about.
+
+export interface CaseSpec {
+  bench: PairBench;
+  lib: LibName;
+  transport: Transport;
+  /** Bytes per message part. */
+  size: number;
+  /** Parts per message (1 except for the multipart benchmark). */
+  parts: number;
+  /** How long the producer keeps producing. */
+  durationMs: number;
+  /** Send and receive high-water mark applied to every socket. */
+  hwm: number;
+  /** Messages in flight (DEALER/ROUTER pipelining, PUB credit window). */
+  window: number;
+  /** Subscriber count for the fan-out benchmark. */
+  subscribers: number;
+  /** Unique token (ipc path, inproc name). */
+  id: string;
+}
+
+export interface RoleSpec extends CaseSpec {
+  /** For the binding role: the address to bind; for the connecting one: where to connect. */
+  endpoint: string;
+}
+
+export interface ConnsSpec {
+  lib: LibName;
+  connections: number;
+  /** How many idle connections are asked to do one round trip at the end. */
+  sample: number;
+  /** Round trips of the active DEALER, before and after the idle connections. */
+  roundTrips: number;
+  endpoint: string;
+}
+
+export function bindAddress(spec: CaseSpec): string {
+  switch (spec.transport) {
+    case "tcp":
+      return "tcp://127.0.0.1:0";
+    case "ipc":
+      return `ipc://${ipcPath(spec.id)}`;
+    case "inproc":
+      return `inproc://zocket-bench-${spec.id}`;
+  }
+}
+
+export function ipcPath(id: string): string {
+  return join(tmpdir(), `zocket-bench-${id}.sock`);
+}
+
+/** Parses "tcp://host:port" or "ipc:///path" for node:net. */
+export function netAddress(endpoint: string): { port: number; host: string } | { path: string } {
+  if (endpoint.startsWith("ipc://")) return { path: endpoint.slice("ipc://".length) };
+  const m = /^tcp:\/\/(.+):(\d+)$/.exec(endpoint);
+  if (m === null || m[1] === undefined || m[2] === undefined) throw new Error(`bad endpoint ${endpoint}`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+// ---------------------------------------------------------------------------
+// Payloads and checks. Every data part is exactly `size` bytes; the first part
+// of each message carries its sequence number (u32 LE) when size >= 4. The
+// producer ends with an END marker of parts+1 frames: [u32 count, ...empty,
+// "ZOCKET-BENCH-END"], so the consumer knows how many messages were sent.
+
+export const SEQ_BYTES = 4;
+export const END_MAGIC = Buffer.from("ZOCKET-BENCH-END");
+
+export function makeMessage(size: number, parts: number, seq: number): Buffer[] {
+  const first = Buffer.allocUnsafe(size);
+  if (size >= SEQ_BYTES) first.writeUInt32LE(seq >>> 0, 0);
+  if (parts === 1) return [first];
+  const msg = [first];
+  for (let i = 1; i < parts; i++) msg.push(Buffer.allocUnsafe(size));
+  return msg;
+}
+
+export function makeEnd(count: number, parts: number): Buffer[] {
+  const c = Buffer.alloc(4);
+  c.writeUInt32LE(count >>> 0, 0);
+  const msg = [c];
+  for (let i = 1; i < parts; i++) msg.push(Buffer.alloc(0));
+  msg.push(END_MAGIC);
+  return msg;
+}
+
+export class CheckError extends Error {}
+
+/** Checks count, part count, sizes and order of a stream of messages. */
+export class Checker {
+  count = 0;
+  bytes = 0;
+  /** Set when the END marker arrived: the producer's count. */
+  ended = false;
+
+  constructor(
+    readonly size: number,
+    readonly parts: number,
+    readonly label: string,
+  ) {}
+
+  /** Returns true for a data message, false for the END marker (after checking it). */
+  check(msg: readonly Buffer[], offset = 0): boolean {
+    const n = msg.length - offset;
+    if (n !== this.parts) {
+      const last = msg[msg.length - 1];
+      const first = msg[offset];
+      if (n === this.parts + 1 && last !== undefined && first !== undefined && last.equals(END_MAGIC)) {
+        const sent = first.readUInt32LE(0);
+        if (sent !== this.count >>> 0) {
+          throw new CheckError(`${this.label}: producer sent ${sent} messages, received ${this.count}`);
+        }
+        this.ended = true;
+        return false;
+      }
+      throw new CheckError(`${this.label}: message ${this.count} has ${n} parts, expected ${this.parts}`);
+    }
+    for (let i = offset; i < msg.length; i++) {
+      const p = msg[i];
+      if (p === undefined || p.length !== this.size) {
+        throw new CheckError(`${this.label}: message ${this.count} part ${i - offset} is ${p?.length} B, expected ${this.size} B`);
+      }
+    }
+    if (this.size >= SEQ_BYTES) {
+      const seq = (msg[offset] as Buffer).readUInt32LE(0);
+      if (seq !== this.count >>> 0) {
+        throw new CheckError(`${this.label}: out of order: got seq ${seq}, expected ${this.count >>> 0}`);
+      }
+    }
+    this.count++;
+    this.bytes += this.size * this.parts;
+    return true;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Control channel between the driver and the roles.
+
+export interface RoleResult {
+  /** Messages (or round trips) counted by this role. */
+  count: number;
+  /** Payload bytes counted by this role. */
+  bytes: number;
+  /** Measured time window in ms (0 when this role does not measure). */
+  elapsedMs: number;
+  /** Any additional figures (memory, latencies...). */
+  extra: Record<string, number>;
+}
+
+export interface Measurement {
+  /** msg/s (throughput), round trips/s (lat, dr), deliveries/s (fanout). */
+  msgPerSec: number;
+  /** Payload MB/s (10^6 bytes), null for latency. */
+  mbPerSec: number | null;
+  /** µs per round trip, only for latency. */
+  usPerRt: number | null;
+  count: number;
+  elapsedMs: number;
+}
+
+export type CtlMsg =
+  | { t: "ready"; endpoint: string }
+  | { t: "start" }
+  | { t: "credit"; n: number }
+  | { t: "info"; data: Record<string, number> }
+  | { t: "go" }
+  | { t: "result"; result: RoleResult }
+  | { t: "measurement"; m: Measurement }
+  | { t: "error"; message: string }
+  | { t: "exit" };
+
+export type CtlType = CtlMsg["t"];
+export type CtlOf<T extends CtlType> = Extract<CtlMsg, { t: T }>;
+
+const CTL_TYPES: ReadonlySet<string> = new Set<CtlType>([
+  "ready",
+  "start",
+  "credit",
+  "info",
+  "go",
+  "result",
+  "measurement",
+  "error",
+  "exit",
+]);
+
+/** Narrows a structured-clone message from the IPC channel. */
+export function asCtl(v: unknown): CtlMsg {
+  if (isRecord(v) && typeof v["t"] === "string" && CTL_TYPES.has(v["t"])) return v as unknown as CtlMsg;
+  throw new Error(`unexpected control message ${JSON.stringify(v)}`);
+}
+
+interface Waiter {
+  resolve: (m: CtlMsg) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A typed message queue: recv(type) waits for the next message of that type. */
+export class Channel {
+  private readonly queues = new Map<CtlType, CtlMsg[]>();
+  private readonly waiters = new Map<CtlType, Waiter>();
+  private readonly handlers = new Map<CtlType, (m: CtlMsg) => void>();
+  private failure: Error | null = null;
+
+  constructor(private readonly out: (m: CtlMsg) => void) {}
+
+  send(m: CtlMsg): void {
+    this.out(m);
+  }
+
+  deliver(m: CtlMsg): void {
+    if (m.t === "error") {
+      this.fail(new Error(m.message));
+      return;
+    }
+    const h = this.handlers.get(m.t);
+    if (h !== undefined) {
+      h(m);
+      return;
+    }
+    const w = this.waiters.get(m.t);
+    if (w !== undefined) {
+      this.waiters.delete(m.t);
+      if (w.timer !== undefined) clearTimeout(w.timer);
+      w.resolve(m);
+      return;
+    }
+    let q = this.queues.get(m.t);
+    if (q === undefined) {
+      q = [];
+      this.queues.set(m.t, q);
+    }
+    q.push(m);
+  }
+
+  /** Routes every message of a type to a handler instead of the queue. */
+  on<T extends CtlType>(t: T, handler: (m: CtlOf<T>) => void): void {
+    this.handlers.set(t, handler as (m: CtlMsg) => void);
+    const q = this.queues.get(t);
+    if (q !== undefined) {
+      this.queues.delete(t);
+      for (const m of q) handler(m as CtlOf<T>);
+    }
+  }
+
+  tryRecv<T extends CtlType>(t: T): CtlOf<T> | undefined {
+    const q = this.queues.get(t);
+    const m = q?.shift();
+    return m as CtlOf<T> | undefined;
+  }
+
+  recv<T extends CtlType>(t: T, timeoutMs: number): Promise<CtlOf<T>> {
+    const queued = this.tryRecv(t);
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.waiters.has(t)) return Promise.reject(new Error(`already waiting for "${t}"`));
+    return new Promise<CtlOf<T>>((resolve, reject) => {
+      const timer =
+        timeoutMs === Infinity
+          ? undefined
+          : setTimeout(() => {
+              this.waiters.delete(t);
+              reject(new Error(`timed out after ${Math.round(timeoutMs)} ms waiting for "${t}"`));
+            }, timeoutMs);
+      this.waiters.set(t, { resolve: resolve as (m: CtlMsg) => void, reject, timer });
+    });
+  }
+
+  fail(e: Error): void {
+    if (this.failure === null) this.failure = e;
+    for (const [, w] of this.waiters) {
+      if (w.timer !== undefined) clearTimeout(w.timer);
+      w.reject(e);
+    }
+    this.waiters.clear();
+  }
+}
+
+/** Two channels wired to each other (for roles running in the same process). */
+export function channelPair(): [Channel, Channel] {
+  const a: Channel = new Channel((m) => queueMicrotask(() => b.deliver(m)));
+  const b: Channel = new Channel((m) => queueMicrotask(() => a.deliver(m)));
+  return [a, b];
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  const mid = Math.floor(n / 2);
+  return n % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Timeout for waiting on a role's result: the production time plus generous drain time. */
+export function resultTimeout(spec: { durationMs: number }): number {
+  return spec.durationMs * 2 + 20_000;
+}
+
+export const SETUP_TIMEOUT_MS = 30_000;

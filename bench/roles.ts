@@ -1,0 +1,696 @@
+// Both ends of every pair benchmark, for a ZeroMQ library (zocket or
+// zeromq.js, same API) and for the bare node:net ceiling. A role runs either in
+// its own child process (tcp, ipc) or next to its peer in one process (inproc),
+// and talks to the driver over a Channel:
+//   binding role:     -> ready{endpoint}   ... -> result   <- exit
+//   connecting role:  (fanout: -> ready, credit*)  -> result   <- exit
+
+import { createServer, connect as netConnect } from "node:net";
+import type { Server, Socket } from "node:net";
+import { unlinkSync } from "node:fs";
+import {
+  Checker,
+  CheckError,
+  closeQuietly,
+  loadLib,
+  makeEnd,
+  makeMessage,
+  netAddress,
+  SEQ_BYTES,
+  sleep,
+  tune,
+  SETUP_TIMEOUT_MS,
+} from "./common.ts";
+import type { Channel, RoleResult, RoleSpec, ZSocket } from "./common.ts";
+import {
+  BIG_BODY,
+  Batcher,
+  FLAG_COMMAND,
+  FLAG_MORE,
+  FrameParser,
+  NetChecker,
+  endFrameBody,
+  headerSize,
+  writeBatch,
+  writeHeader,
+} from "./netframe.ts";
+
+export type RoleName =
+  | "thr-recv"
+  | "thr-send"
+  | "lat-server"
+  | "lat-client"
+  | "dr-router"
+  | "dr-dealer"
+  | "fanout-pub"
+  | "fanout-sub";
+
+export type RoleFn = (spec: RoleSpec, ch: Channel) => Promise<void>;
+
+/** How long a finished role waits for the driver's "exit" before giving up. */
+const EXIT_WAIT_MS = 120_000;
+
+function result(count: number, bytes: number, elapsedMs: number, extra: Record<string, number> = {}): RoleResult {
+  return { count, bytes, elapsedMs, extra };
+}
+
+function one(msg: Buffer[]): Buffer | Buffer[] {
+  return msg.length === 1 ? (msg[0] as Buffer) : msg;
+}
+
+/** Checking the clock every message is cheap for big messages, not for 8 B ones. */
+function clockMask(spec: RoleSpec): number {
+  return spec.size * spec.parts >= 4096 ? 0 : 31;
+}
+
+async function finish(ch: Channel, r: RoleResult, cleanup: () => void): Promise<void> {
+  ch.send({ t: "result", result: r });
+  try {
+    await ch.recv("exit", EXIT_WAIT_MS);
+  } finally {
+    cleanup();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// ZeroMQ libraries.
+
+async function bound(sock: ZSocket, spec: RoleSpec, ch: Channel): Promise<void> {
+  await sock.bind(spec.endpoint);
+  const ep = spec.transport === "inproc" ? spec.endpoint : (sock.lastEndpoint ?? spec.endpoint);
+  ch.send({ t: "ready", endpoint: ep });
+}
+
+/** PULL: binds, measures from the first message to the END marker. */
+async function thrRecvZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Pull();
+  try {
+    tune(sock, spec.hwm);
+    await bound(sock, spec, ch);
+    const chk = new Checker(spec.size, spec.parts, "PULL");
+    const first = await sock.receive();
+    const t0 = performance.now();
+    if (chk.check(first)) {
+      while (chk.check(await sock.receive()));
+    }
+    const t1 = performance.now();
+    await finish(ch, result(chk.count, chk.bytes, t1 - t0), () => closeQuietly(sock));
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+/** PUSH: connects, sends for durationMs, then the END marker. */
+async function thrSendZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Push();
+  try {
+    tune(sock, spec.hwm);
+    sock.connect(spec.endpoint);
+    const mask = clockMask(spec);
+    const deadline = performance.now() + spec.durationMs;
+    let seq = 0;
+    for (;;) {
+      await sock.send(one(makeMessage(spec.size, spec.parts, seq)));
+      seq++;
+      if ((seq & mask) === 0 && performance.now() >= deadline) break;
+    }
+    await sock.send(makeEnd(seq, spec.parts));
+    await finish(ch, result(seq, seq * spec.size * spec.parts, 0), () => closeQuietly(sock));
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+/** REP: echoes every message, checks order. */
+async function latServerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Reply();
+  try {
+    tune(sock, spec.hwm);
+    await bound(sock, spec, ch);
+    const chk = new Checker(spec.size, spec.parts, "REP");
+    for (;;) {
+      const msg = await sock.receive();
+      const data = chk.check(msg);
+      await sock.send(msg);
+      if (!data) break;
+    }
+    await finish(ch, result(chk.count, chk.bytes, 0), () => closeQuietly(sock));
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+const WARMUP_ROUND_TRIPS = 5;
+
+/** REQ: round trips for durationMs, µs per round trip. */
+async function latClientZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Request();
+  try {
+    tune(sock, spec.hwm);
+    sock.connect(spec.endpoint);
+    const chk = new Checker(spec.size, spec.parts, "REQ");
+    let seq = 0;
+    const roundTrip = async (): Promise<void> => {
+      await sock.send(one(makeMessage(spec.size, spec.parts, seq++)));
+      if (!chk.check(await sock.receive())) throw new CheckError("REQ: unexpected END");
+    };
+    for (let i = 0; i < WARMUP_ROUND_TRIPS; i++) await roundTrip();
+    const t0 = performance.now();
+    let n = 0;
+    let t1 = t0;
+    do {
+      await roundTrip();
+      n++;
+      t1 = performance.now();
+    } while (t1 - t0 < spec.durationMs);
+    await sock.send(makeEnd(seq, spec.parts));
+    if (chk.check(await sock.receive())) throw new CheckError("REQ: END was not echoed");
+    await finish(ch, result(n, n * spec.size * spec.parts, t1 - t0, { total: seq }), () => closeQuietly(sock));
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+/** ROUTER: echoes [identity, ...msg] back, checks order. */
+async function drRouterZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Router();
+  try {
+    tune(sock, spec.hwm);
+    await bound(sock, spec, ch);
+    const chk = new Checker(spec.size, spec.parts, "ROUTER");
+    for (;;) {
+      const msg = await sock.receive();
+      const data = chk.check(msg, 1);
+      await sock.send(msg);
+      if (!data) break;
+    }
+    await finish(ch, result(chk.count, chk.bytes, 0), () => closeQuietly(sock));
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+/** DEALER: keeps `window` requests in flight for durationMs; round trips per second. */
+async function drDealerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Dealer();
+  try {
+    tune(sock, spec.hwm);
+    sock.connect(spec.endpoint);
+    const chk = new Checker(spec.size, spec.parts, "DEALER");
+    let seq = 0;
+    // Warm-up round trip (connection set-up), not timed.
+    await sock.send(one(makeMessage(spec.size, spec.parts, seq++)));
+    if (!chk.check(await sock.receive())) throw new CheckError("DEALER: unexpected END");
+    const t0 = performance.now();
+    let sent = 0;
+    let recvd = 0;
+    let stop = false;
+    for (; sent < spec.window; sent++) await sock.send(one(makeMessage(spec.size, spec.parts, seq++)));
+    while (recvd < sent) {
+      if (!chk.check(await sock.receive())) throw new CheckError("DEALER: unexpected END");
+      recvd++;
+      if (!stop) {
+        if ((recvd & 15) === 0 && performance.now() - t0 >= spec.durationMs) {
+          stop = true;
+        } else {
+          await sock.send(one(makeMessage(spec.size, spec.parts, seq++)));
+          sent++;
+        }
+      }
+    }
+    const t1 = performance.now();
+    await sock.send(makeEnd(seq, spec.parts));
+    if (chk.check(await sock.receive())) throw new CheckError("DEALER: END was not echoed");
+    await finish(ch, result(recvd, recvd * spec.size * spec.parts, t1 - t0, { total: seq }), () => closeQuietly(sock));
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+/** A credit window: the publisher may send message i only when i < acked + window. */
+class Credit {
+  acked = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(ch: Channel) {
+    ch.on("credit", (m) => {
+      if (m.n > this.acked) this.acked = m.n;
+      const w = this.wake;
+      this.wake = null;
+      w?.();
+    });
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+}
+
+/**
+ * PUB: sends empty sync messages until every subscriber got one (slow joiner),
+ * then data under a credit window (so PUB never drops at its HWM), then END.
+ */
+async function fanoutPubZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Publisher();
+  try {
+    tune(sock, spec.hwm);
+    await bound(sock, spec, ch);
+    const syncUntil = performance.now() + SETUP_TIMEOUT_MS;
+    while (ch.tryRecv("start") === undefined) {
+      if (performance.now() > syncUntil) throw new Error("PUB: subscribers never became ready");
+      await sock.send(Buffer.alloc(0));
+      await sleep(2);
+    }
+    const credit = new Credit(ch);
+    const mask = clockMask(spec);
+    const deadline = performance.now() + spec.durationMs;
+    let seq = 0;
+    for (;;) {
+      while (seq >= credit.acked + spec.window) await credit.wait();
+      await sock.send(one(makeMessage(spec.size, spec.parts, seq)));
+      seq++;
+      if ((seq & mask) === 0 && performance.now() >= deadline) break;
+    }
+    await sock.send(makeEnd(seq, spec.parts));
+    await finish(ch, result(seq, seq * spec.size * spec.parts, 0), () => closeQuietly(sock));
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+/** Tracks when all subscribers passed each multiple of `step`, and grants credit. */
+class Acker {
+  private readonly reached = new Map<number, number>();
+
+  constructor(
+    private readonly subscribers: number,
+    readonly step: number,
+    private readonly ch: Channel,
+  ) {}
+
+  passed(count: number): void {
+    if (count % this.step !== 0) return;
+    const r = (this.reached.get(count) ?? 0) + 1;
+    if (r === this.subscribers) {
+      this.reached.delete(count);
+      this.ch.send({ t: "credit", n: count });
+    } else {
+      this.reached.set(count, r);
+    }
+  }
+}
+
+/** N SUB sockets in one process; measures deliveries per second. */
+async function fanoutSubZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const subs: ZSocket[] = [];
+  try {
+    for (let i = 0; i < spec.subscribers; i++) {
+      const s = new lib.Subscriber();
+      subs.push(s);
+      tune(s, spec.hwm);
+      s.subscribe();
+      s.connect(spec.endpoint);
+    }
+    const acker = new Acker(spec.subscribers, Math.max(1, Math.floor(spec.window / 4)), ch);
+    let ready = 0;
+    let t0 = 0;
+    const markReady = (): void => {
+      if (++ready === spec.subscribers) ch.send({ t: "ready", endpoint: spec.endpoint });
+    };
+    const loops = subs.map(async (s, idx) => {
+      const chk = new Checker(spec.size, spec.parts, `SUB ${idx}`);
+      let isReady = false;
+      for (;;) {
+        const msg = await s.receive();
+        if (msg.length === 1 && (msg[0] as Buffer).length === 0) {
+          if (!isReady) {
+            isReady = true;
+            markReady();
+          }
+          continue;
+        }
+        if (!isReady) throw new CheckError(`SUB ${idx}: data before sync`);
+        if (t0 === 0) t0 = performance.now();
+        if (!chk.check(msg)) break;
+        acker.passed(chk.count);
+      }
+      return chk;
+    });
+    const checkers = await Promise.all(loops);
+    const t1 = performance.now();
+    let count = 0;
+    let bytes = 0;
+    for (const c of checkers) {
+      count += c.count;
+      bytes += c.bytes;
+    }
+    await finish(ch, result(count, bytes, t1 - t0, { perSubscriber: checkers[0]?.count ?? 0 }), () => subs.forEach(closeQuietly));
+  } finally {
+    subs.forEach(closeQuietly);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The node:net ceiling.
+
+async function listen(spec: RoleSpec, ch: Channel): Promise<Server> {
+  const server = createServer();
+  const addr = netAddress(spec.endpoint);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    if ("path" in addr) {
+      try {
+        unlinkSync(addr.path);
+      } catch {
+        // not there
+      }
+      server.listen(addr.path, () => resolve());
+    } else {
+      server.listen(addr.port, addr.host, () => resolve());
+    }
+  });
+  const a = server.address();
+  const endpoint = typeof a === "string" ? `ipc://${a}` : a === null ? spec.endpoint : `tcp://127.0.0.1:${a.port}`;
+  ch.send({ t: "ready", endpoint });
+  return server;
+}
+
+function accept(server: Server): Promise<Socket> {
+  return new Promise((resolve) => {
+    server.once("connection", (c: Socket) => {
+      c.setNoDelay(true);
+      resolve(c);
+    });
+  });
+}
+
+async function dial(endpoint: string): Promise<Socket> {
+  const addr = netAddress(endpoint);
+  const sock = "path" in addr ? netConnect(addr.path) : netConnect(addr.port, addr.host);
+  await new Promise<void>((resolve, reject) => {
+    sock.once("connect", () => {
+      sock.off("error", reject);
+      resolve();
+    });
+    sock.once("error", reject);
+  });
+  sock.setNoDelay(true);
+  return sock;
+}
+
+function closeServer(server: Server, spec: RoleSpec): void {
+  server.close();
+  const addr = netAddress(spec.endpoint);
+  if ("path" in addr) {
+    try {
+      unlinkSync(addr.path);
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Runs a parser on a connection until `done()` says so; rejects on check errors or close. */
+function consume(conn: Socket, parser: FrameParser, done: () => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onData = (b: Buffer): void => {
+      try {
+        conn.cork();
+        parser.push(b);
+        conn.uncork();
+      } catch (e) {
+        conn.off("data", onData);
+        reject(e);
+        return;
+      }
+      if (done()) {
+        conn.off("data", onData);
+        resolve();
+      }
+    };
+    conn.on("data", onData);
+    conn.once("error", reject);
+    conn.once("close", () => {
+      if (!done()) reject(new Error("connection closed early"));
+    });
+  });
+}
+
+/**
+ * Writes all frames of one message: small ones in a single buffer; for big
+ * bodies only header + sequence number are fresh, the rest of the body is the
+ * template's tail by reference (never modified), like zero-copy sends.
+ */
+function writeMessage(sock: Socket, size: number, parts: number, seq: number, template: Buffer): void {
+  if (size >= SEQ_BYTES) template.writeUInt32LE(seq >>> 0, 0);
+  const h = headerSize(size);
+  if (size < BIG_BODY) {
+    const out = Buffer.allocUnsafe((h + size) * parts);
+    let off = 0;
+    for (let p = 0; p < parts; p++) {
+      off = writeHeader(out, off, p < parts - 1 ? FLAG_MORE : 0, size);
+      template.copy(out, off);
+      off += size;
+    }
+    sock.write(out);
+    return;
+  }
+  const tail = template.subarray(SEQ_BYTES);
+  sock.cork();
+  for (let p = 0; p < parts; p++) {
+    const head = Buffer.allocUnsafe(h + SEQ_BYTES);
+    writeHeader(head, 0, p < parts - 1 ? FLAG_MORE : 0, size);
+    template.copy(head, h, 0, SEQ_BYTES);
+    sock.write(head);
+    sock.write(tail);
+  }
+  sock.uncork();
+}
+
+function endFrames(count: number): Buffer {
+  const body = endFrameBody(count);
+  const out = Buffer.allocUnsafe(2 + body.length);
+  writeHeader(out, 0, FLAG_COMMAND, body.length);
+  body.copy(out, 2);
+  return out;
+}
+
+async function thrRecvNet(spec: RoleSpec, ch: Channel): Promise<void> {
+  const server = await listen(spec, ch);
+  const conn = await accept(server);
+  const chk = new NetChecker(spec.size, spec.parts, "net recv");
+  let t0 = 0;
+  let t1 = 0;
+  const parser = new FrameParser((flags, size, seq, body) => {
+    if (t0 === 0) t0 = performance.now();
+    chk.frame(flags, size, seq, body);
+    if (chk.ended) t1 = performance.now();
+  }, false);
+  await consume(conn, parser, () => chk.ended);
+  await finish(ch, result(chk.count, chk.bytes, t1 - t0), () => {
+    conn.destroy();
+    closeServer(server, spec);
+  });
+}
+
+/** Pre-framed frames copied into 64 KiB chunks, written with backpressure. */
+async function thrSendNet(spec: RoleSpec, ch: Channel): Promise<void> {
+  const sock = await dial(spec.endpoint);
+  const queue: Buffer[] = [];
+  const batcher = new Batcher((c) => queue.push(c));
+  const template = Buffer.alloc(spec.size);
+  const deadline = performance.now() + spec.durationMs;
+  const last = spec.parts - 1;
+  let seq = 0;
+  const drain = async (): Promise<void> => {
+    const w = writeBatch(sock, queue.splice(0));
+    if (w !== null) await w;
+  };
+  for (;;) {
+    if (spec.size >= 4) template.writeUInt32LE(seq >>> 0, 0);
+    for (let p = 0; p < spec.parts; p++) batcher.push(p < last ? FLAG_MORE : 0, template);
+    seq++;
+    if (queue.length > 0) {
+      await drain();
+      if (performance.now() >= deadline) break;
+    }
+  }
+  batcher.push(FLAG_COMMAND, endFrameBody(seq));
+  batcher.flush();
+  await drain();
+  await finish(ch, result(seq, seq * spec.size * spec.parts, 0), () => sock.destroy());
+}
+
+/** Echo server (latency and DEALER/ROUTER ceilings): parses frames, writes each back. */
+async function echoServerNet(spec: RoleSpec, ch: Channel): Promise<void> {
+  const server = await listen(spec, ch);
+  const conn = await accept(server);
+  const chk = new NetChecker(spec.size, spec.parts, "net echo");
+  const parser = new FrameParser((flags, size, seq, body) => {
+    chk.frame(flags, size, seq, body);
+    const h = Buffer.allocUnsafe(headerSize(size));
+    writeHeader(h, 0, flags & (FLAG_MORE | FLAG_COMMAND), size);
+    conn.write(h);
+    for (const b of body ?? []) conn.write(b);
+  }, true);
+  await consume(conn, parser, () => chk.ended);
+  await finish(ch, result(chk.count, chk.bytes, 0), () => {
+    conn.destroy();
+    closeServer(server, spec);
+  });
+}
+
+/**
+ * Client of the echo server: keeps `window` messages in flight (1 for the
+ * latency ping-pong) for durationMs.
+ */
+async function echoClientNet(spec: RoleSpec, ch: Channel, window: number): Promise<void> {
+  const sock = await dial(spec.endpoint);
+  const chk = new NetChecker(spec.size, spec.parts, "net client");
+  const template = Buffer.alloc(spec.size);
+  let seq = 0;
+  let recvd = 0;
+  let sent = 0;
+  let stop = false;
+  let t0 = 0;
+  let t1 = 0;
+  let warm = true;
+  const mask = window === 1 ? 0 : 15;
+  const parser = new FrameParser((flags, size, s, body) => {
+    if (!chk.frame(flags, size, s, body)) return;
+    if (warm) {
+      if (chk.count === WARMUP_ROUND_TRIPS) {
+        warm = false;
+        t0 = performance.now();
+        for (; sent < window; sent++) writeMessage(sock, spec.size, spec.parts, seq++, template);
+      } else {
+        writeMessage(sock, spec.size, spec.parts, seq++, template);
+      }
+      return;
+    }
+    recvd++;
+    if (!stop) {
+      if ((recvd & mask) === 0 && performance.now() - t0 >= spec.durationMs) {
+        stop = true;
+      } else {
+        writeMessage(sock, spec.size, spec.parts, seq++, template);
+        sent++;
+      }
+    }
+    if (stop && recvd === sent) {
+      t1 = performance.now();
+      sock.write(endFrames(seq));
+    }
+  }, false);
+  writeMessage(sock, spec.size, spec.parts, seq++, template);
+  await consume(sock, parser, () => chk.ended);
+  await finish(ch, result(recvd, recvd * spec.size * spec.parts, t1 - t0, { total: seq }), () => sock.destroy());
+}
+
+async function fanoutPubNet(spec: RoleSpec, ch: Channel): Promise<void> {
+  const server = await listen(spec, ch);
+  const conns: Socket[] = [];
+  server.on("connection", (c: Socket) => {
+    c.setNoDelay(true);
+    conns.push(c);
+  });
+  await ch.recv("start", SETUP_TIMEOUT_MS);
+  const until = performance.now() + SETUP_TIMEOUT_MS;
+  while (conns.length < spec.subscribers) {
+    if (performance.now() > until) throw new Error("net pub: subscribers did not connect");
+    await sleep(1);
+  }
+  const queue: Buffer[] = [];
+  const batcher = new Batcher((c) => queue.push(c));
+  const template = Buffer.alloc(spec.size);
+  const deadline = performance.now() + spec.durationMs;
+  const last = spec.parts - 1;
+  let seq = 0;
+  const drain = async (): Promise<void> => {
+    const chunks = queue.splice(0);
+    const waits: Promise<void>[] = [];
+    for (const conn of conns) {
+      const w = writeBatch(conn, chunks);
+      if (w !== null) waits.push(w);
+    }
+    if (waits.length > 0) await Promise.all(waits);
+  };
+  for (;;) {
+    if (spec.size >= 4) template.writeUInt32LE(seq >>> 0, 0);
+    for (let p = 0; p < spec.parts; p++) batcher.push(p < last ? FLAG_MORE : 0, template);
+    seq++;
+    if (queue.length > 0) {
+      await drain();
+      if (performance.now() >= deadline) break;
+    }
+  }
+  batcher.push(FLAG_COMMAND, endFrameBody(seq));
+  batcher.flush();
+  await drain();
+  await finish(ch, result(seq, seq * spec.size * spec.parts, 0), () => {
+    for (const c of conns) c.destroy();
+    closeServer(server, spec);
+  });
+}
+
+async function fanoutSubNet(spec: RoleSpec, ch: Channel): Promise<void> {
+  const socks = await Promise.all(Array.from({ length: spec.subscribers }, () => dial(spec.endpoint)));
+  try {
+    let t0 = 0;
+    const checkers: NetChecker[] = [];
+    const runs = socks.map((s, idx) => {
+      const chk = new NetChecker(spec.size, spec.parts, `net sub ${idx}`);
+      checkers.push(chk);
+      const parser = new FrameParser((flags, size, seq, body) => {
+        if (t0 === 0) t0 = performance.now();
+        chk.frame(flags, size, seq, body);
+      }, false);
+      return consume(s, parser, () => chk.ended);
+    });
+    ch.send({ t: "ready", endpoint: spec.endpoint });
+    await Promise.all(runs);
+    const t1 = performance.now();
+    let count = 0;
+    let bytes = 0;
+    for (const c of checkers) {
+      count += c.count;
+      bytes += c.bytes;
+    }
+    await finish(ch, result(count, bytes, t1 - t0, { perSubscriber: checkers[0]?.count ?? 0 }), () => {
+      for (const s of socks) s.destroy();
+    });
+  } finally {
+    for (const s of socks) s.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+function byLib(zmq: RoleFn, net: RoleFn): RoleFn {
+  return (spec, ch) => (spec.lib === "net" ? net(spec, ch) : zmq(spec, ch));
+}
+
+export const ROLES: Readonly<Record<RoleName, RoleFn>> = {
+  "thr-recv": byLib(thrRecvZmq, thrRecvNet),
+  "thr-send": byLib(thrSendZmq, thrSendNet),
+  "lat-server": byLib(latServerZmq, echoServerNet),
+  "lat-client": byLib(latClientZmq, (s, c) => echoClientNet(s, c, 1)),
+  "dr-router": byLib(drRouterZmq, echoServerNet),
+  "dr-dealer": byLib(drDealerZmq, (s, c) => echoClientNet(s, c, s.window)),
+  "fanout-pub": byLib(fanoutPubZmq, fanoutPubNet),
+  "fanout-sub": byLib(fanoutSubZmq, fanoutSubNet),
+};
+
+export function isRoleName(s: string): s is RoleName {
+  return Object.hasOwn(ROLES, s);
+}
