@@ -97,7 +97,8 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   #legacyIdentityPending = false;
 
   // Output
-  #slab: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  #slabRef: Slab = acquireSlab();
+  #slab: Buffer = this.#slabRef.buf;
   #slabStart = 0;
   #slabPos = 0;
   #flushScheduled = false;
@@ -529,14 +530,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     const need = headerLen + (direct ? 0 : size);
     if (this.#slabPos + need > this.#slab.length) {
       this.#commit();
-      if (need > SLAB_SIZE) {
-        // Cannot happen for direct bodies (headers are tiny); kept for safety.
-        this.#slab = Buffer.allocUnsafeSlow(need);
-      } else {
-        this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-      }
-      this.#slabStart = 0;
-      this.#slabPos = 0;
+      this.#newSlab();
     }
     const s = this.#slab;
     let p = this.#slabPos;
@@ -568,12 +562,23 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     if (this.#slabPos === this.#slabStart) return;
     const chunk = this.#slab.subarray(this.#slabStart, this.#slabPos);
     this.#slabStart = this.#slabPos;
-    if (this.#slab.length - this.#slabPos < 512) {
-      this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-      this.#slabStart = 0;
-      this.#slabPos = 0;
+    const ref = this.#slabRef;
+    if (!this.#stream.destroyed) {
+      ref.inflight++;
+      this.#stream.write(chunk, ref.onWritten);
     }
-    this.#rawWrite(chunk);
+    if (this.#slab.length - this.#slabPos < 512) this.#newSlab();
+  }
+
+  /** Retire the current slab (it returns to the pool once its last write completes) and take a fresh one. */
+  #newSlab(): void {
+    const old = this.#slabRef;
+    old.retired = true;
+    if (old.inflight === 0) releaseSlab(old);
+    this.#slabRef = acquireSlab();
+    this.#slab = this.#slabRef.buf;
+    this.#slabStart = 0;
+    this.#slabPos = 0;
   }
 
   #rawWrite(chunk: Uint8Array): void {
@@ -636,6 +641,44 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   destroy(): void {
     this.#closeWith({ kind: "other", retry: false });
   }
+}
+
+/**
+ * Output slabs are pooled: a slab goes back to the pool once every write that points into it has
+ * completed (the stream no longer references its bytes), so steady traffic allocates nothing.
+ */
+interface Slab {
+  readonly buf: Buffer;
+  inflight: number;
+  retired: boolean;
+  readonly onWritten: () => void;
+}
+
+const slabPool: Slab[] = [];
+const SLAB_POOL_MAX = 16;
+
+function acquireSlab(): Slab {
+  const s = slabPool.pop();
+  if (s) {
+    s.retired = false;
+    return s;
+  }
+  const slab: Slab = {
+    buf: Buffer.allocUnsafeSlow(SLAB_SIZE),
+    inflight: 0,
+    retired: false,
+    onWritten: () => {
+      slab.inflight--;
+      if (slab.retired && slab.inflight === 0) releaseSlab(slab);
+    },
+  };
+  return slab;
+}
+
+function releaseSlab(s: Slab): void {
+  if (s.inflight !== 0 || !s.retired) return;
+  s.retired = false;
+  if (slabPool.length < SLAB_POOL_MAX) slabPool.push(s);
 }
 
 function ioError(err: Error): ZmqError {
