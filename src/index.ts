@@ -11,6 +11,18 @@ export { Pair } from "./sockets/pair.ts";
 export { Push } from "./sockets/push.ts";
 export { Pull } from "./sockets/pull.ts";
 export { Dealer } from "./sockets/dealer.ts";
+export { Request } from "./sockets/request.ts";
+export { Reply } from "./sockets/reply.ts";
+export { Router, type RouterConnectOptions } from "./sockets/router.ts";
+export { Stream, type StreamConnectOptions } from "./sockets/stream.ts";
+export { Publisher } from "./sockets/publisher.ts";
+export { Subscriber } from "./sockets/subscriber.ts";
+export { XPublisher, type XPublisherVerbosity } from "./sockets/xpublisher.ts";
+export { XSubscriber } from "./sockets/xsubscriber.ts";
+export { Proxy } from "./proxy.ts";
+export { curveKeyPair, z85Encode, z85Decode, type CurveKeyPair } from "./protocol/z85.ts";
+export { Authenticator, CURVE_ALLOW_ANY, type AuthDecision, type AuthenticatorOptions, type CurvePolicy } from "./security/authenticator.ts";
+export { loadCertificate, saveCertificate, newCertificate, loadPublicKeysFromDirectory, type Certificate } from "./security/certificate.ts";
 
 /** The libzmq version zocket is wire-compatible with. */
 export const version = "4.3.5";

@@ -38,6 +38,11 @@ export class MsgQueue {
   #hwm: number;
   #lwm: number;
   #writerBlocked = false;
+  /**
+   * ZMQ_CONFLATE (libzmq `ypipe_conflate_t`): keep only the newest message. Writes always succeed and
+   * replace whatever is queued; the HWM is ignored. Set by the socket type when it attaches the pipe.
+   */
+  conflate = false;
   /** Reader hook: the queue went from empty to non-empty. */
   onReadable: () => void = NOOP;
   /** Writer hook: a blocked writer may write again. */
@@ -63,7 +68,7 @@ export class MsgQueue {
 
   /** True if a write would be accepted now. A false answer arms onWritable. */
   checkWrite(): boolean {
-    if (this.#hwm > 0 && this.#ring.length >= this.#hwm) {
+    if (this.#hwm > 0 && this.#ring.length >= this.#hwm && !this.conflate) {
       this.#writerBlocked = true;
       return false;
     }
@@ -72,6 +77,7 @@ export class MsgQueue {
 
   /** Write if below the HWM. */
   write(msg: Msg): boolean {
+    if (this.conflate) return this.#replace(msg);
     if (!this.checkWrite()) return false;
     this.#ring.push(msg);
     if (this.#ring.length === 1) this.onReadable();
@@ -83,9 +89,19 @@ export class MsgQueue {
    * false when the queue is now at or above its HWM: the writer should stop until onWritable.
    */
   push(msg: Msg): boolean {
+    if (this.conflate) return this.#replace(msg);
     this.#ring.push(msg);
     if (this.#ring.length === 1) this.onReadable();
     return this.checkWrite();
+  }
+
+  /** Conflate: the newest message replaces what is queued. */
+  #replace(msg: Msg): boolean {
+    const wasEmpty = this.#ring.length === 0;
+    while (this.#ring.length > 0) this.#ring.shift();
+    this.#ring.push(msg);
+    if (wasEmpty) this.onReadable();
+    return true;
   }
 
   read(): Msg | undefined {
@@ -178,8 +194,16 @@ export class Pipe {
     outbound.onWritable = () => owner.pipeWritable(this);
   }
 
+  /**
+   * The pipe the most recent message was read from (one event loop, so one global is exact): the socket
+   * base turns it into the received message's properties (libzmq attaches them to each msg_t).
+   */
+  static lastRead: Pipe | null = null;
+
   read(): Msg | undefined {
-    return this.inbound.read();
+    const m = this.inbound.read();
+    if (m !== undefined) Pipe.lastRead = this;
+    return m;
   }
 
   checkWrite(): boolean {
@@ -190,11 +214,15 @@ export class Pipe {
     return !this.terminated && this.outbound.write(msg);
   }
 
-  /** Send a subscription-style command, bypassing the HWM (libzmq drops them only when full). */
+  /**
+   * Send a subscription-style command, bypassing the HWM. Without an engine-side priority path (inproc,
+   * or before the pipe has an end) it is queued regardless of the HWM, so a socket with more
+   * subscriptions than its HWM still sends them all.
+   */
   sendCommand(msg: CommandMsg): void {
     if (this.terminated) return;
     if (this.end?.sendPriority) this.end.sendPriority(msg);
-    else this.outbound.write(msg);
+    else this.outbound.push(msg);
   }
 
   /** The socket closes this pipe. */

@@ -357,7 +357,13 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   }
 
   zap(request: ZapRequest): Promise<ZapReply | null> {
-    return this.#host.zap(request);
+    // libzmq (zap_client.cpp receive_and_process_zap_reply): a malformed ZAP reply is a protocol error of
+    // this connection (ZMQ_PROTOCOL_ERROR_ZAP_*), closed without ERROR. The mechanism never hears back.
+    return this.#host.zap(request).catch((err: unknown) => {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.#closeWith({ kind: "protocol", retry: false, error: err });
+      return new Promise<never>(() => {});
+    });
   }
 
   ready(): void {
@@ -365,12 +371,20 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     this.#phase = P_ACTIVE;
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
+    // The routing identity is what the peer announced, never ZAP metadata (libzmq parse_metadata).
+    const identity = getProperty(this.#peerProps, "Identity") ?? EMPTY;
+    // Message properties as libzmq compiles them (stream_engine_base.cpp mechanism_ready): Peer-Address,
+    // then ZAP's User-Id and metadata, then the peer's own; the first of a name wins (std::map insert),
+    // so a peer cannot forge a User-Id in its READY/INITIATE metadata.
     const mech = this.#mechanism;
-    if (mech?.userId !== undefined && mech.userId !== "") this.#peerProps.push(["User-Id", Buffer.from(mech.userId)]);
-    if (mech?.zapMetadata) for (const p of mech.zapMetadata) this.#peerProps.push(p);
+    const first: Properties = [];
+    if (this.peerAddress !== "") first.push(["Peer-Address", Buffer.from(this.peerAddress)]);
+    if (mech?.userId !== undefined) first.push(["User-Id", Buffer.from(mech.userId)]);
+    if (mech?.zapMetadata) for (const p of mech.zapMetadata) first.push(p);
+    if (first.length > 0) this.#peerProps = [...first, ...this.#peerProps];
     const peer: PeerInfo = {
       socketType: this.#peerType,
-      identity: getProperty(this.#peerProps, "Identity") ?? EMPTY,
+      identity,
       properties: this.#peerProps,
       major: this.#major,
       minor: this.#minor,
@@ -378,7 +392,9 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     };
     this.#host.engineReady(this, peer);
     if (this.#phase !== P_ACTIVE) return;
-    this.#startHeartbeats();
+    // ZMTP 2.0 has no commands: a PING would reach the peer's application as data. libzmq starts its
+    // heartbeat timer only from mechanism_ready(), which the 1.0/2.0 identity path never calls.
+    if (this.#major >= 3) this.#startHeartbeats();
   }
 
   fail(err: ZmqError, kind: "protocol" | "auth" | "other"): void {
@@ -462,12 +478,13 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
         const msg = out.read();
         if (msg === undefined) break;
         this.#writeMsg(msg);
-        if (this.#slabPos - this.#slabStart >= SLAB_SIZE / 2) {
-          this.#commit();
-          if (this.#stream.writableNeedDrain) {
-            this.#waitingDrain = true;
-            break;
-          }
+        if (this.#slabPos - this.#slabStart >= SLAB_SIZE / 2) this.#commit();
+        // Checked after every message, not only after a slab commit: big bodies are written directly
+        // (DIRECT_WRITE) and never fill the slab, and without this check a peer that does not read
+        // would let the whole pipe move into the stream's unbounded buffer (no TCP back-pressure).
+        if (this.#stream.writableNeedDrain) {
+          this.#waitingDrain = true;
+          break;
         }
       }
     }

@@ -5,9 +5,10 @@
  *   runtime has it, else `@noble/curves` (pure JS, ~25x slower per operation; browsers). See
  *   bench/crypto.bench.ts for the figures behind this choice.
  * - `beforenm`: HSalsa20(X25519(sk, pk), 0^16), exactly libsodium's `crypto_box_beforenm`.
- * - `seal`/`open`: XSalsa20-Poly1305 (`@noble/ciphers`) with a 32-byte key, output
- *   `MAC(16) ‖ ciphertext`, i.e. libsodium's `crypto_box_easy_afternm` and `crypto_secretbox_easy`
- *   (a crypto_box with a precomputed key *is* a secretbox with that key).
+ * - `seal`/`open`: XSalsa20-Poly1305 with a 32-byte key, output `MAC(16) ‖ ciphertext`, i.e.
+ *   libsodium's `crypto_box_easy_afternm` and `crypto_secretbox_easy` (a crypto_box with a precomputed
+ *   key *is* a secretbox with that key): libsodium's WebAssembly build (`libsodium-wrappers`) once it
+ *   has loaded, `@noble/ciphers` (pure JS) until then or if it cannot load. See {@link loadFastBox}.
  *
  * node:crypto is reached through `process.getBuiltinModule` rather than a static import so this module
  * still loads where there is no Node (the core is meant to run in a browser over WebSocket one day).
@@ -175,35 +176,71 @@ export function beforenm(publicKey: Uint8Array, secretKey: SecretKey): Uint8Arra
   return key;
 }
 
-/** XSalsa20-Poly1305 seal: returns `MAC(16) ‖ ciphertext`. `nonce` is 24 bytes. */
-export function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  return xsalsa20poly1305(key, nonce).encrypt(plaintext);
+// ---------------------------------------------------------------------------------------------------
+// XSalsa20-Poly1305 (the symmetric box): libsodium (WebAssembly) once loaded, @noble/ciphers until then.
+//
+// Every MESSAGE costs one box, so its speed is CURVE's throughput: for 1 KiB, noble (pure JS) takes
+// ~18 µs per seal or open, libsodium's WASM build ~4-5 µs (bench/crypto.bench.ts, bench/curve.bench.ts).
+// libsodium-wrappers needs an asynchronous instantiation, and this module must load synchronously (no
+// top-level await), so it starts with noble and switches when `sodium.ready` resolves. Both compute
+// the same function (NaCl crypto_secretbox), byte for byte, so switching between two MESSAGEs of one
+// connection is safe. The load starts on the first CURVE use, so NULL/PLAIN users never pay for it; if
+// it fails (package missing, no WebAssembly), noble simply stays.
+
+/** The box operations, with the MESSAGE layouts the hot path wants (see {@link sealMessage}). */
+interface BoxBackend {
+  readonly name: "libsodium" | "noble";
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uint8Array | undefined;
+  sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array): Buffer;
+  openMessage(key: Uint8Array, nonce: Uint8Array, body: Uint8Array): Buffer | undefined;
 }
 
-/** XSalsa20-Poly1305 open of `MAC(16) ‖ ciphertext`; `undefined` when it does not authenticate. */
-export function open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uint8Array | undefined {
-  if (boxed.length < 16) return undefined;
-  try {
-    return xsalsa20poly1305(key, nonce).decrypt(boxed);
-  } catch {
-    return undefined;
+/**
+ * Outgoing MESSAGE bodies come from a private 256 KiB pool instead of Buffer's 8 KiB one: at 1 KiB
+ * per MESSAGE, Node's pool needs a new ArrayBuffer every 7 messages, which showed in profiles. The
+ * engine copies small bodies into its output slab at once, so a larger pool holds no extra memory for
+ * long; received plaintexts (which users may keep) still come from Node's pool.
+ */
+const OUT_POOL_SIZE = 256 * 1024;
+let outPool = Buffer.alloc(0);
+let outPoolPos = 0;
+
+function allocOutgoing(size: number): Buffer {
+  if (size > OUT_POOL_SIZE / 16) return Buffer.allocUnsafe(size);
+  if (outPoolPos + size > outPool.length) {
+    outPool = Buffer.allocUnsafeSlow(OUT_POOL_SIZE);
+    outPoolPos = 0;
   }
+  // subarray() of a Buffer is the cheapest way to a new Buffer view (about half of allocUnsafe).
+  const b = outPool.subarray(outPoolPos, outPoolPos + size);
+  outPoolPos = (outPoolPos + size + 7) & ~7;
+  return b;
 }
 
-/**
- * Seal in place, for the MESSAGE hot path: `buf` is laid out as `[32 bytes scratch][plaintext]` and on
- * return holds `[16 bytes scratch][MAC(16)][ciphertext]`. The caller overwrites the first 16 bytes with
- * its header, so one allocation makes the whole MESSAGE body.
- */
-export function sealInPlace(key: Uint8Array, nonce: Uint8Array, buf: Uint8Array): void {
-  xsalsa20poly1305(key, nonce).encrypt(buf.subarray(32), buf);
-}
+const nobleBox: BoxBackend = {
+  name: "noble",
+  seal: (key, nonce, plaintext) => xsalsa20poly1305(key, nonce).encrypt(plaintext),
+  open(key, nonce, boxed) {
+    if (boxed.length < 16) return undefined;
+    try {
+      return xsalsa20poly1305(key, nonce).decrypt(boxed);
+    } catch {
+      return undefined;
+    }
+  },
+  sealMessage(key, nonce, first, payload) {
+    // @noble/ciphers seals `[32 scratch][plaintext]` in place into `[16 scratch][MAC][ciphertext]`.
+    const out = Buffer.allocUnsafe(33 + payload.length);
+    out[32] = first;
+    out.set(payload, 33);
+    xsalsa20poly1305(key, nonce).encrypt(out.subarray(32), out);
+    return out;
+  },
+  openMessage: (key, nonce, body) => nobleOpenToBuffer(key, nonce, body.subarray(16)),
+};
 
-/**
- * Open `MAC(16) ‖ ciphertext` into one fresh buffer; returns a view of the plaintext, or `undefined`
- * when it does not authenticate.
- */
-export function openToBuffer(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Buffer | undefined {
+function nobleOpenToBuffer(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Buffer | undefined {
   if (boxed.length < 16) return undefined;
   // @noble/ciphers decrypts into `boxed.length + 32` bytes and leaves the plaintext at offset 48.
   const out = Buffer.allocUnsafe(boxed.length + 32);
@@ -213,6 +250,208 @@ export function openToBuffer(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Arr
     return undefined;
   }
   return out.subarray(48);
+}
+
+/**
+ * The part of the Emscripten module inside libsodium-wrappers (`sodium.libsodium`) used here: raw
+ * `crypto_secretbox_easy`/`_open_easy` on the WASM heap. The wrappers' own functions malloc, copy
+ * and free three buffers per call (~1.5 µs per 1 KiB box); one scratch region reused for every
+ * call avoids that. The 64-bit length is passed as two 32-bit halves (Emscripten legalisation),
+ * checked through the exports' arity when loading.
+ */
+interface SodiumModule {
+  readonly HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _crypto_secretbox_easy(c: number, m: number, mlenLo: number, mlenHi: number, n: number, k: number): number;
+  _crypto_secretbox_open_easy(m: number, c: number, clenLo: number, clenHi: number, n: number, k: number): number;
+}
+
+function isSodiumModule(v: unknown): v is SodiumModule {
+  if (typeof v !== "object" || v === null) return false;
+  const m = v as Record<string, unknown>;
+  const fn = (name: string, arity: number): boolean => typeof m[name] === "function" && (m[name] as (...a: unknown[]) => unknown).length === arity;
+  return m["HEAPU8"] instanceof Uint8Array && fn("_malloc", 1) && fn("_free", 1) && fn("_crypto_secretbox_easy", 6) && fn("_crypto_secretbox_open_easy", 6);
+}
+
+/**
+ * Boxes larger than this go to noble instead (slower, same result): WebAssembly memory never shrinks,
+ * so one huge message must not pin twice its size for the life of the process (here at most ~32 MiB).
+ */
+const SODIUM_MAX_BOX = 16 * 1024 * 1024;
+
+function makeSodiumBox(lib: SodiumModule): BoxBackend {
+  // Scratch region, grown on demand: [key 32][nonce 24][slack 40][input: cap + 16][output: cap + 16].
+  // The slack lets openMessage copy a whole MESSAGE body (16-byte header first) in one set().
+  let base = 0;
+  let cap = 0;
+  /** Ensures room for `len` bytes of input; returns false if the box should go to noble. */
+  const reserve = (len: number): boolean => {
+    if (len <= cap) return true;
+    if (len > SODIUM_MAX_BOX) return false;
+    let want = Math.max(4096, cap);
+    while (want < len) want *= 2;
+    const p = lib._malloc(96 + 2 * (want + 16));
+    if (p === 0) return false;
+    if (base !== 0) lib._free(base);
+    base = p;
+    cap = want;
+    return true;
+  };
+  // HEAPU8 is re-read on every call: any malloc (ours or another libsodium-wrappers user's) may grow
+  // the memory and replace the view.
+  const load = (heap: Uint8Array, key: Uint8Array, nonce: Uint8Array): void => {
+    heap.set(key, base);
+    heap.set(nonce, base + 32);
+  };
+  /** secretbox(input[0..len]) -> output[0..len+16]; returns the output's heap offset. */
+  const sealHeap = (len: number): number => {
+    const m = base + 96;
+    const c = m + cap + 16;
+    lib._crypto_secretbox_easy(c, m, len, 0, base + 32, base);
+    return c;
+  };
+  /** secretbox_open(input[0..len]) -> output[0..len-16]; returns the output's heap offset or -1. */
+  const openHeap = (len: number): number => {
+    const c = base + 96;
+    const m = c + cap + 16;
+    return lib._crypto_secretbox_open_easy(m, c, len, 0, base + 32, base) === 0 ? m : -1;
+  };
+  const sodiumBox: BoxBackend = {
+    name: "libsodium",
+    seal(key, nonce, plaintext) {
+      const len = plaintext.length;
+      if (!reserve(len)) return nobleBox.seal(key, nonce, plaintext);
+      const heap = lib.HEAPU8;
+      load(heap, key, nonce);
+      heap.set(plaintext, base + 96);
+      const c = sealHeap(len);
+      return heap.slice(c, c + len + 16);
+    },
+    open(key, nonce, boxed) {
+      const len = boxed.length;
+      if (len < 16) return undefined;
+      if (!reserve(len)) return nobleBox.open(key, nonce, boxed);
+      const heap = lib.HEAPU8;
+      load(heap, key, nonce);
+      heap.set(boxed, base + 96);
+      const m = openHeap(len);
+      return m < 0 ? undefined : heap.slice(m, m + len - 16);
+    },
+    sealMessage(key, nonce, first, payload) {
+      const len = payload.length + 1;
+      if (!reserve(len)) return nobleBox.sealMessage(key, nonce, first, payload);
+      const heap = lib.HEAPU8;
+      load(heap, key, nonce);
+      heap[base + 96] = first;
+      heap.set(payload, base + 97);
+      const c = sealHeap(len);
+      const out = allocOutgoing(32 + len);
+      out.set(heap.subarray(c, c + len + 16), 16);
+      return out;
+    },
+    openMessage(key, nonce, body) {
+      const len = body.length - 16;
+      if (len < 16) return undefined;
+      if (!reserve(len)) return nobleBox.openMessage(key, nonce, body);
+      const heap = lib.HEAPU8;
+      load(heap, key, nonce);
+      heap.set(body, base + 80); // the 16-byte header lands in the slack, the box at base + 96
+      const m = openHeap(len);
+      if (m < 0) return undefined;
+      const out = Buffer.allocUnsafe(len - 16);
+      out.set(heap.subarray(m, m + len - 16));
+      return out;
+    },
+  };
+  // Self-test against noble before trusting it (a different build could differ in layout).
+  const k = randomBytes(32);
+  const n = randomBytes(24);
+  const p = randomBytes(100);
+  if (!equalBytes(sodiumBox.seal(k, n, p), nobleBox.seal(k, n, p)) || !equalBytes(sodiumBox.open(k, n, nobleBox.seal(k, n, p)) ?? new Uint8Array(0), p)) {
+    throw new Error("libsodium box does not match noble");
+  }
+  return sodiumBox;
+}
+
+let box: BoxBackend = nobleBox;
+let sodiumLoad: Promise<void> | undefined;
+
+/**
+ * Start loading libsodium (once) and resolve when the symmetric box is as fast as it will get
+ * (libsodium in use, or noble kept because libsodium could not load). Called on every CURVE
+ * handshake; never rejects.
+ */
+export function loadFastBox(): Promise<void> {
+  sodiumLoad ??= import("libsodium-wrappers").then(
+    async (mod) => {
+      const sodium = mod.default;
+      await sodium.ready;
+      const lib: unknown = (sodium as unknown as Record<string, unknown>)["libsodium"];
+      if (isSodiumModule(lib)) box = makeSodiumBox(lib);
+    },
+    () => undefined,
+  ).catch(() => undefined);
+  return sodiumLoad;
+}
+
+/** Which XSalsa20-Poly1305 implementation is in use now ("libsodium" once loaded, else "noble"). */
+export function boxBackend(): "libsodium" | "noble" {
+  return box.name;
+}
+
+/** For tests: the box implementations available now, to check them against each other. */
+export function __boxBackends(): readonly BoxBackend[] {
+  return box === nobleBox ? [nobleBox] : [box, nobleBox];
+}
+
+/** XSalsa20-Poly1305 seal: returns `MAC(16) ‖ ciphertext`. `nonce` is 24 bytes. */
+export function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  return box.seal(key, nonce, plaintext);
+}
+
+/** XSalsa20-Poly1305 open of `MAC(16) ‖ ciphertext`; `undefined` when it does not authenticate. */
+export function open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uint8Array | undefined {
+  return box.open(key, nonce, boxed);
+}
+
+/**
+ * Seal `first ‖ payload` for the MESSAGE hot path: returns one new buffer of `33 + payload.length`
+ * bytes laid out as `[16 bytes for the caller's header][MAC(16)][ciphertext]`, so the whole MESSAGE
+ * body is a single allocation and the payload is copied once.
+ */
+export function sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array): Buffer {
+  return box.sealMessage(key, nonce, first, payload);
+}
+
+/**
+ * Seal in place: `buf` is laid out as `[32 bytes scratch][plaintext]` and on return holds
+ * `[16 bytes scratch][MAC(16)][ciphertext]`.
+ */
+export function sealInPlace(key: Uint8Array, nonce: Uint8Array, buf: Uint8Array): void {
+  if (box === nobleBox) {
+    xsalsa20poly1305(key, nonce).encrypt(buf.subarray(32), buf);
+    return;
+  }
+  buf.set(box.seal(key, nonce, buf.subarray(32)), 16);
+}
+
+/**
+ * Open `MAC(16) ‖ ciphertext` into one fresh buffer; returns the plaintext, or `undefined`
+ * when it does not authenticate.
+ */
+export function openToBuffer(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Buffer | undefined {
+  const plain = box.open(key, nonce, boxed);
+  return plain === undefined ? undefined : Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
+}
+
+/**
+ * Open a MESSAGE body for the hot path: `body` is `[16 bytes header][MAC(16)][ciphertext]` (the
+ * header is not read); returns the plaintext in one fresh buffer, or `undefined` when it does not
+ * authenticate.
+ */
+export function openMessage(key: Uint8Array, nonce: Uint8Array, body: Uint8Array): Buffer | undefined {
+  return box.openMessage(key, nonce, body);
 }
 
 /** Byte equality (not constant-time: used on public values and on our own cached copies). */

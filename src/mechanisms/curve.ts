@@ -18,7 +18,7 @@
 import { AuthError, ProtocolError, ZmqError, type ProtoErrorCode } from "../errors.ts";
 import { encodeProperties, isCommand, parseErrorReason, parseProperties, type Properties } from "../protocol/command.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "../protocol/constants.ts";
-import { beforenm, equalBytes, open, openToBuffer, randomBytes, seal, sealInPlace, transientKeyPair, type SecretKey } from "./curve-crypto.ts";
+import { beforenm, equalBytes, loadFastBox, open, openMessage, randomBytes, seal, sealMessage, transientKeyPair, type SecretKey } from "./curve-crypto.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
 import { authStatusOf, settleZapReply } from "./plain.ts";
 
@@ -116,12 +116,10 @@ class MessageCodec {
   /** Wrap one frame: flags in ZMTP bits (MORE 0x01, COMMAND 0x04) go into the encrypted inner flags. */
   encode(flags: number, payload: Uint8Array): Buffer {
     const key = this.key;
-    // [16 header][16 MAC][inner flags][payload]; sealInPlace wants [32 scratch][plaintext].
-    const out = Buffer.allocUnsafe(MESSAGE_MIN_SIZE + payload.length);
-    out[32] = (flags & FLAG_MORE ? INNER_MORE : 0) | (flags & FLAG_COMMAND ? INNER_COMMAND : 0);
-    out.set(payload, 33);
+    // [16 header][16 MAC][box(inner flags ‖ payload)]: one allocation, the payload copied once.
+    const inner = (flags & FLAG_MORE ? INNER_MORE : 0) | (flags & FLAG_COMMAND ? INNER_COMMAND : 0);
     writeShortNonce(this.#encodeNonce, 16, this.nonce);
-    sealInPlace(key, this.#encodeNonce, out);
+    const out = sealMessage(key, this.#encodeNonce, inner, payload);
     MESSAGE_NAME.copy(out, 0);
     writeShortNonce(out, 8, this.nonce);
     this.nonce++;
@@ -130,7 +128,9 @@ class MessageCodec {
 
   /** Unwrap one MESSAGE body. Throws a ProtocolError on a bad command, a replayed nonce or a forgery. */
   decode(body: Buffer): { flags: number; body: Buffer } {
-    if (body.length < 8 || !body.subarray(0, 8).equals(MESSAGE_NAME)) {
+    // Byte loops rather than subarray()/equals()/copy(): each of those allocates or crosses into C++,
+    // which shows in profiles at ~150k MESSAGEs/s.
+    if (body.length < 8 || !startsWithMessage(body)) {
       throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE peer sent something other than MESSAGE");
     }
     if (body.length < MESSAGE_MIN_SIZE) throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_MESSAGE", "CURVE MESSAGE too short");
@@ -140,14 +140,21 @@ class MessageCodec {
     if (hi < this.#peerHi || (hi === this.#peerHi && lo <= this.#peerLo)) {
       throw protocolError("ERR_ZMTP_INVALID_SEQUENCE", "CURVE MESSAGE short nonce did not increase (replay?)");
     }
-    body.copy(this.#decodeNonce, 16, 8, 16);
-    const plain = openToBuffer(this.key, this.#decodeNonce, body.subarray(16));
+    const nonce = this.#decodeNonce;
+    for (let i = 8; i < 16; i++) nonce[i + 8] = body[i]!;
+    const plain = openMessage(this.key, nonce, body);
     if (plain === undefined) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "CURVE MESSAGE did not authenticate");
     this.#peerHi = hi;
     this.#peerLo = lo;
     const inner = plain[0]!;
     return { flags: (inner & INNER_MORE ? FLAG_MORE : 0) | (inner & INNER_COMMAND ? FLAG_COMMAND : 0), body: plain.subarray(1) };
   }
+}
+
+/** body[0..8] === "\x07MESSAGE" */
+function startsWithMessage(body: Buffer): boolean {
+  for (let i = 0; i < 8; i++) if (body[i] !== MESSAGE_NAME[i]) return false;
+  return true;
 }
 
 function keyOption(value: Buffer | null, name: string): Buffer {
@@ -177,6 +184,8 @@ export class CurveClient implements Mechanism {
   }
 
   start(): void {
+    // Switch MESSAGE boxes to libsodium (WASM) as soon as it is loaded; noble serves until then.
+    void loadFastBox();
     const sec = this.#host.security;
     try {
       this.#serverKey = keyOption(sec.curveServerKey, "curveServerKey");
@@ -303,6 +312,8 @@ export class CurveServer implements Mechanism {
   }
 
   start(): void {
+    // Switch MESSAGE boxes to libsodium (WASM) as soon as it is loaded; noble serves until then.
+    void loadFastBox();
     try {
       this.#secretKey = keyOption(this.#host.security.curveSecretKey, "curveSecretKey");
     } catch (err) {

@@ -33,6 +33,16 @@ export function authStatusOf(reason: string): 300 | 400 | 500 {
 }
 
 /**
+ * ERROR as libzmq's PLAIN server sends it (G16): `^RROR [u8 len][reason]`. The libzmq 4.3 PLAIN client
+ * recognises only this form; a well-formed `\x05ERROR` makes it report a protocol error
+ * (ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND) instead of HANDSHAKE_FAILED_AUTH. zocket's client takes both.
+ */
+function encodePlainError(reason: string): Buffer {
+  const r = Buffer.from(reason, "latin1");
+  return Buffer.concat([MALFORMED_ERROR_PREFIX, Buffer.from([r.length]), r]);
+}
+
+/**
  * Apply a ZAP reply on the server side as libzmq's `zap_client_t` does (digest §3):
  * 200 -> true (the caller continues); 300 -> silent failure; 400/500 -> ERROR with the status, then failure.
  */
@@ -41,7 +51,7 @@ export function settleZapReply(host: MechanismHost, reply: ZapReply, mechanism: 
   const status = reply.statusCode === "300" ? 300 : reply.statusCode === "400" ? 400 : 500;
   const text = reply.statusText === "" ? "" : ` (${reply.statusText})`;
   // libzmq: a 300 (temporary failure) closes without ERROR, as the CurveZMQ RFC asks (zap_client.cpp).
-  if (status !== 300) host.sendCommand(encodeError(reply.statusCode));
+  if (status !== 300) host.sendCommand(mechanism === "PLAIN" ? encodePlainError(reply.statusCode) : encodeError(reply.statusCode));
   host.fail(new AuthError(status, `${mechanism} authentication refused by the ZAP handler: ${reply.statusCode}${text}`), "auth");
   return false;
 }

@@ -27,7 +27,8 @@ export interface Certificate {
 
 /** Parse a ZPL document into nested sections: `{ metadata: {...}, curve: {"public-key": ...} }`. */
 export function parseZpl(text: string): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
+  // Null-prototype objects: a file naming a section or key "__proto__" must not reach Object.prototype.
+  const out: Record<string, Record<string, string>> = Object.create(null) as Record<string, Record<string, string>>;
   let section: Record<string, string> | null = null;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/\s+$/, "");
@@ -37,7 +38,7 @@ export function parseZpl(text: string): Record<string, Record<string, string>> {
     const eq = body.indexOf("=");
     if (indent === 0) {
       const name = (eq === -1 ? body : body.slice(0, eq)).trim();
-      section = out[name] ?? (out[name] = {});
+      section = out[name] ?? (out[name] = Object.create(null) as Record<string, string>);
       continue;
     }
     if (section === null || eq === -1) continue;
@@ -75,6 +76,16 @@ export function loadCertificate(file: string): Certificate {
   return cert;
 }
 
+/** ZPL names (RFC 4): letters, digits and `$ - _ @ . & + /`. */
+const ZPL_NAME = /^[A-Za-z0-9$\-_@.&+/]+$/;
+
+function checkMetadata(metadata: Record<string, string>): void {
+  for (const [k, v] of Object.entries(metadata)) {
+    if (!ZPL_NAME.test(k)) throw new ZmqError("EINVAL", `Certificate metadata name "${k}" must use only letters, digits and $-_@.&+/`);
+    if (/[\r\n]/.test(v)) throw new ZmqError("EINVAL", `Certificate metadata "${k}" must be a single line`);
+  }
+}
+
 function render(cert: Certificate, secret: boolean): string {
   const now = new Date().toISOString().replace("T", " ").slice(0, 19);
   const lines = [`#   ****  Generated on ${now} by zocket  ****`];
@@ -97,13 +108,21 @@ function render(cert: Certificate, secret: boolean): string {
 
 /**
  * Write `file` (public) and `file_secret` (secret, mode 0600) as czmq does (`zcert_save`).
- * Returns the two paths.
+ * Returns the two paths. Name the file `NAME.key` to match pyzmq, whose `create_certificates` writes
+ * `NAME.key` / `NAME.key_secret` and whose `load_certificates(dir)` reads only `*.key` files.
  */
 export function saveCertificate(cert: Certificate, file: string): { publicFile: string; secretFile: string } {
+  checkKey(cert.publicKey, "publicKey", file);
+  if (cert.secretKey !== undefined) checkKey(cert.secretKey, "secretKey", file);
+  checkMetadata(cert.metadata);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, render(cert, false));
   const secretFile = `${file}_secret`;
-  if (cert.secretKey) fs.writeFileSync(secretFile, render(cert, true), { mode: 0o600 });
+  if (cert.secretKey) {
+    fs.writeFileSync(secretFile, render(cert, true), { mode: 0o600 });
+    // `mode` applies only when the file is created: an existing secret file is narrowed too.
+    fs.chmodSync(secretFile, 0o600);
+  }
   return { publicFile: file, secretFile };
 }
 
@@ -113,17 +132,21 @@ export function newCertificate(metadata: Record<string, string> = {}): Certifica
   return { publicKey: kp.publicKey, secretKey: kp.secretKey, metadata };
 }
 
-/** Public keys of every readable certificate in a directory (czmq zcertstore; unreadable files are skipped). */
+/**
+ * Public keys of every readable certificate in a directory, without duplicates (a `NAME_secret` file
+ * repeats its public key). Like czmq's zcertstore, every file counts and unreadable ones are skipped;
+ * pyzmq's `load_certificates` reads only `*.key` files, so name files that way for both.
+ */
 export function loadPublicKeysFromDirectory(dir: string): string[] {
-  const keys: string[] = [];
+  const keys = new Set<string>();
   for (const name of fs.readdirSync(dir)) {
     const full = path.join(dir, name);
     try {
       if (!fs.statSync(full).isFile()) continue;
-      keys.push(loadCertificate(full).publicKey);
+      keys.add(loadCertificate(full).publicKey);
     } catch {
       // not a certificate: ignored, as czmq's zcertstore does
     }
   }
-  return keys;
+  return [...keys];
 }

@@ -22,6 +22,8 @@ export class Dealer extends Socket {
   protected xattach(pipe: Pipe): void {
     // ZMQ_PROBE_ROUTER: an empty message to each new peer.
     if (this.options["probeRouter"] === true) pipe.write([Buffer.alloc(0)]);
+    // ZMQ_CONFLATE: libzmq makes both directions of the pipe single-slot (newest message wins).
+    if (this.options["conflate"] === true) pipe.inbound.conflate = pipe.outbound.conflate = true;
     this.fq.attach(pipe);
     this.lb.attach(pipe);
   }

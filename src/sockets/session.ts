@@ -9,6 +9,7 @@
  */
 import { ZmqError } from "../errors.ts";
 import { ZmtpEngine, type EngineClose, type EngineHost, type EngineOptions } from "../engine/zmtp-engine.ts";
+import type { Engine, EngineFactory, EngineSessionHost } from "../engine/engine.ts";
 import type { ByteStream } from "../engine/byte-stream.ts";
 import type { ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import type { CommandMsg, PeerInfo, Pipe } from "../pipe.ts";
@@ -37,20 +38,33 @@ export interface SessionOwner {
   zap(request: ZapRequest): Promise<ZapReply | null>;
   /** The socket is closing: sessions must not keep the process alive for retries. */
   readonly closing: boolean;
+  /** Engine for a new connection when it is not ZMTP (STREAM's raw engine); default {@link ZmtpEngine}. */
+  createEngine?: EngineFactory;
 }
 
-function closeEvent(info: EngineClose, address: string): Event | null {
-  if (!info.duringHandshake) return { type: "disconnect", address };
+function newEngine(owner: SessionOwner, stream: ByteStream, host: EngineHost & EngineSessionHost, info: transport.ConnInfo): Engine {
+  if (owner.createEngine) return owner.createEngine(stream, host, info.remote, info.peerAddress);
+  return new ZmtpEngine(stream, host, owner.engineOptions(), info.remote, info.peerAddress);
+}
+
+/**
+ * Monitor events for a closed connection. libzmq (`stream_engine_base_t::error`) reports a failed
+ * handshake as HANDSHAKE_FAILED_* and then, like every engine close, DISCONNECTED: zeromq.js shows
+ * `handshake:error:*` followed by `disconnect`.
+ */
+function closeEvents(info: EngineClose, address: string): Event[] {
+  const disconnect: Event = { type: "disconnect", address };
+  if (!info.duringHandshake) return [disconnect];
   const error = info.error ?? new ZmqError("ECONNRESET", "connection closed during the handshake");
-  if (info.kind === "auth") return { type: "handshake:error:auth", address, error };
-  if (info.kind === "protocol") return { type: "handshake:error:protocol", address, error };
-  return { type: "handshake:error:other", address, error };
+  if (info.kind === "auth") return [{ type: "handshake:error:auth", address, error }, disconnect];
+  if (info.kind === "protocol") return [{ type: "handshake:error:protocol", address, error }, disconnect];
+  return [{ type: "handshake:error:other", address, error }, disconnect];
 }
 
 export class ConnectSession implements EngineHost {
   readonly endpoint: StreamEp;
   readonly #owner: SessionOwner;
-  #engine: ZmtpEngine | null = null;
+  #engine: Engine | null = null;
   #pipe: Pipe | null = null;
   #cancelConnect: (() => void) | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -86,7 +100,7 @@ export class ConnectSession implements EngineHost {
         return;
       }
       this.#owner.emit({ type: "connect", address: this.endpoint.address });
-      this.#engine = new ZmtpEngine(stream, this, this.#owner.engineOptions(), info.remote, info.peerAddress);
+      this.#engine = newEngine(this.#owner, stream, this, info);
     });
     // libzmq: a non-blocking TCP connect is "in progress" (ZMQ_EVENT_CONNECT_DELAYED) until it completes.
     if (this.endpoint.transport === "tcp") this.#owner.emit({ type: "connect:delay", address: this.endpoint.address });
@@ -109,7 +123,7 @@ export class ConnectSession implements EngineHost {
     if (this.#owner.closing) this.#timer.unref();
   }
 
-  engineReady(engine: ZmtpEngine, peer: PeerInfo): void {
+  engineReady(engine: Engine, peer: PeerInfo): void {
     this.#interval = this.#owner.reconnectIvl();
     this.#owner.emit({ type: "handshake", address: this.endpoint.address });
     if (this.#pipe === null) {
@@ -136,16 +150,19 @@ export class ConnectSession implements EngineHost {
 
   /** PipeEnd: subscriptions and other commands that bypass the HWM. */
   sendPriority(msg: CommandMsg): void {
-    this.#engine?.sendPriority(msg);
+    // Before the first connection the command waits in the pipe (it goes out, in order, when the first
+    // connection attaches: no hiccup follows that one). After it, a command sent while disconnected is
+    // dropped: the reconnect hiccup re-sends the socket's whole state (libzmq session_base::reconnect).
+    if (this.#hadEngine) this.#engine?.sendPriority(msg);
+    else this.#pipe?.outbound.push(msg);
   }
 
-  engineClosed(engine: ZmtpEngine, info: EngineClose): void {
+  engineClosed(engine: Engine, info: EngineClose): void {
     if (this.#engine !== engine) return;
     this.#engine = null;
     engine.detach();
     if (this.#pipe) this.#pipe.end = this;
-    const ev = closeEvent(info, this.endpoint.address);
-    if (ev) this.#owner.emit(ev);
+    for (const ev of closeEvents(info, this.endpoint.address)) this.#owner.emit(ev);
     if (this.#stopped) {
       this.#finish();
       return;
@@ -159,8 +176,10 @@ export class ConnectSession implements EngineHost {
     if (info.retry) {
       this.#scheduleRetry();
     } else if (info.duringHandshake) {
-      // libzmq stops reconnecting after a protocol or auth failure during the handshake (G7).
-      this.#stopped = true;
+      // libzmq stops reconnecting after a protocol or auth failure during the handshake (G7), and its
+      // session terminates the pipe (session_base_t::engine_error): the socket must stop routing
+      // messages into a pipe no connection will ever drain.
+      this.stop();
     } else {
       this.#scheduleRetry();
     }
@@ -221,15 +240,15 @@ export class ConnectSession implements EngineHost {
 /** One accepted connection on a bound endpoint. */
 class AcceptedConnection implements EngineHost {
   readonly #listener: ListenSession;
-  readonly engine: ZmtpEngine;
+  readonly engine: Engine;
   pipe: Pipe | null = null;
 
   constructor(listener: ListenSession, stream: ByteStream, info: transport.ConnInfo) {
     this.#listener = listener;
-    this.engine = new ZmtpEngine(stream, this, listener.owner.engineOptions(), info.remote, info.peerAddress);
+    this.engine = newEngine(listener.owner, stream, this, info);
   }
 
-  engineReady(engine: ZmtpEngine, peer: PeerInfo): void {
+  engineReady(engine: Engine, peer: PeerInfo): void {
     this.#listener.owner.emit({ type: "handshake", address: this.#listener.endpoint });
     const pipe = this.#listener.owner.newPipe(this.#listener.endpoint, false, peer);
     if (pipe === null) return;
@@ -237,10 +256,9 @@ class AcceptedConnection implements EngineHost {
     engine.attach(pipe);
   }
 
-  engineClosed(_engine: ZmtpEngine, info: EngineClose): void {
+  engineClosed(_engine: Engine, info: EngineClose): void {
     this.#listener.connections.delete(this);
-    const ev = closeEvent(info, this.#listener.endpoint);
-    if (ev) this.#listener.owner.emit(ev);
+    for (const ev of closeEvents(info, this.#listener.endpoint)) this.#listener.owner.emit(ev);
     const p = this.pipe;
     this.pipe = null;
     if (p) p.peerTerminated();

@@ -80,6 +80,9 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
   /** Decoded CURVE keys (32 bytes each). */
   #keys: { pub: Buffer | null; sec: Buffer | null; server: Buffer | null } = { pub: null, sec: null, server: null };
 
+  /** Peer of the connection the last received message came from ({@link Socket.lastMessageProperties}). */
+  #lastPeer: PeerInfo | null = null;
+
   #pendingSend: (Pending<void> & { msg: Msg }) | null = null;
   #pendingRecv: Pending<Msg> | null = null;
 
@@ -88,6 +91,8 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
   readonly #listeners = new Map<string, ListenSession>();
   readonly #inprocBound = new Set<string>();
   readonly #inprocConnects = new Map<string, InprocConnect[]>();
+  /** inproc connect-before-bind: our side of the pipe, made at connect() and handed to the binder at bind. */
+  readonly #inprocPending = new Map<InprocConnect, Pipe>();
 
   protected constructor(type: SocketTypeName, options: object | undefined, extraOptions: Record<string, OptionSpec> = {}) {
     this.#type = type;
@@ -132,12 +137,47 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     return this.#lastEndpoint;
   }
 
+  /** @internal How many endpoints are bound or connected now (zeromq.js's Proxy needs one on each side). */
+  get endpointCount(): number {
+    if (this.#closed) return 0;
+    return new Set(this.#listeners.values()).size + this.#inprocBound.size + this.#connects.size + this.#inprocConnects.size;
+  }
+
   get threadSafe(): boolean {
     return false;
   }
 
   get securityMechanism(): null | "plain" | "curve" {
     return this.#mechanism === "NULL" ? null : (this.#mechanism.toLowerCase() as "plain" | "curve");
+  }
+
+  /**
+   * zocket extension (zeromq.js has no message metadata API): the properties of the connection the last
+   * message returned by `receive()` or iteration came from, as libzmq's `zmq_msg_gets()` sees them —
+   * `User-Id` and any metadata from the ZAP handler (these win over the peer's own), `Peer-Address` (tcp),
+   * then what the peer announced in its handshake (`Socket-Type`, `Identity`, `X-…` metadata). Values are
+   * decoded as UTF-8. Null before the first message, or when the message did not come from a peer.
+   *
+   * ```ts
+   * const msg = await server.receive();
+   * const user = server.lastMessageProperties()?.["User-Id"];
+   * ```
+   */
+  lastMessageProperties(): Record<string, string> | null {
+    const peer = this.#lastPeer;
+    if (peer === null) return null;
+    const out: Record<string, string> = {};
+    for (const [name, value] of peer.properties) if (!Object.hasOwn(out, name)) out[name] = value.toString("utf8");
+    return out;
+  }
+
+  /** xrecv, remembering which peer the message came from. */
+  #recvOne(): Msg | undefined {
+    Pipe.lastRead = null;
+    const m = this.xrecv();
+    // xrecv() reads the pipe (TS narrowed the static to null above: re-widen it).
+    if (m !== undefined) this.#lastPeer = (Pipe.lastRead as Pipe | null)?.peer ?? null;
+    return m;
   }
 
   get events(): Observer {
@@ -205,7 +245,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
         this.context.bindInproc(ep.name, this);
         this.#inprocBound.add(ep.name);
         this.#lastEndpoint = ep.address;
-        this.emit({ type: "bind", address: ep.address });
+        // libzmq emits no monitor events for inproc (nor does zeromq.js): no "bind" here.
         return;
       }
       const ls = await ListenSession.open(ep, this);
@@ -233,7 +273,6 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     if (ep.transport === "inproc") {
       if (!this.#inprocBound.delete(ep.name) || !this.context.unbindInproc(ep.name, this)) throw noEndpoint(address);
       for (const p of [...this.#pipes]) if (p.endpoint === ep.address && !p.outgoing) this.#closePipe(p);
-      this.emit({ type: "close", address: ep.address });
       return;
     }
     const ls = this.#listeners.get(address);
@@ -261,7 +300,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
       if (!list) this.#inprocConnects.set(ep.address, (list = []));
       list.push(c);
       this.context.connectInproc(c);
-      if (!c.done) this.emit({ type: "connect:delay", address: ep.address });
+      if (!c.done) this.#pendInproc(c);
       return;
     }
     const s = new ConnectSession(ep, this);
@@ -277,7 +316,10 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
       const list = this.#inprocConnects.get(ep.address);
       if (!list) throw noEndpoint(address);
       this.#inprocConnects.delete(ep.address);
-      for (const c of list) this.context.cancelInproc(c);
+      for (const c of list) {
+        this.context.cancelInproc(c);
+        this.#inprocPending.delete(c);
+      }
       for (const p of [...this.#pipes]) if (p.outgoing && p.endpoint === ep.address) this.#closePipe(p);
       return;
     }
@@ -303,7 +345,16 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     if (this.#pendingRecv) this.#settleRecv(eagain());
     for (const name of this.#inprocBound) this.context.unbindInproc(name, this);
     this.#inprocBound.clear();
-    for (const list of this.#inprocConnects.values()) for (const c of list) this.context.cancelInproc(c);
+    for (const list of this.#inprocConnects.values()) {
+      for (const c of list) {
+        // A pending inproc connection that holds messages stays registered: the binder still gets them
+        // when it binds (libzmq keeps the pending pipe; zeromq.js delivers them whatever the linger).
+        const pending = this.#inprocPending.get(c);
+        if (pending !== undefined && pending.outbound.length > 0) continue;
+        this.#inprocPending.delete(c);
+        this.context.cancelInproc(c);
+      }
+    }
     this.#inprocConnects.clear();
     const seen = new Set<ListenSession>();
     for (const ls of this.#listeners.values()) {
@@ -333,6 +384,18 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     this.#pipes.delete(p);
     p.close(this.num("linger"));
     this.xterminated(p);
+  }
+
+  /**
+   * A socket type ends one peer's connection itself (STREAM `[id, ""]`, ROUTER handover): what is queued
+   * for it is still written for up to `linger` ms (default: the socket's linger; -1 = all of it), then the
+   * connection closes; `xterminated` runs now.
+   */
+  protected terminatePipe(pipe: Pipe, linger: number = this.num("linger")): void {
+    if (!this.#pipes.has(pipe)) return;
+    this.#pipes.delete(pipe);
+    pipe.close(linger);
+    this.xterminated(pipe);
   }
 
   // ------------------------------------------------------------------ send/receive
@@ -365,7 +428,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     }
     let msg: Msg | undefined;
     try {
-      msg = this.xrecv();
+      msg = this.#recvOne();
     } catch (err) {
       return Promise.reject(err);
     }
@@ -384,7 +447,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
       next: (): Promise<IteratorResult<Msg, undefined>> => {
         if (this.#closed) return Promise.resolve({ value: undefined, done: true });
         if (!this.#pendingRecv) {
-          const msg = this.xrecv();
+          const msg = this.#recvOne();
           if (msg !== undefined) return Promise.resolve({ value: msg, done: false });
         }
         return this.receive().then(
@@ -428,7 +491,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     }
     if (this.#pendingRecv) {
       try {
-        const m = this.xrecv();
+        const m = this.#recvOne();
         if (m !== undefined) this.#settleRecv(null, m);
       } catch (err) {
         this.#settleRecv(err as Error);
@@ -442,7 +505,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     this.xreadable(pipe);
     if (this.#pendingRecv) {
       try {
-        const m = this.xrecv();
+        const m = this.#recvOne();
         if (m !== undefined) this.#settleRecv(null, m);
       } catch (err) {
         this.#settleRecv(err as Error);
@@ -571,28 +634,59 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
 
   acceptInproc(connector: InprocPeer, c: InprocConnect): void {
     const other = connector as Socket;
-    if (this.#closed || other.#closed || c.done) return;
+    const pending = other.#inprocPending.get(c);
+    // A connector closed before the bind still hands over what it queued (see close()).
+    if (this.#closed || (other.#closed && pending === undefined) || c.done) return;
     c.done = true;
     const address = `inproc://${c.name}`;
     // libzmq: an inproc pipe's HWM is the sender's SNDHWM plus the receiver's RCVHWM (0 = unbounded).
     const sum = (a: number, b: number): number => (a === 0 || b === 0 ? 0 : a + b);
-    const toBinder = new MsgQueue(sum(other.num("sendHighWaterMark"), this.num("receiveHighWaterMark")));
-    const toConnector = new MsgQueue(sum(this.num("sendHighWaterMark"), other.num("receiveHighWaterMark")));
-    if (!this.xacceptsPipe() || !other.xacceptsPipe()) return;
-    const mine = new Pipe(this, toBinder, toConnector, address, false);
-    const theirs = new Pipe(other, toConnector, toBinder, address, true);
+    const toBinderHwm = sum(other.num("sendHighWaterMark"), this.num("receiveHighWaterMark"));
+    const toConnectorHwm = sum(this.num("sendHighWaterMark"), other.num("receiveHighWaterMark"));
+    if (!this.xacceptsPipe() || (pending === undefined && !other.xacceptsPipe())) return;
+    let theirs: Pipe;
+    if (pending !== undefined) {
+      // connect-before-bind: the connector's pipe (and what it queued) already exists; libzmq then sets
+      // the summed HWMs (`connect_inproc_sockets`).
+      other.#inprocPending.delete(c);
+      theirs = pending;
+      theirs.outbound.hwm = toBinderHwm;
+      theirs.inbound.hwm = toConnectorHwm;
+    } else {
+      theirs = new Pipe(other, new MsgQueue(toConnectorHwm), new MsgQueue(toBinderHwm), address, true);
+    }
+    const mine = new Pipe(this, theirs.outbound, theirs.inbound, address, false);
     mine.peer = other.#inprocPeerInfo(address);
     theirs.peer = this.#inprocPeerInfo(address);
     mine.end = new InprocEnd(theirs);
-    theirs.end = new InprocEnd(mine);
     this.#pipes.add(mine);
-    other.#pipes.add(theirs);
-    other.emit({ type: "connect", address });
-    this.emit({ type: "accept", address });
     this.xattach(mine);
-    other.xattach(theirs);
+    if (pending === undefined) {
+      other.#pipes.add(theirs);
+      other.xattach(theirs);
+    }
+    if (theirs.terminated) {
+      mine.peerTerminated(); // the connector is gone: its messages stay readable, then the pipe ends
+    } else {
+      theirs.end = new InprocEnd(mine);
+    }
     this.retryPending();
     other.retryPending();
+  }
+
+  /**
+   * libzmq 4.x connect-before-bind: the connector's pipe exists at once, with its own HWMs, so sends
+   * queue as they do for a tcp connect; the binder's side is attached at bind. Types that need the
+   * peer's identity first (ROUTER) wait for the bind.
+   */
+  #pendInproc(c: InprocConnect): void {
+    if (this.xneedsPeer() || !this.xacceptsPipe()) return;
+    const address = `inproc://${c.name}`;
+    const pipe = new Pipe(this, new MsgQueue(this.num("receiveHighWaterMark")), new MsgQueue(this.num("sendHighWaterMark")), address, true);
+    this.#inprocPending.set(c, pipe);
+    this.#pipes.add(pipe);
+    this.xattach(pipe);
+    this.retryPending();
   }
 
   #inprocPeerInfo(address: string): PeerInfo {
@@ -650,9 +744,10 @@ class InprocEnd implements PipeEnd {
   constructor(peer: Pipe) {
     this.#peer = peer;
   }
-  close(linger: number): void {
-    // Messages already queued stay readable by the peer (the queues are shared); linger 0 drops ours.
-    if (linger === 0) this.#peer.inbound.clear();
+  close(_linger: number): void {
+    // Messages already queued stay readable by the peer (the queues are shared), whatever the linger:
+    // libzmq's pipe_t::terminate only rolls back an unfinished multipart and writes the delimiter
+    // behind what was written, and zeromq.js delivers them after close() with linger 0.
     this.#peer.peerTerminated();
   }
 }
@@ -671,17 +766,24 @@ function isOptionName(obj: object, name: string): boolean {
  * Define validated option accessors on a socket prototype: `sock.linger = 0`, `sock.linger`.
  * @internal
  */
+/** libzmq's zmq_getsockopt/zmq_setsockopt on a closed socket give ENOTSOCK, and so does zeromq.js. */
+function closedOptionError(name: string): ZmqError {
+  return new ZmqError("ENOTSOCK", `Cannot access option ${name}: the socket is closed`);
+}
+
 export function defineOptions(proto: object, specs: Record<string, OptionSpec>): void {
   for (const [name, spec] of Object.entries(specs)) {
     Object.defineProperty(proto, name, {
       configurable: true,
       enumerable: false,
       get(this: Socket) {
+        if (this.closed) throw closedOptionError(name);
         const v = this.getOption(name);
         if (spec.kind === "routingId" && Buffer.isBuffer(v)) return v.toString("utf8");
         return v;
       },
       set(this: Socket, value: unknown) {
+        if (this.closed) throw closedOptionError(name);
         this.setOption(name, spec, value);
       },
     });

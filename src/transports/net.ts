@@ -142,6 +142,10 @@ export async function listen(
   } catch (err) {
     server.close();
     if (err instanceof ZmqError) throw err;
+    // Node reports a missing directory for a Unix socket as EACCES; libzmq (and zeromq.js) say ENOENT.
+    if (ep.transport === "ipc" && !ep.abstract && !fs.existsSync(path.dirname(ipcPath(ep)))) {
+      throw new ZmqError("ENOENT", `Cannot bind ${ep.address}: the directory ${path.dirname(ipcPath(ep))} does not exist`, { cause: err, address: ep.address });
+    }
     throw bindError(err as NodeJS.ErrnoException, ep.address);
   }
   server.on("connection", (sock) => {

@@ -1,0 +1,185 @@
+/**
+ * zeromq.js's `Proxy` (libzmq `zmq_proxy_steerable`): forwards messages between a front-end and a
+ * back-end socket, both ways, until terminated; optionally copies every message to a capture socket.
+ *
+ * libzmq runs the proxy loop in a thread; here two async pumps do it on the event loop, one per
+ * direction. Each pump awaits its receive() and then the send() on the other side, so a slow side
+ * holds the pump (backpressure, as zmq_proxy's blocking send does) instead of piling messages up. A
+ * side that cannot receive (PUSH, PUB) simply has no pump in that direction, as zmq_proxy never sees
+ * it readable.
+ */
+import { ZmqError } from "./errors.ts";
+import type { Msg } from "./pipe.ts";
+import { Socket } from "./sockets/socket-base.ts";
+
+type State = "idle" | "running" | "done";
+
+function closedError(): ZmqError {
+  // What zeromq.js throws from pause()/resume()/terminate() when no proxy loop is running.
+  return new ZmqError("EBADF", "Socket is closed");
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return err instanceof ZmqError && err.code === code;
+}
+
+/**
+ * Forward messages between two sockets. Conceptually data flows from front-end to back-end, and
+ * replies (if the socket types have them) the other way.
+ *
+ * ```ts
+ * const proxy = new Proxy(new XSubscriber(), new XPublisher())
+ * await proxy.frontEnd.bind("tcp://127.0.0.1:5555") // publishers connect here
+ * await proxy.backEnd.bind("tcp://127.0.0.1:5556")  // subscribers connect here
+ * setTimeout(() => proxy.terminate(), 5000)
+ * await proxy.run() // resolves once terminated; both sockets are closed then
+ * ```
+ */
+export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
+  /** The front-end socket given to the constructor. */
+  readonly frontEnd: F;
+  /** The back-end socket given to the constructor. */
+  readonly backEnd: B;
+  /**
+   * The capture socket (libzmq zmq_proxy's third argument; a zocket addition to zeromq.js's API): it
+   * is sent a copy of every message forwarded in either direction, before the message is forwarded.
+   * It is not closed by the proxy.
+   */
+  readonly capture: Socket | null;
+
+  #state: State = "idle";
+  #terminated = false;
+  #paused = false;
+  #wake: (() => void) | null = null;
+  #resumed: Promise<void> = Promise.resolve();
+  #captureTail: Promise<void> = Promise.resolve();
+
+  /**
+   * @param frontEnd The front-end socket.
+   * @param backEnd The back-end socket.
+   * @param capture Optional socket that gets a copy of every message (e.g. a PUB or PUSH for logging).
+   */
+  constructor(frontEnd: F, backEnd: B, capture?: Socket) {
+    if (!(frontEnd instanceof Socket)) throw new ZmqError("EINVAL", "Front-end must be a socket object");
+    if (!(backEnd instanceof Socket)) throw new ZmqError("EINVAL", "Back-end must be a socket object");
+    if (capture !== undefined && !(capture instanceof Socket)) throw new ZmqError("EINVAL", "Capture must be a socket object");
+    this.frontEnd = frontEnd;
+    this.backEnd = backEnd;
+    this.capture = capture ?? null;
+  }
+
+  /**
+   * Run the proxy until {@link Proxy.terminate}. Bind or connect both sockets (and set their options)
+   * first. Both sockets are closed when it ends.
+   *
+   * @returns Resolved when the proxy has terminated; rejected if forwarding failed.
+   * @throws ZmqError EINVAL (synchronously) when a socket is not bound or connected, EBUSY when running.
+   */
+  run(): Promise<void> {
+    // Like zeromq.js, these are thrown synchronously rather than returned as a rejected promise.
+    if (this.#state === "running") throw new ZmqError("EBUSY", "Proxy is already running");
+    if (this.frontEnd.endpointCount === 0) throw new ZmqError("EINVAL", "Front-end socket must be bound or connected");
+    if (this.backEnd.endpointCount === 0) throw new ZmqError("EINVAL", "Back-end socket must be bound or connected");
+    this.#state = "running";
+    return this.#run();
+  }
+
+  async #run(): Promise<void> {
+    this.#terminated = false;
+    let failure: unknown = undefined;
+    const guard = (p: Promise<void>): Promise<void> =>
+      p.catch((err: unknown) => {
+        failure ??= err;
+        this.#stop();
+      });
+    await Promise.all([guard(this.#pump(this.frontEnd, this.backEnd)), guard(this.#pump(this.backEnd, this.frontEnd))]);
+    this.#state = "done";
+    this.frontEnd.close();
+    this.backEnd.close();
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Suspend forwarding (messages wait in the sockets' queues) until {@link Proxy.resume}. */
+  pause(): void {
+    if (this.#state !== "running" || this.#terminated) throw closedError();
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#resumed = new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  /** Resume forwarding after {@link Proxy.pause}. */
+  resume(): void {
+    if (this.#state !== "running" || this.#terminated) throw closedError();
+    this.#unpause();
+  }
+
+  /** End the proxy: {@link Proxy.run} resolves and both sockets are closed. */
+  terminate(): void {
+    if (this.#state !== "running" || this.#terminated) throw closedError();
+    this.#stop();
+  }
+
+  #unpause(): void {
+    this.#paused = false;
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  #stop(): void {
+    if (this.#terminated) return;
+    this.#terminated = true;
+    this.#unpause();
+    // Closing is what cancels a receive()/send() a pump is waiting on; run() resolves right after.
+    this.frontEnd.close();
+    this.backEnd.close();
+  }
+
+  /** Forward from one socket to the other until terminated. */
+  async #pump(from: Socket, to: Socket): Promise<void> {
+    while (!this.#terminated) {
+      if (this.#paused) {
+        await this.#resumed;
+        continue;
+      }
+      let msg: Msg;
+      try {
+        msg = await from.receive();
+      } catch (err) {
+        if (this.#terminated) return;
+        if (isCode(err, "ENOTSUP")) return; // this side never receives: no pump this way
+        if (from.closed) {
+          // Closed under the proxy: end the whole proxy rather than leave run() pending forever.
+          this.#stop();
+          return;
+        }
+        throw err;
+      }
+      // A message that arrived while pausing waits for resume (nothing is dropped by pause()).
+      while (this.#paused && !this.#terminated) await this.#resumed;
+      if (this.#terminated) return;
+      try {
+        if (this.capture !== null) await this.#copyToCapture(msg);
+        await to.send(msg);
+      } catch (err) {
+        if (this.#terminated) return;
+        if (to.closed) {
+          this.#stop();
+          return;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** Both pumps copy to one capture socket: chain the sends, since a socket takes one send at a time. */
+  #copyToCapture(msg: Msg): Promise<void> {
+    const capture = this.capture!;
+    const copy = msg.slice();
+    const sent = this.#captureTail.then(() => capture.send(copy));
+    this.#captureTail = sent.catch(() => undefined);
+    return sent;
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * ROUTER (RFC 28; libzmq `router.cpp`): every received message is prefixed with the routing id of the
+ * peer it came from; every sent message is routed by its first frame.
+ *
+ * Routing ids (digest §4.2, G23):
+ * - the peer's non-empty `Identity` property;
+ * - else an auto id, 5 bytes `00 ‖ u32be counter` (the counter starts at a random value);
+ * - or, for an outgoing connection, the id given with `router.connect(endpoint, { routingId })`
+ *   (ZMQ_CONNECT_ROUTING_ID). Such a peer is routable at once, before it is even connected: messages
+ *   for it wait in its pipe, as in libzmq.
+ * A peer whose identity is already taken is left unattached (its messages are not read) unless `handover`
+ * is set, in which case it takes the id over and the old connection is closed. libzmq tries an unattached
+ * peer again whenever it sends something, so it gets in once the id is free; so does zocket.
+ *
+ * Sending: an unknown id or a full pipe drops the message silently, unless `mandatory`: then an unknown
+ * id is EHOSTUNREACH and a full pipe makes send() wait (libzmq EAGAIN). `probeRouter` sends an empty
+ * message to each new peer. `notify` (DRAFT ZMQ_ROUTER_NOTIFY, local only: 1 = connect, 2 = disconnect)
+ * delivers `[id, ""]` when a peer connects or goes away.
+ *
+ * {@link RouterBase} holds the routing table and is shared with REP, which libzmq also builds on ROUTER.
+ */
+import { ZmqError } from "../errors.ts";
+import type { Msg, Pipe } from "../pipe.ts";
+import type { SocketTypeName } from "../protocol/constants.ts";
+import { FairQueue } from "../routing/fair-queue.ts";
+import type { Endpoint } from "../transports/endpoint.ts";
+import { checkOption, type OptionSpec } from "./options.ts";
+import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+
+const EMPTY = Buffer.alloc(0);
+
+/** ZMQ_NOTIFY_CONNECT / ZMQ_NOTIFY_DISCONNECT bits of `notify`. */
+export const NOTIFY_CONNECT = 1;
+export const NOTIFY_DISCONNECT = 2;
+
+export const ROUTER_OPTIONS: Record<string, OptionSpec> = {
+  routingId: { kind: "routingId", default: null },
+  mandatory: { kind: "bool", default: false },
+  probeRouter: { kind: "bool", default: false },
+  handover: { kind: "bool", default: false },
+  notify: { kind: "int", default: 0, min: 0, max: 3, hint: "1 = connect, 2 = disconnect, 3 = both (ZMQ_ROUTER_NOTIFY)" },
+};
+
+/** zeromq.js `RouterConnectOptions` (also used by STREAM). */
+export interface RouterConnectOptions {
+  /** Routing id for this peer (1 to 255 bytes): ZMQ_CONNECT_ROUTING_ID. */
+  routingId?: string | Buffer;
+}
+
+/** Map key for a routing id: latin1 maps bytes to chars one to one. */
+export function idKey(id: Buffer): string {
+  return id.toString("latin1");
+}
+
+/** A u32 to start auto-id counters at (libzmq `generate_random()`). */
+export function randomU32(): number {
+  return Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
+}
+
+/** libzmq's auto routing id: `00 ‖ u32be counter`. */
+export function autoId(counter: number): Buffer {
+  const b = Buffer.allocUnsafe(5);
+  b[0] = 0;
+  b.writeUInt32BE(counter >>> 0, 1);
+  return b;
+}
+
+/**
+ * Validate the `routingId` of `connect(address, { routingId })`: 1 to 255 bytes (ZMTP identities), else
+ * EINVAL. Returns null when none was given.
+ */
+export function connectRoutingId(options: unknown, typeName: string): Buffer | null {
+  if (options === undefined || options === null) return null;
+  if (typeof options !== "object") throw new ZmqError("EINVAL", `connect() options must be an object such as { routingId: "peer-1" }`);
+  const v = (options as { routingId?: unknown }).routingId;
+  return checkOption("routingId", { kind: "routingId", default: null }, v, typeName) as Buffer | null;
+}
+
+/** The routing machinery of ROUTER, reused by REP. */
+export abstract class RouterBase extends Socket {
+  protected readonly fq = new FairQueue();
+  /** Identified peers by routing id. */
+  readonly #out = new Map<string, Pipe>();
+  /** Connected peers without a usable id yet (duplicate identity, or handshake not done). */
+  readonly #anonymous = new Set<Pipe>();
+  /** Routing ids given at connect(), by endpoint. */
+  readonly #connectIds = new Map<string, Buffer>();
+  #pendingConnectId: Buffer | null = null;
+  #nextId = randomU32();
+
+  protected constructor(type: SocketTypeName, options: object | undefined, extraOptions: Record<string, OptionSpec>) {
+    super(type, options, extraOptions);
+  }
+
+  #flag(name: string): boolean {
+    return this.options[name] === true;
+  }
+
+  #notify(): number {
+    const v = this.options["notify"];
+    return typeof v === "number" ? v : 0;
+  }
+
+  // ------------------------------------------------------------------ connect with a routing id
+
+  /** connect() with zeromq.js's `{ routingId }` option (ZMQ_CONNECT_ROUTING_ID). */
+  protected connectWithId(address: string, options: unknown): void {
+    const id = connectRoutingId(options, this.constructor.name);
+    if (id !== null) {
+      const k = idKey(id);
+      // libzmq asserts on a duplicate; here it is the caller's error.
+      if (this.#out.has(k) || [...this.#connectIds.values()].some((b) => idKey(b) === k)) {
+        throw new ZmqError("EINVAL", `Routing id ${JSON.stringify(id.toString())} is already used by another peer of this socket`);
+      }
+    }
+    this.#pendingConnectId = id;
+    try {
+      super.connect(address);
+    } finally {
+      this.#pendingConnectId = null;
+    }
+  }
+
+  protected override connectEndpoint(ep: Endpoint): void {
+    if (this.#pendingConnectId !== null) this.#connectIds.set(ep.address, this.#pendingConnectId);
+    else this.#connectIds.delete(ep.address);
+    super.connectEndpoint(ep);
+  }
+
+  override disconnect(address: string): void {
+    super.disconnect(address);
+    this.#connectIds.delete(address);
+  }
+
+  // ------------------------------------------------------------------ identification
+
+  #autoId(): Buffer {
+    const id = autoId(this.#nextId);
+    this.#nextId = (this.#nextId + 1) >>> 0;
+    return id;
+  }
+
+  /** libzmq `router_t::identify_peer`. False leaves the pipe anonymous. */
+  #identify(pipe: Pipe): boolean {
+    let id: Buffer | null = null;
+    if (pipe.outgoing) {
+      const cid = this.#connectIds.get(pipe.endpoint);
+      if (cid !== undefined && !this.#out.has(idKey(cid))) id = cid;
+    }
+    if (id === null) {
+      if (pipe.peer === null) return false; // handshake not done yet
+      const pid = pipe.peer.identity;
+      if (pid.length === 0) {
+        id = this.#autoId();
+      } else {
+        const k = idKey(pid);
+        const existing = this.#out.get(k);
+        if (existing !== undefined) {
+          if (!this.#flag("handover")) return false; // libzmq: "Ignore peers with duplicate ID"
+          // libzmq: the old pipe gets a temporary id and is terminated; the newcomer takes the id over.
+          this.#out.delete(k);
+          existing.routingId = this.#autoId();
+          this.#out.set(idKey(existing.routingId), existing);
+          this.terminatePipe(existing);
+        }
+        id = Buffer.from(pid);
+      }
+    }
+    pipe.routingId = id;
+    this.#out.set(idKey(id), pipe);
+    return true;
+  }
+
+  #notifyConnect(pipe: Pipe): void {
+    if ((this.#notify() & NOTIFY_CONNECT) !== 0) pipe.inbound.push([EMPTY]);
+  }
+
+  protected xattach(pipe: Pipe): void {
+    if (this.#flag("probeRouter")) pipe.write([EMPTY]);
+    if (this.#identify(pipe)) {
+      this.fq.attach(pipe);
+      if (pipe.peer !== null) this.#notifyConnect(pipe);
+    } else {
+      this.#anonymous.add(pipe);
+    }
+  }
+
+  /** A pipe made at connect() time learned its peer (the handshake completed, maybe a reconnection). */
+  protected override xpeerKnown(pipe: Pipe): boolean {
+    if (this.#anonymous.has(pipe)) {
+      if (!this.#identify(pipe)) return false; // duplicate identity: the connection stays unattached
+      this.#anonymous.delete(pipe);
+      this.fq.attach(pipe);
+    }
+    // Identified before (connect routing id, or an earlier connection): libzmq assumes the peer keeps its id.
+    this.#notifyConnect(pipe);
+    return true;
+  }
+
+  protected override xreadable(pipe: Pipe): void {
+    if (this.#anonymous.has(pipe)) {
+      // libzmq router_t::xread_activated: try an unattached peer again (its id may be free now).
+      if (this.#identify(pipe)) {
+        this.#anonymous.delete(pipe);
+        this.fq.attach(pipe);
+      }
+      return;
+    }
+    this.fq.activate(pipe);
+  }
+
+  override pipeTerminated(pipe: Pipe): void {
+    // The peer went away (not closed by us): ZMQ_NOTIFY_DISCONNECT, read after what it sent before.
+    if ((this.#notify() & NOTIFY_DISCONNECT) !== 0 && pipe.routingId !== null && this.#out.get(idKey(pipe.routingId)) === pipe) {
+      pipe.inbound.push([EMPTY]);
+    }
+    super.pipeTerminated(pipe);
+  }
+
+  protected override xterminated(pipe: Pipe): void {
+    if (this.#anonymous.delete(pipe)) return;
+    if (pipe.routingId !== null) {
+      const k = idKey(pipe.routingId);
+      if (this.#out.get(k) === pipe) this.#out.delete(k);
+    }
+    // Messages it sent before going are still delivered; fq drops it once drained.
+    if (pipe.inbound.length === 0) this.fq.remove(pipe);
+  }
+
+  protected override xclosed(): void {
+    this.#out.clear();
+    this.#anonymous.clear();
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  /** Next message as `[routingId, ...frames]`, or undefined. */
+  protected routeRecv(): Msg | undefined {
+    const m = this.fq.recv();
+    if (m === undefined) return undefined;
+    const out: Msg = new Array<Buffer>(m.length + 1);
+    out[0] = this.fq.lastPipe!.routingId!;
+    for (let i = 0; i < m.length; i++) out[i + 1] = m[i]!;
+    return out;
+  }
+
+  /**
+   * Route `[routingId, ...frames]`. Returns false only when `mandatory` and the peer's pipe is full
+   * (the send waits). Unknown peers: EHOSTUNREACH if `mandatory`, else dropped; a full pipe without
+   * `mandatory` drops the message (libzmq `router_t::xsend`).
+   */
+  protected routeSend(msg: Msg, mandatory: boolean): boolean {
+    // libzmq: a routing id with no frame after it is "malformed" and silently ignored.
+    if (msg.length < 2) return true;
+    const pipe = this.#out.get(idKey(msg[0]!));
+    if (pipe === undefined) {
+      if (mandatory) throw unreachable(msg[0]!);
+      return true;
+    }
+    if (!pipe.checkWrite()) {
+      if (!mandatory) return true;
+      if (pipe.terminated) throw unreachable(msg[0]!);
+      return false;
+    }
+    pipe.write(msg.slice(1));
+    return true;
+  }
+
+  protected override xhasIn(): boolean {
+    return this.fq.hasIn();
+  }
+
+  /** True if a message for some peer could be queued now (libzmq: always, unless mandatory). */
+  protected override xhasOut(): boolean {
+    if (!this.#flag("mandatory")) return true;
+    for (const p of this.#out.values()) if (p.checkWrite()) return true;
+    return false;
+  }
+}
+
+function unreachable(id: Buffer): ZmqError {
+  return new ZmqError("EHOSTUNREACH", `Host unreachable: no peer with routing id ${JSON.stringify(id.toString("latin1"))} (0x${id.toString("hex")})`);
+}
+
+export class Router extends RouterBase {
+  constructor(options?: Partial<Omit<Router, "send" | "receive" | "connect">> & { context?: unknown }) {
+    super("ROUTER", options, ROUTER_OPTIONS);
+  }
+
+  /**
+   * Connect to `address`. `options.routingId` (1 to 255 bytes) names this peer on the socket, so messages
+   * can be routed to it at once (ZMQ_CONNECT_ROUTING_ID).
+   */
+  override connect(address: string, options?: RouterConnectOptions): void {
+    this.connectWithId(address, options);
+  }
+
+  protected xsend(msg: Msg): boolean {
+    return this.routeSend(msg, this.options["mandatory"] === true);
+  }
+
+  protected xrecv(): Msg | undefined {
+    return this.routeRecv();
+  }
+}
+defineOptions(Router.prototype, ROUTER_OPTIONS);
+
+export interface Router extends Readable, Writable {
+  routingId: string | null;
+  mandatory: boolean;
+  probeRouter: boolean;
+  handover: boolean;
+  /** DRAFT ZMQ_ROUTER_NOTIFY: 1 = `[id, ""]` on connect, 2 = on disconnect, 3 = both. */
+  notify: number;
+  send(message: MessageLike | MessageLike[]): Promise<void>;
+  receive(): Promise<Buffer[]>;
+}
