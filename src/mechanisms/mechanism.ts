@@ -59,7 +59,8 @@ export interface MechanismHost {
   readonly localProperties: Properties;
   /**
    * Ask the ZAP handler bound at inproc://zeromq.zap.01. Resolves `null` when no handler is bound.
-   * Never rejects: a broken reply resolves as `{statusCode: "500"}`.
+   * Never rejects: a failed request resolves as `{statusCode: "500"}`; a malformed reply makes the engine
+   * drop the connection as a protocol error (libzmq ZMQ_PROTOCOL_ERROR_ZAP_*) and this never settles.
    */
   zap(request: ZapRequest): Promise<ZapReply | null>;
   readonly security: SecurityOptions;

@@ -14,7 +14,10 @@ export interface SecurityHooks {
   /** 32 bytes -> Z85. */
   encodeKey(key: Buffer): string;
   mechanism(name: Exclude<MechanismName, "NULL">, security: SecurityOptions): MechanismFactory;
-  /** Ask the ZAP handler bound at inproc://zeromq.zap.01 in this context; null when none is bound. */
+  /**
+   * Ask the ZAP handler bound at inproc://zeromq.zap.01 in this context; null when none is bound.
+   * Rejects only with a ProtocolError (ERR_ZAP_*) for a malformed reply.
+   */
   zap(context: Context, request: ZapRequest): Promise<ZapReply | null>;
 }
 
