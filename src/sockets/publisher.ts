@@ -10,12 +10,17 @@ import { notSupported } from "./push.ts";
 import { defineOptions, type MessageLike, type Writable } from "./socket-base.ts";
 import { PublisherBase } from "./xpublisher.ts";
 
+/** PUB's own options (zeromq.js `Publisher`), on top of the common socket options. */
 export const PUB_OPTIONS: Record<string, OptionSpec> = {
   noDrop: { kind: "bool", default: false },
   conflate: { kind: "bool", default: false },
   invertMatching: { kind: "bool", default: false },
 };
 
+/**
+ * A PUB socket: distributes each message to the subscribers whose subscriptions match its first frame.
+ * It cannot receive; send() never waits for subscribers (unless `noDrop`).
+ */
 export class Publisher extends PublisherBase {
   constructor(options?: Partial<Omit<Publisher, "send">> & { context?: unknown }) {
     super("PUB", options, PUB_OPTIONS);

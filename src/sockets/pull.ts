@@ -5,6 +5,7 @@ import { defineOptions, Socket, type Readable } from "./socket-base.ts";
 import type { OptionSpec } from "./options.ts";
 import { notSupported } from "./push.ts";
 
+/** PULL's own options (zeromq.js `Pull`). */
 export const PULL_OPTIONS: Record<string, OptionSpec> = {
   conflate: { kind: "bool", default: false },
 };

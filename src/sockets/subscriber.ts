@@ -11,6 +11,7 @@ import { notSupported } from "./push.ts";
 import { defineOptions, type Readable } from "./socket-base.ts";
 import { LINGER_ZERO, SubscriberBase } from "./xsubscriber.ts";
 
+/** SUB's own options (zeromq.js `Subscriber`); SUB lingers 0 by default, as in libzmq. */
 export const SUB_OPTIONS: Record<string, OptionSpec> = {
   linger: LINGER_ZERO,
   conflate: { kind: "bool", default: false },
@@ -19,6 +20,10 @@ export const SUB_OPTIONS: Record<string, OptionSpec> = {
 
 const ALL = Buffer.alloc(0);
 
+/**
+ * A SUB socket: receives what its publishers send for the prefixes it subscribed to. Initially it is
+ * subscribed to nothing. It cannot send.
+ */
 export class Subscriber extends SubscriberBase {
   constructor(options?: Partial<Omit<Subscriber, "receive" | "subscribe" | "unsubscribe">> & { context?: unknown }) {
     super("SUB", options, SUB_OPTIONS);

@@ -197,8 +197,10 @@ export abstract class PublisherBase extends Socket {
 }
 
 const VERBOSITY = [null, "allSubs", "allSubsUnsubs"] as const;
+/** Which duplicate subscription events XPUB hands on: null (none), "allSubs", "allSubsUnsubs". */
 export type XPublisherVerbosity = (typeof VERBOSITY)[number];
 
+/** XPUB's own options (zeromq.js `XPublisher`); `verbosity` gets its own validating accessor below. */
 export const XPUB_OPTIONS: Record<string, OptionSpec> = {
   noDrop: { kind: "bool", default: false },
   manual: { kind: "bool", default: false },

@@ -124,6 +124,7 @@ export abstract class SubscriberBase extends Socket {
   }
 }
 
+/** XSUB's own option defaults (libzmq gives XSUB a linger of 0). */
 export const XSUB_OPTIONS: Record<string, OptionSpec> = {
   linger: LINGER_ZERO,
 };
