@@ -1,0 +1,217 @@
+// CURVE throughput, zocket vs zeromq.js, side by side (run: `npx tsx bench/curve.bench.ts [options]`).
+//
+// PUSH -> PULL over tcp (127.0.0.1), 1 KiB messages by default, the PULL binding as CURVE server and the
+// PUSH connecting as CURVE client; the same with the NULL mechanism as a reference. Sender and receiver
+// are two child processes (bench/workers/curve-worker.ts), fresh for every measurement, like the main
+// suite (bench/run.ts). The receiver measures from its first message to the END marker; message count,
+// size and order are checked (common.ts Checker) and the sender's count must equal the receiver's.
+// Each case runs --runs times (runs of all cases interleaved) and the median is reported.
+//
+//   --runs N         default 3
+//   --duration MS    production time per run, default 1500
+//   --size BYTES     default 1024
+//   --libs LIST      zocket,zeromq (default both)
+//   --modes LIST     curve,null (default both)
+//   --json FILE      also write the figures as JSON
+//   --cpu-prof DIR   run the workers with `node --cpu-prof` (profiles in DIR/ROLE-LIB-MODE/)
+
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Channel, CheckError, SETUP_TIMEOUT_MS, asCtl, errorMessage, median } from "./common.ts";
+import type { LibName } from "./common.ts";
+import type { CurveKeys, CurveRoleSpec } from "./workers/curve-worker.ts";
+
+type Mode = "curve" | "null";
+
+interface Options {
+  runs: number;
+  durationMs: number;
+  size: number;
+  libs: LibName[];
+  modes: Mode[];
+  json: string | null;
+  cpuProfDir: string | null;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { runs: 3, durationMs: 1500, size: 1024, libs: ["zocket", "zeromq"], modes: ["curve", "null"], json: null, cpuProfDir: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    const need = (): string => {
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      i++;
+      return v;
+    };
+    switch (a) {
+      case "--runs":
+        o.runs = Number(need());
+        break;
+      case "--duration":
+        o.durationMs = Number(need());
+        break;
+      case "--size":
+        o.size = Number(need());
+        break;
+      case "--libs":
+        o.libs = need().split(",").map((l) => {
+          if (l !== "zocket" && l !== "zeromq") throw new Error(`unknown lib ${l}`);
+          return l;
+        });
+        break;
+      case "--modes":
+        o.modes = need().split(",").map((m) => {
+          if (m !== "curve" && m !== "null") throw new Error(`unknown mode ${m}`);
+          return m;
+        });
+        break;
+      case "--json":
+        o.json = need();
+        break;
+      case "--cpu-prof":
+        o.cpuProfDir = need();
+        break;
+      default:
+        throw new Error(`unknown option ${a}`);
+    }
+  }
+  return o;
+}
+
+const WORKER = fileURLToPath(new URL("./workers/curve-worker.ts", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+interface Child {
+  ch: Channel;
+  finished: Promise<void>;
+  kill(): void;
+}
+
+function startRole(role: "recv" | "send", spec: CurveRoleSpec, cpuProfDir: string | null): Child {
+  const label = `${role} (${spec.lib}, ${spec.keys === null ? "null" : "curve"})`;
+  // One directory per role: node writes one profile per thread (tsx's loader thread too).
+  const prof = cpuProfDir === null ? [] : ["--cpu-prof", "--cpu-prof-dir", join(cpuProfDir, `${role}-${spec.lib}-${spec.keys === null ? "null" : "curve"}`)];
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", WORKER, role, JSON.stringify(spec)], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const ch = new Channel((m) => {
+    if (child.connected) child.send(m);
+  });
+  child.on("message", (m: unknown) => {
+    try {
+      ch.deliver(asCtl(m));
+    } catch (e) {
+      ch.fail(new Error(`${label}: ${errorMessage(e)}`));
+    }
+  });
+  child.on("error", (e) => ch.fail(new Error(`${label}: ${e.message}`)));
+  const finished = new Promise<void>((resolve) => {
+    child.on("close", (code, signal) => {
+      ch.fail(new Error(`${label} exited (${signal ?? `code ${code}`})`));
+      resolve();
+    });
+  });
+  return {
+    ch,
+    finished,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+interface Run {
+  msgPerSec: number;
+  count: number;
+  elapsedMs: number;
+}
+
+async function runOnce(lib: LibName, keys: CurveKeys | null, o: Options): Promise<Run> {
+  const base = { lib, keys, size: o.size, durationMs: o.durationMs, hwm: 1000 };
+  const kids: Child[] = [];
+  try {
+    const recv = startRole("recv", { ...base, endpoint: "tcp://127.0.0.1:0" }, o.cpuProfDir);
+    kids.push(recv);
+    const { endpoint } = await recv.ch.recv("ready", SETUP_TIMEOUT_MS);
+    const snd = startRole("send", { ...base, endpoint }, o.cpuProfDir);
+    kids.push(snd);
+    const timeout = o.durationMs * 2 + 20_000;
+    const [r, s] = await Promise.all([recv.ch.recv("result", timeout), snd.ch.recv("result", timeout)]);
+    recv.ch.send({ t: "exit" });
+    snd.ch.send({ t: "exit" });
+    await Promise.all(kids.map((k) => k.finished));
+    // The receiver already checked size, order and the END count; cross-check both ends' reports.
+    if (r.result.count !== s.result.count) throw new CheckError(`sent ${s.result.count}, received ${r.result.count}`);
+    if (r.result.count < 1 || r.result.elapsedMs <= 0) throw new CheckError("no messages measured");
+    return { msgPerSec: r.result.count / (r.result.elapsedMs / 1000), count: r.result.count, elapsedMs: r.result.elapsedMs };
+  } finally {
+    for (const k of kids) k.kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  // Keys from zeromq.js (libzmq's zmq_curve_keypair), as the issue asks; both libraries take Z85 strings.
+  const zmq = await import("zeromq");
+  const s = zmq.curveKeyPair();
+  const c = zmq.curveKeyPair();
+  const keys: CurveKeys = { serverPublic: s.publicKey, serverSecret: s.secretKey, clientPublic: c.publicKey, clientSecret: c.secretKey };
+
+  const cases: Array<{ lib: LibName; mode: Mode }> = [];
+  for (const mode of o.modes) for (const lib of o.libs) cases.push({ lib, mode });
+  const runs = new Map<string, Run[]>();
+  const key = (lib: LibName, mode: Mode): string => `${lib}/${mode}`;
+  for (let i = 0; i < o.runs; i++) {
+    for (const { lib, mode } of cases) {
+      const r = await runOnce(lib, mode === "curve" ? keys : null, o);
+      process.stderr.write(`run ${i + 1}/${o.runs} ${lib} ${mode}: ${Math.round(r.msgPerSec)} msg/s (${r.count} msgs checked, ${r.elapsedMs.toFixed(0)} ms)\n`);
+      const list = runs.get(key(lib, mode)) ?? [];
+      list.push(r);
+      runs.set(key(lib, mode), list);
+    }
+  }
+
+  const med = (lib: LibName, mode: Mode): number => median((runs.get(key(lib, mode)) ?? []).map((r) => r.msgPerSec));
+  const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
+  // Runs of one round are back to back, so they saw about the same background load: the median of
+  // the per-round ratios is steadier on a shared machine than the ratio of the medians.
+  const pairedRatio = (mode: Mode): number => {
+    const z = runs.get(key("zocket", mode)) ?? [];
+    const q = runs.get(key("zeromq", mode)) ?? [];
+    return median(z.map((r, i) => r.msgPerSec / (q[i]?.msgPerSec ?? NaN)).filter(Number.isFinite));
+  };
+  const range = (lib: LibName, mode: Mode): string => {
+    const xs = (runs.get(key(lib, mode)) ?? []).map((r) => r.msgPerSec);
+    return xs.length === 0 ? "-" : `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}`;
+  };
+  const rows: string[][] = [];
+  for (const mode of o.modes) {
+    const z = med("zocket", mode);
+    const q = med("zeromq", mode);
+    const pr = pairedRatio(mode);
+    rows.push([mode.toUpperCase(), fmt(z), range("zocket", mode), fmt(q), range("zeromq", mode), Number.isFinite(z / q) ? (z / q).toFixed(2) : "-", Number.isFinite(pr) ? pr.toFixed(2) : "-"]);
+  }
+  const head = ["mechanism", "zocket msg/s", "zocket range", "zeromq.js msg/s", "zeromq.js range", "zocket/zeromq", "paired ratio"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => "| " + cells.map((x, i) => x.padEnd(widths[i]!)).join(" | ") + " |";
+  // The figures only mean something on an otherwise idle machine: show how busy it was.
+  console.log(`PUSH -> PULL, tcp, ${o.size} B, median of ${o.runs} x ${o.durationMs} ms (load average ${loadavg()[0]!.toFixed(2)} at the end, ${cpus().length} CPUs)`);
+  console.log(line(head));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const r of rows) console.log(line(r));
+  if (o.json !== null) {
+    writeFileSync(o.json, JSON.stringify({ options: o, runs: Object.fromEntries(runs) }, null, 2));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(errorMessage(e));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,142 @@
+// Child-process entry of the CURVE throughput benchmark (bench/curve.bench.ts), started as
+// `node --import tsx bench/workers/curve-worker.ts ROLE SPEC` with an IPC channel:
+//   recv SPEC   PULL: binds, CURVE server when spec.keys is set; measures from the first message to END
+//   send SPEC   PUSH: connects, CURVE client when spec.keys is set; sends for durationMs, then END
+// The socket code is the same for zocket and zeromq.js (same API, options set as properties).
+
+import { Channel, Checker, asCtl, closeQuietly, errorMessage, loadLib, makeEnd, makeMessage, tune } from "../common.ts";
+import type { CtlMsg, LibName, RoleResult, ZSocket } from "../common.ts";
+
+/** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */
+export interface CurveKeys {
+  serverPublic: string;
+  serverSecret: string;
+  clientPublic: string;
+  clientSecret: string;
+}
+
+export interface CurveRoleSpec {
+  lib: LibName;
+  /** null: NULL mechanism (reference). */
+  keys: CurveKeys | null;
+  size: number;
+  durationMs: number;
+  hwm: number;
+  /** recv: where to bind; send: where to connect. */
+  endpoint: string;
+}
+
+/** The CURVE options both libraries define on every socket (zeromq.js: accessors on the prototype). */
+interface CurveOptions {
+  curveServer: boolean;
+  curveSecretKey: string | null;
+  curvePublicKey: string | null;
+  curveServerKey: string | null;
+}
+
+type CurveSocket = ZSocket & CurveOptions;
+
+function send(m: CtlMsg): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined || !process.connected) {
+      resolve();
+      return;
+    }
+    process.send(m, undefined, {}, () => resolve());
+  });
+}
+
+const ch = new Channel((m) => {
+  void send(m);
+});
+process.on("message", (m: unknown) => {
+  try {
+    ch.deliver(asCtl(m));
+  } catch (e) {
+    ch.fail(new Error(errorMessage(e)));
+  }
+});
+process.on("disconnect", () => process.exit(3));
+
+const EXIT_WAIT_MS = 120_000;
+
+async function finish(r: RoleResult, sock: ZSocket): Promise<void> {
+  ch.send({ t: "result", result: r });
+  try {
+    await ch.recv("exit", EXIT_WAIT_MS);
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+async function recv(spec: CurveRoleSpec): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Pull() as CurveSocket;
+  try {
+    tune(sock, spec.hwm);
+    if (spec.keys !== null) {
+      sock.curveServer = true;
+      sock.curveSecretKey = spec.keys.serverSecret;
+    }
+    await sock.bind(spec.endpoint);
+    ch.send({ t: "ready", endpoint: sock.lastEndpoint ?? spec.endpoint });
+    const chk = new Checker(spec.size, 1, "PULL");
+    const first = await sock.receive();
+    const t0 = performance.now();
+    if (chk.check(first)) {
+      while (chk.check(await sock.receive()));
+    }
+    const t1 = performance.now();
+    // Checker.check has thrown unless END arrived with the producer's exact count.
+    await finish({ count: chk.count, bytes: chk.bytes, elapsedMs: t1 - t0, extra: {} }, sock);
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+async function sendRole(spec: CurveRoleSpec): Promise<void> {
+  const lib = await loadLib(spec.lib);
+  const sock = new lib.Push() as CurveSocket;
+  try {
+    tune(sock, spec.hwm);
+    if (spec.keys !== null) {
+      sock.curveServerKey = spec.keys.serverPublic;
+      sock.curvePublicKey = spec.keys.clientPublic;
+      sock.curveSecretKey = spec.keys.clientSecret;
+    }
+    sock.connect(spec.endpoint);
+    const deadline = performance.now() + spec.durationMs;
+    let seq = 0;
+    for (;;) {
+      await sock.send(makeMessage(spec.size, 1, seq)[0]!);
+      seq++;
+      if ((seq & 31) === 0 && performance.now() >= deadline) break;
+    }
+    await sock.send(makeEnd(seq, 1));
+    await finish({ count: seq, bytes: seq * spec.size, elapsedMs: 0, extra: {} }, sock);
+  } finally {
+    closeQuietly(sock);
+  }
+}
+
+function parseSpec(json: string | undefined): CurveRoleSpec {
+  const v: unknown = JSON.parse(json ?? "null");
+  if (typeof v !== "object" || v === null) throw new Error("spec must be a JSON object");
+  return v as CurveRoleSpec;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [role, json] = argv;
+  const spec = parseSpec(json);
+  if (role === "recv") await recv(spec);
+  else if (role === "send") await sendRole(spec);
+  else throw new Error(`unknown role ${role}`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  async (e: unknown) => {
+    await send({ t: "error", message: errorMessage(e) });
+    process.exit(1);
+  },
+);
