@@ -8,7 +8,7 @@
  *  - node+noble:   node:crypto X25519 (OpenSSL, part of Node itself) + @noble/ciphers, done naively: every
  *                  X25519 re-imports both keys from DER (a PKCS#8 import alone costs ~0.36 ms); the
  *                  mechanisms avoid that (transient KeyObjects, cached long-term key, JWK public import)
- *  - libsodium:    libsodium-wrappers (devDependency only, for comparison)
+ *  - libsodium:    libsodium-wrappers (WebAssembly; the runtime choice for the MESSAGE box)
  *  - zocket:       the real CurveClient/CurveServer (src/mechanisms/curve.ts) run against each other in
  *                  memory, i.e. the chosen back-end (curve-crypto.ts) plus the mechanisms' own work
  *

@@ -643,7 +643,15 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     const sum = (a: number, b: number): number => (a === 0 || b === 0 ? 0 : a + b);
     const toBinderHwm = sum(other.num("sendHighWaterMark"), this.num("receiveHighWaterMark"));
     const toConnectorHwm = sum(this.num("sendHighWaterMark"), other.num("receiveHighWaterMark"));
-    if (!this.xacceptsPipe() || (pending === undefined && !other.xacceptsPipe())) return;
+    if (!this.xacceptsPipe() || (pending === undefined && !other.xacceptsPipe())) {
+      // Refused (PAIR with a peer already): like libzmq's pair_t terminating the extra pipe, the
+      // connector's early pipe ends, so it stops queueing into it.
+      if (pending !== undefined) {
+        other.#inprocPending.delete(c);
+        pending.peerTerminated();
+      }
+      return;
+    }
     let theirs: Pipe;
     if (pending !== undefined) {
       // connect-before-bind: the connector's pipe (and what it queued) already exists; libzmq then sets
