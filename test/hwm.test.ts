@@ -198,3 +198,29 @@ describe("zocket receive side", () => {
     await raw.waitClosed(3000);
   });
 });
+
+describe("a sender that finished and left", () => {
+  // The receiver's pipe fills, reading pauses with bytes still undecoded, then the peer's EOF arrives:
+  // every message sent before the close must still be delivered (regression: the engine used to close
+  // on 'end' and drop what the paused decoder held).
+  for (const transport of ["tcp", "ipc"] as const) {
+    test(`zocket PULL (HWM 50) gets all 3000 messages of a PUSH that closed long ago (${transport})`, async (t: TestContext) => {
+      const pull = new z.Pull({ receiveHighWaterMark: 50, receiveTimeout: 5000 });
+      closeAfter(t, pull);
+      await pull.bind(bindAddress(transport));
+      // ~40 KB in all: it fits in the kernel's socket buffers, so the sender writes everything and its
+      // FIN right away, and Node reads the EOF ahead while our reading is paused on the full pipe.
+      const push = new z.Push({ linger: -1, sendHighWaterMark: 0 });
+      push.connect(pull.lastEndpoint!);
+      for (let i = 0; i < 3000; i++) await push.send([`m${i}`, Buffer.alloc(i % 8)]);
+      push.close();
+      await delay(300);
+      for (let i = 0; i < 3000; i++) {
+        const [a, b] = await withTimeout(pull.receive(), 5000, `message ${i}`);
+        assert.equal(a!.toString(), `m${i}`, "in order");
+        assert.equal(b!.length, i % 8, "size");
+        if (i % 500 === 0) await delay(10); // read slowly: the decoder pauses again and again
+      }
+    });
+  }
+});

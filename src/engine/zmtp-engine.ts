@@ -114,6 +114,8 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
 
   // Input back-pressure
   #inputBlocked = false;
+  /** EOF seen while undecoded input waits for room in the pipe (see #onPeerGone). */
+  #peerGone = false;
 
   // Timers
   #handshakeTimer: NodeJS.Timeout | null = null;
@@ -145,9 +147,12 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
       this.#waitingDrain = false;
       this.#flush();
     });
-    stream.on("error", (err) => this.#closeWith({ kind: "io", retry: true, error: ioError(err) }));
-    stream.on("close", () => this.#closeWith({ kind: "io", retry: true }));
-    stream.on("end", () => this.#closeWith({ kind: "io", retry: true }));
+    stream.on("error", (err) => {
+      // Once the peer has gone, only undecoded input remains to deliver; a write error changes nothing.
+      if (!this.#peerGone) this.#closeWith({ kind: "io", retry: true, error: ioError(err) });
+    });
+    stream.on("close", () => this.#onPeerGone());
+    stream.on("end", () => this.#onPeerGone());
     if (opts.handshakeInterval > 0) {
       this.#handshakeTimer = setTimeout(() => {
         this.#closeWith({ kind: "other", retry: true, error: new ZmqError("ETIMEDOUT", `handshake not completed within ${opts.handshakeInterval} ms`) });
@@ -277,7 +282,23 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
       this.#protocolFailure(err);
       return;
     }
-    if (!this.#inputBlocked && this.#phase !== P_CLOSED) this.#stream.resume();
+    if (this.#inputBlocked || this.#phase === P_CLOSED) return;
+    if (this.#peerGone) this.#closeWith({ kind: "io", retry: true });
+    else this.#stream.resume();
+  }
+
+  /**
+   * The peer closed (EOF) or the stream ended. Messages it sent before are not lost: if reading is
+   * paused on a full pipe with bytes still undecoded, the close waits until they have been delivered
+   * (the stream may emit 'end' while paused once its own buffer is empty).
+   */
+  #onPeerGone(): void {
+    if (this.#phase === P_CLOSED) return;
+    if (this.#inputBlocked && this.#phase === P_ACTIVE && this.#decoder !== null && this.#decoder.buffered > 0) {
+      this.#peerGone = true;
+      return;
+    }
+    this.#closeWith({ kind: "io", retry: true });
   }
 
   #onActiveCommand(body: Buffer): void {
