@@ -15,6 +15,8 @@ export interface ByteStream {
   on(event: "close", listener: (hadError: boolean) => void): unknown;
   on(event: "error", listener: (err: Error) => void): unknown;
   readonly writableNeedDrain: boolean;
+  /** Bytes written but not yet handed to the OS (0 = no pending write references our buffers). */
+  readonly writableLength: number;
   readonly destroyed: boolean;
   /** Keep (or stop keeping) the process alive for this stream. */
   ref(): unknown;

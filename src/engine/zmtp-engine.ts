@@ -98,10 +98,15 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
 
   // Output
   #slabRef: Slab = acquireSlab();
+  /** Full slabs whose bytes the stream may still reference. */
+  readonly #retired: Slab[] = [];
   #slab: Buffer = this.#slabRef.buf;
   #slabStart = 0;
   #slabPos = 0;
   #flushScheduled = false;
+  /** Inside #flush's loop (more writes may follow). */
+  #batching = false;
+  #corked = false;
   /** Set from the first flush of an event-loop turn until the turn's setImmediate. */
   #burst = false;
   readonly #endBurstBound = (): void => {
@@ -145,6 +150,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     stream.on("data", (chunk) => this.#onData(chunk));
     stream.on("drain", () => {
       this.#waitingDrain = false;
+      this.#releaseRetired();
       this.#flush();
     });
     stream.on("error", (err) => {
@@ -491,8 +497,9 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#phase !== P_ACTIVE) return;
+    this.#releaseRetired();
     const pipe = this.#pipe;
-    this.#stream.cork();
+    this.#batching = true;
     if (pipe !== null && !this.#waitingDrain) {
       const out = pipe.outbound;
       for (;;) {
@@ -509,8 +516,12 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
         }
       }
     }
+    this.#batching = false;
     this.#commit();
-    this.#stream.uncork();
+    if (this.#corked) {
+      this.#corked = false;
+      this.#stream.uncork();
+    }
     if (this.#lingering && !this.#waitingDrain && (pipe === null || pipe.outbound.length === 0)) {
       this.#closeWith({ kind: "other", retry: false }, true);
     }
@@ -583,9 +594,17 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
       p += 2;
     }
     if (direct) {
+      // Header (and anything before it) and body leave together under cork.
       this.#slabPos = p;
+      const wasBatching = this.#batching;
+      this.#batching = true;
       this.#commit();
       this.#rawWrite(body);
+      this.#batching = wasBatching;
+      if (!wasBatching && this.#corked) {
+        this.#corked = false;
+        this.#stream.uncork();
+      }
       return;
     }
     if (size > 0) {
@@ -600,19 +619,31 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     if (this.#slabPos === this.#slabStart) return;
     const chunk = this.#slab.subarray(this.#slabStart, this.#slabPos);
     this.#slabStart = this.#slabPos;
-    const ref = this.#slabRef;
     if (!this.#stream.destroyed) {
-      ref.inflight++;
-      this.#stream.write(chunk, ref.onWritten);
+      // More writes follow in this flush: cork so they leave as one writev. A flush that writes once
+      // (the common small-message case) skips cork/uncork and its writev machinery.
+      if (this.#batching && !this.#corked) {
+        this.#corked = true;
+        this.#stream.cork();
+      }
+      this.#stream.write(chunk);
     }
     if (this.#slab.length - this.#slabPos < 512) this.#newSlab();
+  }
+
+  /** Slabs retired while writes into them were pending go back to the pool once the stream is empty. */
+  #releaseRetired(): void {
+    if (this.#retired.length === 0 || this.#stream.writableLength !== 0) return;
+    for (const s of this.#retired) releaseSlab(s);
+    this.#retired.length = 0;
   }
 
   /** Retire the current slab (it returns to the pool once its last write completes) and take a fresh one. */
   #newSlab(): void {
     const old = this.#slabRef;
-    old.retired = true;
-    if (old.inflight === 0) releaseSlab(old);
+    // Writes complete in order: when the stream holds nothing, no write points into the slab any more.
+    if (this.#stream.writableLength === 0) releaseSlab(old);
+    else this.#retired.push(old);
     this.#slabRef = acquireSlab();
     this.#slab = this.#slabRef.buf;
     this.#slabStart = 0;
@@ -683,39 +714,21 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
 
 /**
  * Output slabs are pooled: a slab goes back to the pool once every write that points into it has
- * completed (the stream no longer references its bytes), so steady traffic allocates nothing.
+ * completed (the stream's writableLength is 0), so steady traffic allocates nothing, and writes carry
+ * no per-write callback.
  */
 interface Slab {
   readonly buf: Buffer;
-  inflight: number;
-  retired: boolean;
-  readonly onWritten: () => void;
 }
 
 const slabPool: Slab[] = [];
 const SLAB_POOL_MAX = 16;
 
 function acquireSlab(): Slab {
-  const s = slabPool.pop();
-  if (s) {
-    s.retired = false;
-    return s;
-  }
-  const slab: Slab = {
-    buf: Buffer.allocUnsafeSlow(SLAB_SIZE),
-    inflight: 0,
-    retired: false,
-    onWritten: () => {
-      slab.inflight--;
-      if (slab.retired && slab.inflight === 0) releaseSlab(slab);
-    },
-  };
-  return slab;
+  return slabPool.pop() ?? { buf: Buffer.allocUnsafeSlow(SLAB_SIZE) };
 }
 
 function releaseSlab(s: Slab): void {
-  if (s.inflight !== 0 || !s.retired) return;
-  s.retired = false;
   if (slabPool.length < SLAB_POOL_MAX) slabPool.push(s);
 }
 
