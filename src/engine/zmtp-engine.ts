@@ -107,7 +107,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   /** Inside #flush's loop (more writes may follow). */
   #batching = false;
   #corked = false;
-  /** Set from the first flush of an event-loop turn until the turn's setImmediate. */
+  /** Set from the first flush of a burst until the microtask queue drains (a process.nextTick). */
   #burst = false;
   readonly #endBurstBound = (): void => {
     this.#burst = false;
@@ -478,9 +478,11 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   // ---------------------------------------------------------------- output
 
   /**
-   * Latency and batching together: the first message of an event-loop turn is flushed in a microtask
-   * (so a request goes out without waiting for the next loop turn), every later one in the same turn
-   * waits for the `setImmediate` flush, which writes them all at once.
+   * Latency and batching together: the first message of a burst is flushed in a microtask (so a request
+   * goes out without waiting for the next loop turn); every later one, while the sender keeps going
+   * without draining the microtask queue (`for (...) await send()`), waits for the `setImmediate` flush,
+   * which writes them all at once. The burst ends when the microtask queue drains (process.nextTick,
+   * cheaper than a setImmediate per message).
    */
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#phase !== P_ACTIVE) return;
@@ -490,7 +492,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     } else {
       this.#burst = true;
       queueMicrotask(this.#flushBound);
-      setImmediate(this.#endBurstBound);
+      process.nextTick(this.#endBurstBound);
     }
   }
 
