@@ -72,6 +72,11 @@ const P_ACTIVE = 2;
 const P_CLOSED = 3;
 
 const SLAB_SIZE = 64 * 1024;
+/**
+ * Bytes the engine lets the stream hold (written, not yet taken by the OS) before it waits for 'drain'.
+ * Bounded, so a peer that stops reading blocks the pipe (and the sender) after at most this much.
+ */
+const OUTPUT_BUDGET = 256 * 1024;
 /** Bodies at least this large are written as their own buffer rather than copied into the slab. */
 const DIRECT_WRITE = 8 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -512,7 +517,9 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
         // Checked after every message, not only after a slab commit: big bodies are written directly
         // (DIRECT_WRITE) and never fill the slab, and without this check a peer that does not read
         // would let the whole pipe move into the stream's unbounded buffer (no TCP back-pressure).
-        if (this.#stream.writableNeedDrain) {
+        // The budget is ours, not the stream's 16 KiB highWaterMark: with large messages that mark
+        // would allow one message in flight per 'drain' round trip.
+        if (this.#stream.writableLength >= OUTPUT_BUDGET) {
           this.#waitingDrain = true;
           break;
         }
