@@ -102,7 +102,8 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   #legacyIdentityPending = false;
 
   // Output
-  #slabRef: Slab = acquireSlab();
+  /** NO_SLAB while idle: an idle connection holds no output buffer (10k idle peers cost no slabs). */
+  #slabRef: Slab = NO_SLAB;
   /** Full slabs whose bytes the stream may still reference. */
   readonly #retired: Slab[] = [];
   #slab: Buffer = this.#slabRef.buf;
@@ -531,6 +532,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
       this.#corked = false;
       this.#stream.uncork();
     }
+    this.#parkSlab();
     if (this.#lingering && !this.#waitingDrain && (pipe === null || pipe.outbound.length === 0)) {
       this.#closeWith({ kind: "other", retry: false }, true);
     }
@@ -539,6 +541,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   /** Write whatever is in the slab now. */
   #flushNow(): void {
     this.#commit();
+    this.#parkSlab();
   }
 
   #writeMsg(msg: Msg): void {
@@ -640,6 +643,16 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     if (this.#slab.length - this.#slabPos < 512) this.#newSlab();
   }
 
+  /** Give the slab back to the pool when everything in it has been written (the connection is idle). */
+  #parkSlab(): void {
+    if (this.#slabRef === NO_SLAB || this.#slabPos !== this.#slabStart || this.#stream.writableLength !== 0) return;
+    releaseSlab(this.#slabRef);
+    this.#slabRef = NO_SLAB;
+    this.#slab = NO_SLAB.buf;
+    this.#slabStart = 0;
+    this.#slabPos = 0;
+  }
+
   /** Slabs retired while writes into them were pending go back to the pool once the stream is empty. */
   #releaseRetired(): void {
     if (this.#retired.length === 0 || this.#stream.writableLength !== 0) return;
@@ -651,8 +664,10 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   #newSlab(): void {
     const old = this.#slabRef;
     // Writes complete in order: when the stream holds nothing, no write points into the slab any more.
-    if (this.#stream.writableLength === 0) releaseSlab(old);
-    else this.#retired.push(old);
+    if (old !== NO_SLAB) {
+      if (this.#stream.writableLength === 0) releaseSlab(old);
+      else this.#retired.push(old);
+    }
     this.#slabRef = acquireSlab();
     this.#slab = this.#slabRef.buf;
     this.#slabStart = 0;
@@ -732,6 +747,8 @@ interface Slab {
 
 const slabPool: Slab[] = [];
 const SLAB_POOL_MAX = 16;
+
+const NO_SLAB: Slab = { buf: Buffer.alloc(0) };
 
 function acquireSlab(): Slab {
   return slabPool.pop() ?? { buf: Buffer.allocUnsafeSlow(SLAB_SIZE) };
