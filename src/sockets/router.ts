@@ -22,6 +22,7 @@
 import { ZmqError } from "../errors.ts";
 import type { Msg, Pipe } from "../pipe.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
+import { ConnectRoutingIds, idKey } from "../routing/connect-ids.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
 import type { Endpoint } from "../transports/endpoint.ts";
 import { checkOption, type OptionSpec } from "./options.ts";
@@ -47,10 +48,7 @@ export interface RouterConnectOptions {
   routingId?: string | Buffer;
 }
 
-/** Map key for a routing id: latin1 maps bytes to chars one to one. */
-export function idKey(id: Buffer): string {
-  return id.toString("latin1");
-}
+export { idKey } from "../routing/connect-ids.ts";
 
 /** A u32 to start auto-id counters at (libzmq `generate_random()`). */
 export function randomU32(): number {
@@ -84,8 +82,7 @@ export abstract class RouterBase extends Socket {
   /** Connected peers without a usable id yet (duplicate identity, or handshake not done). */
   readonly #anonymous = new Set<Pipe>();
   /** Routing ids given at connect(), by endpoint. */
-  readonly #connectIds = new Map<string, Buffer>();
-  #pendingConnectId: Buffer | null = null;
+  readonly #connectIds = new ConnectRoutingIds();
   #nextId = randomU32();
 
   protected constructor(type: SocketTypeName, options: object | undefined, extraOptions: Record<string, OptionSpec>) {
@@ -106,30 +103,17 @@ export abstract class RouterBase extends Socket {
   /** connect() with zeromq.js's `{ routingId }` option (ZMQ_CONNECT_ROUTING_ID). */
   protected connectWithId(address: string, options: unknown): void {
     const id = connectRoutingId(options, this.constructor.name);
-    if (id !== null) {
-      const k = idKey(id);
-      // libzmq asserts on a duplicate; here it is the caller's error.
-      if (this.#out.has(k) || [...this.#connectIds.values()].some((b) => idKey(b) === k)) {
-        throw new ZmqError("EINVAL", `Routing id ${JSON.stringify(id.toString())} is already used by another peer of this socket`);
-      }
-    }
-    this.#pendingConnectId = id;
-    try {
-      super.connect(address);
-    } finally {
-      this.#pendingConnectId = null;
-    }
+    this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
   }
 
   protected override connectEndpoint(ep: Endpoint): void {
-    if (this.#pendingConnectId !== null) this.#connectIds.set(ep.address, this.#pendingConnectId);
-    else this.#connectIds.delete(ep.address);
+    this.#connectIds.claim(ep.address);
     super.connectEndpoint(ep);
   }
 
   override disconnect(address: string): void {
     super.disconnect(address);
-    this.#connectIds.delete(address);
+    this.#connectIds.forget(address);
   }
 
   // ------------------------------------------------------------------ identification

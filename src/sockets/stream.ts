@@ -18,6 +18,7 @@ import type { ByteStream } from "../engine/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { RawEngine } from "../engine/raw-engine.ts";
 import type { Msg, Pipe } from "../pipe.ts";
+import { ConnectRoutingIds } from "../routing/connect-ids.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
 import type { Endpoint } from "../transports/endpoint.ts";
 import type { OptionSpec } from "./options.ts";
@@ -34,8 +35,7 @@ export const STREAM_OPTIONS: Record<string, OptionSpec> = {
 export class Stream extends Socket {
   readonly #fq = new FairQueue();
   readonly #out = new Map<string, Pipe>();
-  readonly #connectIds = new Map<string, Buffer>();
-  #pendingConnectId: Buffer | null = null;
+  readonly #connectIds = new ConnectRoutingIds();
   #nextId = randomU32();
 
   constructor(options?: Partial<Omit<Stream, "send" | "receive" | "connect">> & { context?: unknown }) {
@@ -53,29 +53,17 @@ export class Stream extends Socket {
    */
   override connect(address: string, options?: StreamConnectOptions): void {
     const id = connectRoutingId(options, "Stream");
-    if (id !== null) {
-      const k = idKey(id);
-      if (this.#out.has(k) || [...this.#connectIds.values()].some((b) => idKey(b) === k)) {
-        throw new ZmqError("EINVAL", `Routing id ${JSON.stringify(id.toString())} is already used by another peer of this socket`);
-      }
-    }
-    this.#pendingConnectId = id;
-    try {
-      super.connect(address);
-    } finally {
-      this.#pendingConnectId = null;
-    }
+    this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
   }
 
   protected override connectEndpoint(ep: Endpoint): void {
-    if (this.#pendingConnectId !== null) this.#connectIds.set(ep.address, this.#pendingConnectId);
-    else this.#connectIds.delete(ep.address);
+    this.#connectIds.claim(ep.address);
     super.connectEndpoint(ep);
   }
 
   override disconnect(address: string): void {
     super.disconnect(address);
-    this.#connectIds.delete(address);
+    this.#connectIds.forget(address);
   }
 
   /** Pipes exist only while a connection does (each connection is its own peer). */
