@@ -200,6 +200,23 @@ export class Pipe {
    */
   static lastRead: Pipe | null = null;
 
+  /**
+   * An engine takes the far side: it is woken when the socket queued output (`onOutbound`) and when
+   * the inbound queue has room again (`onInboundRoom`).
+   */
+  bindEnd(end: PipeEnd, onInboundRoom: () => void, onOutbound: () => void): void {
+    this.end = end;
+    this.inbound.onWritable = onInboundRoom;
+    this.outbound.onReadable = onOutbound;
+  }
+
+  /** The engine lets go (its connection ended); the pipe itself lives on. */
+  unbindEnd(end: PipeEnd): void {
+    if (this.end === end) this.end = null;
+    this.inbound.onWritable = NOOP;
+    this.outbound.onReadable = NOOP;
+  }
+
   read(): Msg | undefined {
     const m = this.inbound.read();
     if (m !== undefined) Pipe.lastRead = this;

@@ -87,20 +87,14 @@ export class RawEngine implements Engine {
 
   attach(pipe: Pipe): void {
     this.#pipe = pipe;
-    pipe.end = this;
-    pipe.inbound.onWritable = this.#resumeBound;
-    pipe.outbound.onReadable = this.#scheduleFlushBound;
+    pipe.bindEnd(this, this.#resumeBound, this.#scheduleFlushBound);
     if (pipe.outbound.length > 0) this.#scheduleFlush();
   }
 
   detach(): Pipe | null {
     const p = this.#pipe;
     this.#pipe = null;
-    if (p) {
-      if (p.end === this) p.end = null;
-      p.inbound.onWritable = () => {};
-      p.outbound.onReadable = () => {};
-    }
+    p?.unbindEnd(this);
     return p;
   }
 

@@ -440,9 +440,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   /** Attach the socket-side pipe; from now on messages flow both ways. */
   attach(pipe: Pipe): void {
     this.#pipe = pipe;
-    pipe.end = this;
-    pipe.inbound.onWritable = this.#onWritableBound;
-    pipe.outbound.onReadable = this.#scheduleFlushBound;
+    pipe.bindEnd(this, this.#onWritableBound, this.#scheduleFlushBound);
     if (pipe.outbound.length > 0) this.#scheduleFlush();
   }
 
@@ -450,11 +448,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   detach(): Pipe | null {
     const p = this.#pipe;
     this.#pipe = null;
-    if (p) {
-      if (p.end === this) p.end = null;
-      p.inbound.onWritable = () => {};
-      p.outbound.onReadable = () => {};
-    }
+    p?.unbindEnd(this);
     return p;
   }
 
