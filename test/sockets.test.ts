@@ -343,9 +343,10 @@ for (const impl of IMPLS) {
             await delay(linger === 150 ? 400 : 50);
             const got = await drain(pull, 1000);
             got.forEach((m, i) => assert.equal(m[0]!.toString(), String(i), "in order, no gap"));
-            // libzmq 4.3.5 over ipc sometimes loses the very last message here (seen 2 runs in 4);
-            // zocket must deliver all of them.
-            if (linger === -1 && impl.name === "zeromq" && tr === "ipc") assert.ok(got.length >= N - 1, `linger -1: ${got.length}`);
+            // libzmq 4.3.5 over ipc sometimes loses the last messages here (seen: 1 lost in 2 runs of 4
+            // on a quiet machine, 3 lost under CPU load), so the reference is held only to "in order, no
+            // gap, nearly all"; zocket must deliver every one of them.
+            if (linger === -1 && impl.name === "zeromq" && tr === "ipc") assert.ok(got.length >= N - 20, `linger -1: ${got.length}`);
             else if (linger === -1) assert.equal(got.length, N, "linger -1: all delivered");
             else assert.ok(got.length < N, `linger ${linger}: ${got.length} of ${N} delivered, the rest dropped`);
           }
