@@ -4,8 +4,9 @@
  * then our READY waits for the reply (libzmq `null_mechanism.cpp`).
  */
 import { AuthError, ProtocolError } from "../errors.ts";
-import { encodeError, encodeReady, isCommand, parseCommand, parseErrorReason, parseProperties } from "../protocol/command.ts";
+import { encodeReady, isCommand, parseCommand, parseErrorReason, parseProperties } from "../protocol/command.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
+import { authStatusOf, settleZapReply } from "./plain.ts";
 
 export class NullMechanism implements Mechanism {
   readonly name = "NULL" as const;
@@ -47,12 +48,9 @@ export class NullMechanism implements Mechanism {
         this.#host.fail(new AuthError(500, "ZAP domain enforced but no ZAP handler is bound"), "auth");
         return;
       }
-    } else if (reply.statusCode !== "200") {
+    } else if (!settleZapReply(this.#host, reply, "NULL")) {
+      // 300 closed silently, 400/500 sent ERROR first (libzmq zap_client.cpp), as for PLAIN and CURVE.
       this.#done = true;
-      const status = Number(reply.statusCode) as 300 | 400 | 500;
-      // libzmq: 300 closes silently, 400/500 send ERROR with the status code as reason.
-      if (status !== 300) this.#host.sendCommand(encodeError(reply.statusCode));
-      this.#host.fail(new AuthError(status, `ZAP refused: ${reply.statusCode} ${reply.statusText}`), "auth");
       return;
     } else {
       this.userId = reply.userId;
@@ -80,8 +78,7 @@ export class NullMechanism implements Mechanism {
     if (isCommand(body, "ERROR")) {
       this.#done = true;
       const reason = parseErrorReason(body.subarray(6));
-      const status = reason === "300" || reason === "400" || reason === "500" ? (Number(reason) as 300 | 400 | 500) : 400;
-      this.#host.fail(new AuthError(status, `peer refused the handshake: ${reason}`), "auth");
+      this.#host.fail(new AuthError(authStatusOf(reason), `peer refused the handshake: ${reason}`), "auth");
       return;
     }
     const cmd = parseCommand(body);

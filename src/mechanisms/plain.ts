@@ -13,6 +13,7 @@
 import { AuthError, ProtocolError, ZmqError } from "../errors.ts";
 import { encodeCommand, encodeError, encodeProperties, encodeReady, isCommand, parseErrorReason, parseProperties, type Properties } from "../protocol/command.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
+import type { MechanismName } from "../protocol/constants.ts";
 
 /**
  * libzmq's PLAIN server sends `5e 52 52 4f 52 [u8 len][reason]` for ERROR: its C literal `"\x05ERROR"`
@@ -46,7 +47,7 @@ function encodePlainError(reason: string): Buffer {
  * Apply a ZAP reply on the server side as libzmq's `zap_client_t` does (digest §3):
  * 200 -> true (the caller continues); 300 -> silent failure; 400/500 -> ERROR with the status, then failure.
  */
-export function settleZapReply(host: MechanismHost, reply: ZapReply, mechanism: "PLAIN" | "CURVE"): boolean {
+export function settleZapReply(host: MechanismHost, reply: ZapReply, mechanism: MechanismName): boolean {
   if (reply.statusCode === "200") return true;
   const status = reply.statusCode === "300" ? 300 : reply.statusCode === "400" ? 400 : 500;
   const text = reply.statusText === "" ? "" : ` (${reply.statusText})`;
