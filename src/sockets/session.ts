@@ -114,7 +114,7 @@ export class ConnectSession implements EngineHost {
     // libzmq: the interval doubles per failure up to reconnectMaxInterval (when set above reconnectInterval).
     if (max > 0 && max > this.#owner.reconnectIvl()) this.#interval = Math.min(max, ivl * 2);
     if (this.#lingerUntil > 0 && Date.now() + ivl > this.#lingerUntil) {
-      this.#finish();
+      this.stop();
       return;
     }
     this.#owner.emit({ type: "connect:retry", address: this.endpoint.address, interval: ivl });
@@ -164,18 +164,16 @@ export class ConnectSession implements EngineHost {
     if (this.#pipe) this.#pipe.end = this;
     for (const ev of closeEvents(info, this.endpoint.address)) this.#owner.emit(ev);
     if (this.#stopped) {
-      this.#finish();
+      this.stop();
       return;
     }
-    if (this.#pipe && (this.#owner.isImmediate() || this.#owner.attachOnHandshake())) {
+    if (this.#pipe && this.#owner.attachOnHandshake()) {
       // immediate/ROUTER: the pipe lives only as long as the connection.
       const p = this.#pipe;
       this.#pipe = null;
       p.peerTerminated();
     }
-    if (info.retry) {
-      this.#scheduleRetry();
-    } else if (info.duringHandshake) {
+    if (!info.retry && info.duringHandshake) {
       // libzmq stops reconnecting after a protocol or auth failure during the handshake (G7), and its
       // session terminates the pipe (session_base_t::engine_error): the socket must stop routing
       // messages into a pipe no connection will ever drain.
@@ -212,10 +210,6 @@ export class ConnectSession implements EngineHost {
     // Linger: keep trying to deliver what is queued, without keeping the process alive (timers unref'd).
     this.#lingerUntil = linger > 0 ? Date.now() + linger : Number.MAX_SAFE_INTEGER;
     if (this.#timer) this.#timer.unref();
-  }
-
-  #finish(): void {
-    this.stop();
   }
 
   /** Stop everything now. */
