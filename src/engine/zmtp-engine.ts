@@ -14,6 +14,7 @@
 import { ProtocolError, ZmqError } from "../errors.ts";
 import {
   encodeCommand,
+  encodeLegacySubscription,
   encodePing,
   encodePong,
   getProperty,
@@ -21,7 +22,7 @@ import {
   parseCommand,
   type Properties,
 } from "../protocol/command.ts";
-import { COMPATIBLE, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, isCompatible, socketTypeName, type MechanismName, type SocketTypeName } from "../protocol/constants.ts";
+import { COMPATIBLE, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, isCompatible, sendsIdentity, socketTypeName, type MechanismName, type SocketTypeName } from "../protocol/constants.ts";
 import { FrameDecoder, FrameTooLargeError, type FrameSink } from "../protocol/frame-decoder.ts";
 import { Greeting } from "../protocol/greeting.ts";
 import type { Mechanism, MechanismFactory, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
@@ -332,11 +333,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     if (isCommand(body, "SUBSCRIBE") || isCommand(body, "CANCEL")) {
       // Delivered to the socket in the legacy form, which XPUB/PUB accept from everyone (§1.5).
       const sub = body[0] === 9;
-      const topic = body.subarray(sub ? 10 : 7);
-      const m = Buffer.allocUnsafe(1 + topic.length);
-      m[0] = sub ? 1 : 0;
-      m.set(topic, 1);
-      this.#deliver([m]);
+      this.#deliver([encodeLegacySubscription(sub, body.subarray(sub ? 10 : 7))]);
       return;
     }
     if (isCommand(body, "JOIN") || isCommand(body, "LEAVE")) {
@@ -353,7 +350,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
 
   get localProperties(): Properties {
     const props: Properties = [["Socket-Type", Buffer.from(this.#opts.socketType, "latin1")]];
-    if (this.#opts.socketType === "REQ" || this.#opts.socketType === "DEALER" || this.#opts.socketType === "ROUTER") {
+    if (sendsIdentity(this.#opts.socketType)) {
       props.push(["Identity", this.#opts.routingId]);
     }
     for (const p of this.#opts.metadata) props.push(p);
@@ -554,10 +551,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
       if (this.#major >= 3 && this.#minor >= 1) {
         this.#writeFrame(FLAG_COMMAND, encodeCommand(cmd, topic));
       } else {
-        const m = Buffer.allocUnsafe(topic.length + 1);
-        m[0] = cmd === "SUBSCRIBE" ? 1 : 0;
-        m.set(topic, 1);
-        this.#writeFrame(0, m);
+        this.#writeFrame(0, encodeLegacySubscription(cmd === "SUBSCRIBE", topic));
       }
       return;
     }

@@ -123,3 +123,14 @@ export function encodePing(ttlDeciseconds: number, context?: Uint8Array): Buffer
 export function encodePong(context: Uint8Array): Buffer {
   return encodeCommand("PONG", context.subarray(0, 16));
 }
+
+/**
+ * A subscription in its legacy form (RFC 29, ZMTP 3.0 and 2.0 peers): one data frame `[01|topic]` to
+ * subscribe or `[00|topic]` to cancel. XPUB also hands subscriptions to the application in this form.
+ */
+export function encodeLegacySubscription(subscribe: boolean, topic: Uint8Array): Buffer {
+  const b = Buffer.allocUnsafe(topic.length + 1);
+  b[0] = subscribe ? 1 : 0;
+  b.set(topic, 1);
+  return b;
+}

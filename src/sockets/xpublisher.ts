@@ -15,6 +15,7 @@
  *   Other messages from subscribers (an XSUB's upstream traffic) are delivered to the application too.
  */
 import { ZmqError } from "../errors.ts";
+import { encodeLegacySubscription } from "../protocol/command.ts";
 import { MSG_COMMAND, type CommandMsg, type Msg, type Pipe } from "../pipe.ts";
 import { Distributor, type DistTarget } from "../routing/distributor.ts";
 import { MultiTrie, topicBytes } from "../routing/trie.ts";
@@ -25,13 +26,6 @@ import { defineOptions, Socket, type MessageLike, type Readable, type Writable }
 
 const EMPTY = Buffer.alloc(0);
 
-/** `[01|topic]` or `[00|topic]` as XPUB hands it to the application. */
-function notification(subscribe: boolean, topic: Uint8Array): Buffer {
-  const b = Buffer.allocUnsafe(topic.length + 1);
-  b[0] = subscribe ? 1 : 0;
-  b.set(topic, 1);
-  return b;
-}
 
 /** A message waiting for the application's receive(). */
 interface PendingMsg {
@@ -92,13 +86,13 @@ export abstract class PublisherBase extends Socket {
     if (t === undefined) return;
     if (this.#opt("manual")) {
       // libzmq: every topic the subscriber asked for is cancelled towards the application.
-      this.#manualSubs.rmAll(t, (topic) => this.#notify([notification(false, topic)], null));
+      this.#manualSubs.rmAll(t, (topic) => this.#notify([encodeLegacySubscription(false, topic)], null));
       this.#subs.rmAll(t);
       if (this.#lastPipe === t) this.#lastPipe = null;
     } else {
       const verboseUnsubs = this.options["verbosity"] === "allSubsUnsubs";
       this.#subs.rmAll(t, (topic, wasLast) => {
-        if (wasLast || verboseUnsubs) this.#notify([notification(false, topic)], undefined);
+        if (wasLast || verboseUnsubs) this.#notify([encodeLegacySubscription(false, topic)], undefined);
       });
     }
     this.#dist.terminated(pipe);
@@ -143,7 +137,7 @@ export abstract class PublisherBase extends Socket {
       // the pipe never held is passed on too: xpub.cpp "TODO reconsider ... not_found").
       notify = this.#subs.rm(topic, t) !== "valuesRemain" || this.options["verbosity"] === "allSubsUnsubs";
     }
-    if (notify) this.#notify([raw ?? notification(subscribe, topic)], manual ? t : undefined);
+    if (notify) this.#notify([raw ?? encodeLegacySubscription(subscribe, topic)], manual ? t : undefined);
   }
 
   #notify(msg: Msg, from: DistTarget | null | undefined): void {
