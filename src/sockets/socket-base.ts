@@ -481,21 +481,29 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
 
   /** Retry a blocked send/receive after a pipe event. Subclasses call it after their own state changes. */
   protected retryPending(): void {
+    this.#retrySend();
+    this.#retryRecv();
+  }
+
+  /** A blocked send tries again (the pending one is the only one, as in zeromq.js). */
+  #retrySend(): void {
     const ps = this.#pendingSend;
-    if (ps) {
-      try {
-        if (this.xsend(ps.msg)) this.#settleSend(null);
-      } catch (err) {
-        this.#settleSend(err as Error);
-      }
+    if (ps === null) return;
+    try {
+      if (this.xsend(ps.msg)) this.#settleSend(null);
+    } catch (err) {
+      this.#settleSend(err as Error);
     }
-    if (this.#pendingRecv) {
-      try {
-        const m = this.#recvOne();
-        if (m !== undefined) this.#settleRecv(null, m);
-      } catch (err) {
-        this.#settleRecv(err as Error);
-      }
+  }
+
+  /** A blocked receive tries again. */
+  #retryRecv(): void {
+    if (this.#pendingRecv === null) return;
+    try {
+      const m = this.#recvOne();
+      if (m !== undefined) this.#settleRecv(null, m);
+    } catch (err) {
+      this.#settleRecv(err as Error);
     }
   }
 
@@ -503,26 +511,12 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
 
   pipeReadable(pipe: Pipe): void {
     this.xreadable(pipe);
-    if (this.#pendingRecv) {
-      try {
-        const m = this.#recvOne();
-        if (m !== undefined) this.#settleRecv(null, m);
-      } catch (err) {
-        this.#settleRecv(err as Error);
-      }
-    }
+    this.#retryRecv();
   }
 
   pipeWritable(pipe: Pipe): void {
     this.xwritable(pipe);
-    const ps = this.#pendingSend;
-    if (ps) {
-      try {
-        if (this.xsend(ps.msg)) this.#settleSend(null);
-      } catch (err) {
-        this.#settleSend(err as Error);
-      }
-    }
+    this.#retrySend();
   }
 
   pipeTerminated(pipe: Pipe): void {
