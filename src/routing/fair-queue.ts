@@ -45,6 +45,14 @@ export class FairQueue {
     if (this.#current >= this.#active) this.#current = 0;
   }
 
+  /**
+   * The pipe's peer has gone. Messages it already delivered stay readable: the pipe leaves now if it is
+   * empty, else {@link recv} drops it once drained (libzmq reads up to the pipe's terminator).
+   */
+  terminated(pipe: Pipe): void {
+    if (pipe.inbound.length === 0) this.remove(pipe);
+  }
+
   /** Next message in fair order, or undefined when every pipe is empty. */
   recv(): Msg | undefined {
     while (this.#active > 0) {

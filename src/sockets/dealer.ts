@@ -38,7 +38,7 @@ export class Dealer extends Socket {
 
   protected override xterminated(pipe: Pipe): void {
     this.lb.remove(pipe);
-    if (pipe.inbound.length === 0) this.fq.remove(pipe);
+    this.fq.terminated(pipe);
   }
 
   protected xsend(msg: Msg): boolean {

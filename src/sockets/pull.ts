@@ -29,7 +29,7 @@ export class Pull extends Socket {
 
   protected override xterminated(pipe: Pipe): void {
     // Messages already received stay readable; the fair-queue drops the pipe once drained.
-    if (pipe.inbound.length === 0) this.#fq.remove(pipe);
+    this.#fq.terminated(pipe);
   }
 
   protected xsend(): boolean {

@@ -86,7 +86,7 @@ export class Request extends Socket {
     if (this.#replyPipe === pipe) this.#replyPipe = null;
     this.#rejected.delete(pipe);
     this.#lb.remove(pipe);
-    if (pipe.inbound.length === 0) this.#fq.remove(pipe);
+    this.#fq.terminated(pipe);
   }
 
   protected override xclosed(): void {

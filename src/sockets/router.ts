@@ -208,7 +208,7 @@ export abstract class RouterBase extends Socket {
       if (this.#out.get(k) === pipe) this.#out.delete(k);
     }
     // Messages it sent before going are still delivered; fq drops it once drained.
-    if (pipe.inbound.length === 0) this.fq.remove(pipe);
+    this.fq.terminated(pipe);
   }
 
   protected override xclosed(): void {

@@ -97,7 +97,7 @@ export class Stream extends Socket {
       if (this.#out.get(k) === pipe) this.#out.delete(k);
     }
     // The disconnect notification (and data before it) is still read; fq drops the pipe once drained.
-    if (pipe.inbound.length === 0) this.#fq.remove(pipe);
+    this.#fq.terminated(pipe);
   }
 
   protected override xclosed(): void {

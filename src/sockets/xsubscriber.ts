@@ -67,7 +67,7 @@ export abstract class SubscriberBase extends Socket {
   protected override xterminated(pipe: Pipe): void {
     this.#dist.terminated(pipe);
     // Messages already received stay readable; the fair-queue drops the pipe once drained.
-    if (pipe.inbound.length === 0) this.#fq.remove(pipe);
+    this.#fq.terminated(pipe);
   }
 
   /** Count a subscription; it goes to every peer (each subscribe, as libzmq 4.3 does). */
