@@ -3,6 +3,7 @@
 // that the driver and its worker roles talk over (a child-process IPC channel
 // for tcp/ipc, an in-memory pair for inproc).
 
+import { Buffer } from "node:buffer";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -193,9 +194,15 @@ export function netAddress(endpoint: string): { port: number; host: string } | {
 export const SEQ_BYTES = 4;
 export const END_MAGIC = Buffer.from("ZOCKET-BENCH-END");
 
-export function makeMessage(size: number, parts: number, seq: number): Buffer[] {
+/** A fresh part of `size` bytes carrying `seq` in its first 4 bytes. */
+export function makeFrame(size: number, seq: number): Buffer {
   const first = Buffer.allocUnsafe(size);
   if (size >= SEQ_BYTES) first.writeUInt32LE(seq >>> 0, 0);
+  return first;
+}
+
+export function makeMessage(size: number, parts: number, seq: number): Buffer[] {
+  const first = makeFrame(size, seq);
   if (parts === 1) return [first];
   const msg = [first];
   for (let i = 1; i < parts; i++) msg.push(Buffer.allocUnsafe(size));

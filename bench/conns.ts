@@ -10,6 +10,7 @@
 //   conns-router: -> ready{endpoint} <- go -> info{memory} <- go -> result <- exit
 //   conns-clients: -> info{connect figures} <- go -> result <- exit
 
+import { Buffer } from "node:buffer";
 import { connect as netConnect } from "node:net";
 import type { Socket } from "node:net";
 import { CheckError, closeQuietly, loadLib, sleep, tune } from "./common.ts";

@@ -17,6 +17,7 @@
  * flow so a wrong implementation fails. "msg 1KiB" is one MESSAGE encrypt + decrypt of 1 KiB with the
  * precomputed key.
  */
+import { Buffer } from "node:buffer";
 import { createPrivateKey, createPublicKey, diffieHellman, getRandomValues, type KeyObject } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";

@@ -2,6 +2,7 @@
 // length for bodies > 255 B) batched into 64 KiB writes, and a minimal
 // incremental parser. No greeting, no handshake, no routing: only framing.
 
+import { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
 import { CheckError, SEQ_BYTES } from "./common.ts";
 

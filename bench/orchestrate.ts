@@ -141,6 +141,12 @@ export function memoryStarter(): Starter {
 const WORKER = fileURLToPath(new URL("./workers/worker.ts", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * Extra node flags for every worker, e.g. `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` to
+ * profile both ends of a measurement.
+ */
+const EXTRA_NODE_ARGS = (process.env["BENCH_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "");
+
 /** Every child still running, so the driver can kill them on exit. */
 export const liveChildren = new Set<ChildProcess>();
 
@@ -152,7 +158,7 @@ export interface SpawnOptions {
 }
 
 export function spawnWorker(label: string, args: readonly string[], opts: SpawnOptions = {}): RoleHandle {
-  const nodeArgs = [...(opts.exposeGc === true ? ["--expose-gc"] : []), "--import", "tsx", WORKER, ...args];
+  const nodeArgs = [...(opts.exposeGc === true ? ["--expose-gc"] : []), ...EXTRA_NODE_ARGS, "--import", "tsx", WORKER, ...args];
   const child =
     opts.ulimit === true
       ? spawn("bash", ["-c", 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...nodeArgs], {

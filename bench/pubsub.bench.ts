@@ -11,6 +11,7 @@
 //
 // zocket and zeromq.js (native libzmq) run in the same process, one after the other.
 
+import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import * as zocket from "../src/index.ts";
 import { MultiTrie } from "../src/routing/trie.ts";

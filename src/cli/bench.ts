@@ -10,6 +10,7 @@
  *   thr --bind EP     = local_thr  (PULL, binds, measures)    thr --connect EP = remote_thr (PUSH)
  *   lat --bind EP     = local_lat  (REP echo, binds)          lat --connect EP = remote_lat (REQ, measures)
  */
+import { Buffer } from "node:buffer";
 import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

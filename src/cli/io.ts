@@ -4,6 +4,7 @@
  * is only read when the socket took the previous message, and nothing more is received while stdout
  * is full.
  */
+import { Buffer } from "node:buffer";
 import { UsageError } from "./args.ts";
 
 export const INPUT_FORMATS = ["text", "json", "raw"] as const;

@@ -8,6 +8,7 @@
  * An endpoint that never completes a handshake is reported as unreachable, with the reason a plain
  * TCP probe finds (connection refused, host unreachable, not a ZeroMQ peer...).
  */
+import { Buffer } from "node:buffer";
 import { connect as netConnect } from "node:net";
 import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";

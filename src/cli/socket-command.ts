@@ -11,6 +11,7 @@
  *   printed; the end of input does not end the process (replies may still come): --count, --timeout
  *   or Ctrl-C do.
  */
+import { Buffer } from "node:buffer";
 import type { Socket } from "../index.ts";
 import { flag, helpText, int, oneOf, parse, RuntimeFailure, str, strs, UsageError, type CommandSpec, type OptionTable, type ParsedValues } from "./args.ts";
 import { collectEndpoints, commonSettings, ENDPOINT_OPTIONS, openSocket, SOCKET_COMMON_OPTIONS } from "./endpoints.ts";

@@ -11,6 +11,7 @@
  * - Back-pressure both ways: reading pauses while the pipe's inbound queue is at its HWM; writing waits
  *   for `drain`.
  */
+import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import type { CommandMsg, Msg, PeerInfo, Pipe } from "../pipe.ts";
 import type { ByteStream } from "./byte-stream.ts";

@@ -11,6 +11,9 @@
  *   its HWM, so back-pressure reaches the peer as TCP flow control (G29).
  * - A misbehaving peer only closes this connection: every error ends in {@link ZmtpEngine.close}.
  */
+// The module binding: the global `Buffer` is a getter on Node 20, measurable on per-message paths.
+import { Buffer } from "node:buffer";
+import { nextTick } from "node:process";
 import { ProtocolError, ZmqError } from "../errors.ts";
 import {
   encodeCommand,
@@ -81,6 +84,9 @@ const OUTPUT_BUDGET = 256 * 1024;
 /** Bodies at least this large are written as their own buffer rather than copied into the slab. */
 const DIRECT_WRITE = 8 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** Microtasks are queued as reactions of a settled promise: cheaper than queueMicrotask(), which wraps
+ * every callback in an AsyncResource. */
+const RESOLVED_P: Promise<void> = Promise.resolve();
 
 export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   readonly #stream: ByteStream;
@@ -101,6 +107,8 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   #parts: Buffer[] = [];
   /** ZMTP 2.0: the first message each way is the identity frame. */
   #legacyIdentityPending = false;
+  /** Active with a mechanism that boxes every frame (CURVE): one flag test per frame on the hot path. */
+  #encrypting = false;
 
   // Output
   /** NO_SLAB while idle: an idle connection holds no output buffer (10k idle peers cost no slabs). */
@@ -114,6 +122,8 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   /** Inside #flush's loop (more writes may follow). */
   #batching = false;
   #corked = false;
+  /** Writes handed to the stream since #flush last compared its buffered bytes with the budget. */
+  #handed = 0;
   /** Set from the first flush of a burst until the microtask queue drains (a process.nextTick). */
   #burst = false;
   readonly #endBurstBound = (): void => {
@@ -242,9 +252,8 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   /** FrameSink: one decoded frame. Returns false to stop decoding (pipe full). */
   onFrame(flags: number, body: Buffer): boolean {
     if (this.#phase === P_ACTIVE) {
-      const mech = this.#mechanism;
-      if (mech !== null && mech.encrypts) {
-        const inner = mech.decode!(body);
+      if (this.#encrypting) {
+        const inner = this.#mechanism!.decode!(body);
         flags = inner.flags;
         body = inner.body;
       }
@@ -252,9 +261,13 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
         this.#onActiveCommand(body);
         return !this.closed;
       }
-      this.#parts.push(body);
-      if ((flags & FLAG_MORE) !== 0) return true;
+      if ((flags & FLAG_MORE) !== 0) {
+        this.#parts.push(body);
+        return true;
+      }
+      if (this.#parts.length === 0) return this.#deliver([body]);
       const msg = this.#parts;
+      msg.push(body);
       this.#parts = [];
       return this.#deliver(msg);
     }
@@ -399,6 +412,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   ready(): void {
     if (this.#phase !== P_HANDSHAKE) return;
     this.#phase = P_ACTIVE;
+    this.#encrypting = this.#mechanism?.encrypts === true;
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
     // The routing identity is what the peer announced, never ZAP metadata (libzmq parse_metadata).
@@ -488,8 +502,8 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
       setImmediate(this.#flushBound);
     } else {
       this.#burst = true;
-      queueMicrotask(this.#flushBound);
-      process.nextTick(this.#endBurstBound);
+      RESOLVED_P.then(this.#flushBound);
+      nextTick(this.#endBurstBound);
     }
   }
 
@@ -505,15 +519,18 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
         const msg = out.read();
         if (msg === undefined) break;
         this.#writeMsg(msg);
-        if (this.#slabPos - this.#slabStart >= SLAB_SIZE / 2) this.#commit();
-        // Checked after every message, not only after a slab commit: big bodies are written directly
-        // (DIRECT_WRITE) and never fill the slab, and without this check a peer that does not read
-        // would let the whole pipe move into the stream's unbounded buffer (no TCP back-pressure).
-        // The budget is ours, not the stream's 16 KiB highWaterMark: with large messages that mark
-        // would allow one message in flight per 'drain' round trip.
-        if (this.#stream.writableLength >= OUTPUT_BUDGET) {
-          this.#waitingDrain = true;
-          break;
+        // Checked whenever bytes went to the stream (a full slab, or a big body written directly), not
+        // only at the end: without it a peer that does not read would let the whole pipe move into the
+        // stream's unbounded buffer (no TCP back-pressure). The budget is ours, not the stream's 16 KiB
+        // highWaterMark: with large messages that mark would allow one message in flight per 'drain'
+        // round trip. Small messages just fill the slab: under cork nothing leaves before the end of
+        // the flush anyway, so a flush of up to 64 KiB is one write.
+        if (this.#handed !== 0) {
+          this.#handed = 0;
+          if (this.#stream.writableLength >= OUTPUT_BUDGET) {
+            this.#waitingDrain = true;
+            break;
+          }
         }
       }
     }
@@ -566,10 +583,9 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
 
   /** Encode one frame into the output (through the mechanism when it encrypts). */
   #writeFrame(flags: number, body: Uint8Array): void {
-    const mech = this.#mechanism;
-    if (mech !== null && mech.encrypts && this.#phase === P_ACTIVE) {
+    if (this.#encrypting) {
       // CURVE: MORE/COMMAND travel inside the box; outer flags are 00/02 only (G15).
-      body = mech.encode!(flags, body);
+      body = this.#mechanism!.encode!(flags, body);
       flags = 0;
     }
     const size = body.length;
@@ -627,6 +643,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
         this.#stream.cork();
       }
       this.#stream.write(chunk);
+      this.#handed++;
     }
     if (this.#slab.length - this.#slabPos < 512) this.#newSlab();
   }
@@ -665,6 +682,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   #rawWrite(chunk: Uint8Array): void {
     if (this.#stream.destroyed) return;
     this.#stream.write(chunk);
+    this.#handed++;
   }
 
   // ---------------------------------------------------------------- heartbeats

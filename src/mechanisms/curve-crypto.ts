@@ -13,6 +13,7 @@
  * node:crypto is reached through `process.getBuiltinModule` rather than a static import so this module
  * still loads where there is no Node (the core is meant to run in a browser over WebSocket one day).
  */
+import { Buffer } from "node:buffer";
 import type { KeyObject } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";

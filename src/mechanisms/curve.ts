@@ -15,6 +15,7 @@
  * (curve_mechanism_base.cpp). The session key C′/S′ is precomputed once (`beforenm`), so each MESSAGE
  * costs one XSalsa20-Poly1305.
  */
+import { Buffer } from "node:buffer";
 import { AuthError, ProtocolError, ZmqError, type ProtoErrorCode } from "../errors.ts";
 import { encodeProperties, isCommand, parseErrorReason, parseProperties, type Properties } from "../protocol/command.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "../protocol/constants.ts";

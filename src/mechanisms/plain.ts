@@ -10,6 +10,7 @@
  * ```
  * Pure state machines: no sockets, no timers. The engine feeds command bodies and handles the timeout.
  */
+import { Buffer } from "node:buffer";
 import { AuthError, ProtocolError, ZmqError } from "../errors.ts";
 import { encodeCommand, encodeError, encodeProperties, encodeReady, isCommand, parseErrorReason, parseProperties, type Properties } from "../protocol/command.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";

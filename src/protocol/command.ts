@@ -4,6 +4,7 @@
  * A command body is `[u8 name_len][name][data]`. A property list is a sequence of
  * `[u8 name_len][name][u32be value_len][value]`.
  */
+import { Buffer } from "node:buffer";
 import { ProtocolError } from "../errors.ts";
 
 /** Properties in wire order. Names are case-sensitive as in libzmq (`memcmp`). */

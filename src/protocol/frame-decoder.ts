@@ -2,11 +2,14 @@
  * ZMTP frame decoder (RFC 23 §3.3 for 3.x, RFC 15 for 2.0). Pure: fed Buffers, yields frames to a sink.
  *
  * Modelled on ws's receiver: a small state machine over a list of chunks. A frame body that lies inside
- * one chunk is returned as a `subarray` view (no copy); only a body split across chunks is copied, once.
+ * one chunk is returned as a view (no copy); only a body split across chunks is copied, once. A large
+ * split body (at least `assembleAt` bytes) gets its buffer as soon as its header is read, and each
+ * chunk is copied into it on arrival: the chunks are freed at once instead of piling up until the frame
+ * is complete, and each is copied while it is still in the CPU cache.
  * Every length is checked before anything is allocated: `maxMessageSize`, and 64-bit lengths above what a
  * Buffer can hold (a frame claiming 2^62 bytes is an error at once, not an allocation).
  */
-import { constants as bufferConstants } from "node:buffer";
+import { Buffer, constants as bufferConstants } from "node:buffer";
 import { FLAG_COMMAND, FLAG_LONG } from "./constants.ts";
 
 /** Receives decoded frames. Return `false` to stop decoding until {@link FrameDecoder.resume}. */
@@ -40,16 +43,21 @@ export class FrameDecoder {
   #size = 0;
   #stopped = false;
   #running = false;
+  /** The body being assembled in place (S_BODY, large and split), and how much of it has arrived. */
+  #body: Buffer | null = null;
+  #bodyFilled = 0;
+  readonly #assembleAt: number;
 
-  constructor(sink: FrameSink, options: { maxSize?: number; legacyV2?: boolean } = {}) {
+  constructor(sink: FrameSink, options: { maxSize?: number; legacyV2?: boolean; assembleAt?: number } = {}) {
     this.#sink = sink;
     this.#maxSize = options.maxSize ?? -1;
     this.#commandBit = options.legacyV2 ? 0 : FLAG_COMMAND;
+    this.#assembleAt = options.assembleAt ?? ASSEMBLE_AT;
   }
 
-  /** Bytes received but not yet decoded. */
+  /** Bytes received but not yet delivered. */
   get buffered(): number {
-    return this.#buffered;
+    return this.#buffered + (this.#body === null ? 0 : this.#bodyFilled);
   }
 
   get stopped(): boolean {
@@ -62,6 +70,17 @@ export class FrameDecoder {
    */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    const body = this.#body;
+    if (body !== null && this.#bodyFilled < body.length) {
+      const take = Math.min(body.length - this.#bodyFilled, chunk.length);
+      chunk.copy(body, this.#bodyFilled, 0, take);
+      this.#bodyFilled += take;
+      if (take === chunk.length) {
+        if (this.#bodyFilled === body.length && !this.#stopped && !this.#running) this.#run();
+        return;
+      }
+      chunk = chunk.subarray(take);
+    }
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     if (!this.#stopped && !this.#running) this.#run();
@@ -82,8 +101,17 @@ export class FrameDecoder {
           if (!this.#readHeader()) return;
         }
         // S_BODY
-        if (this.#buffered < this.#size) return;
-        const body = this.#size === 0 ? EMPTY : this.#consume(this.#size);
+        let body: Buffer;
+        if (this.#body !== null) {
+          if (this.#bodyFilled < this.#size) return;
+          body = this.#body;
+          this.#body = null;
+        } else if (this.#buffered < this.#size) {
+          if (this.#size >= this.#assembleAt) this.#startAssembly();
+          return;
+        } else {
+          body = this.#size === 0 ? EMPTY : this.#consume(this.#size);
+        }
         this.#state = S_HEADER;
         if (!this.#sink.onFrame(this.#flags, body)) {
           this.#stopped = true;
@@ -172,9 +200,12 @@ export class FrameDecoder {
     return 0;
   }
 
-  /** Take n bytes: a view when they lie in the first chunk, a single copy otherwise. */
-  #consume(n: number): Buffer {
-    this.#buffered -= n;
+  /**
+   * Take n bytes: a view when they lie in the first chunk, a single copy otherwise. With `fill` < n, a
+   * buffer of n bytes whose first `fill` bytes are taken from the input (the rest comes later).
+   */
+  #consume(n: number, fill = n): Buffer {
+    this.#buffered -= fill;
     const first = this.#chunks[0]!;
     const avail = first.length - this.#offset;
     if (n <= avail) {
@@ -189,9 +220,9 @@ export class FrameDecoder {
     }
     const out = Buffer.allocUnsafe(n);
     let written = 0;
-    while (written < n) {
+    while (written < fill) {
       const c = this.#chunks[0]!;
-      const take = Math.min(c.length - this.#offset, n - written);
+      const take = Math.min(c.length - this.#offset, fill - written);
       c.copy(out, written, this.#offset, this.#offset + take);
       written += take;
       if (this.#offset + take === c.length) {
@@ -204,9 +235,21 @@ export class FrameDecoder {
     return out;
   }
 
+  /** A large body split across reads: its buffer now, with what has arrived of it so far. */
+  #startAssembly(): void {
+    const have = this.#buffered;
+    this.#body = have === 0 ? Buffer.allocUnsafe(this.#size) : this.#consume(this.#size, have);
+    this.#bodyFilled = have;
+  }
+
   /** Remove and return every undecoded byte (used when switching framing after a greeting). */
   drain(): Buffer[] {
     const out: Buffer[] = [];
+    if (this.#body !== null) {
+      // Never in practice (drain follows a greeting, before any frame), but lose nothing if it were.
+      out.push(this.#body.subarray(0, this.#bodyFilled));
+      this.#body = null;
+    }
     for (let i = 0; i < this.#chunks.length; i++) {
       const c = this.#chunks[i]!;
       out.push(i === 0 ? c.subarray(this.#offset) : c);
@@ -219,3 +262,6 @@ export class FrameDecoder {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Split bodies at least this large are assembled in place as they arrive (see the class comment). */
+const ASSEMBLE_AT = 16 * 1024;

@@ -10,6 +10,7 @@
  * libzmq's own staged greeting (gotcha G3), nor with a peer that sends all 64 bytes at once.
  * Pure: fed bytes, returns bytes to send.
  */
+import { Buffer } from "node:buffer";
 import { ProtocolError } from "../errors.ts";
 import type { MechanismName } from "./constants.ts";
 

@@ -6,6 +6,7 @@
  * non-zero multiple of 5, every character must be in the alphabet, and no 5-character group may exceed
  * 0xFFFFFFFF (digest §2.4).
  */
+import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { generateKeyPair } from "../mechanisms/curve-crypto.ts";
 

@@ -13,6 +13,7 @@
  *
  * Keys given to `add` are copied; callers may reuse their buffers.
  */
+import { Buffer } from "node:buffer";
 
 const EMPTY = Buffer.alloc(0);
 

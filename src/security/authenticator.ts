@@ -25,6 +25,7 @@
  * await auth.stop();
  * ```
  */
+import { Buffer } from "node:buffer";
 import { timingSafeEqual } from "node:crypto";
 import { BlockList, isIP } from "node:net";
 import { context as defaultContext, type Context } from "../context.ts";

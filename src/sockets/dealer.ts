@@ -1,4 +1,5 @@
 /** DEALER (RFC 28): round-robin out over peers that are not full, fair-queued in; frames untouched. */
+import { Buffer } from "node:buffer";
 import type { Msg, Pipe } from "../pipe.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
 import { LoadBalancer } from "../routing/load-balancer.ts";

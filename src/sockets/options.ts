@@ -2,6 +2,7 @@
  * Socket options: zeromq.js's property names and libzmq's defaults, checked at the call.
  * A wrong type or range throws EINVAL with a message naming the option and what it takes.
  */
+import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 
 export type OptionKind = "int" | "bool" | "string" | "key" | "routingId";

@@ -18,6 +18,7 @@
  * - `relaxed` (ZMQ_REQ_RELAXED): a new request may be sent before the reply; the old one is abandoned.
  * - `probeRouter`: an empty message to each new peer (for ROUTER peers only).
  */
+import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { Pipe, type Msg } from "../pipe.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
@@ -27,6 +28,8 @@ import { randomU32 } from "./router.ts";
 import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
+/** Microtasks as reactions of a settled promise (cheaper than queueMicrotask's AsyncResource). */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 export const REQUEST_OPTIONS: Record<string, OptionSpec> = {
   routingId: { kind: "routingId", default: null },
@@ -74,7 +77,7 @@ export class Request extends Socket {
     // as it comes in (and closes a connection that sends garbage).
     if (!this.#pumpScheduled) {
       this.#pumpScheduled = true;
-      queueMicrotask(this.#pumpLater);
+      RESOLVED.then(this.#pumpLater);
     }
   }
 
@@ -156,9 +159,13 @@ export class Request extends Socket {
       nextId = (this.#requestId + 1) >>> 0;
       idFrame = Buffer.allocUnsafe(4);
       idFrame.writeUInt32LE(nextId, 0);
-      frames = [idFrame, EMPTY, ...msg];
+      frames = [idFrame, EMPTY];
+      for (const f of msg) frames.push(f);
+    } else if (msg.length === 1) {
+      frames = [EMPTY, msg[0]!];
     } else {
-      frames = [EMPTY, ...msg];
+      frames = [EMPTY];
+      for (const f of msg) frames.push(f);
     }
     const pipe = this.#lb.send(frames);
     if (pipe === null) return false;

@@ -19,6 +19,7 @@
  *
  * {@link RouterBase} holds the routing table and is shared with REP, which libzmq also builds on ROUTER.
  */
+import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import type { Msg, Pipe } from "../pipe.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";

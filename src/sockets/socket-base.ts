@@ -8,6 +8,8 @@
  * once the message is queued (blocking types wait, as libzmq's mute state, for room in a pipe); the
  * timeouts are `sendTimeout`/`receiveTimeout` (-1 forever, 0 one immediate try, N ms).
  */
+// The module binding: the global `Buffer` is a getter on Node 20, measurable on per-message paths.
+import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { context as defaultContext, type Context, type InprocConnect, type InprocPeer } from "../context.ts";
 import type { EngineOptions } from "../engine/zmtp-engine.ts";
@@ -511,8 +513,21 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
 
   pipeReadable(pipe: Pipe): void {
     this.xreadable(pipe);
-    this.#retryRecv();
+    // A waiting receive is woken in a microtask, not here: a sender that keeps going (inproc, or an
+    // engine decoding a whole read) queues several messages first, and the receiver then takes them
+    // through the cheap path (no pending promise per message). libzmq also wakes a reader
+    // asynchronously (activate_read through the mailbox). The delay is one microtask.
+    if (this.#pendingRecv !== null && !this.#recvWakeScheduled) {
+      this.#recvWakeScheduled = true;
+      RESOLVED.then(this.#recvWake);
+    }
   }
+
+  #recvWakeScheduled = false;
+  readonly #recvWake = (): void => {
+    this.#recvWakeScheduled = false;
+    this.#retryRecv();
+  };
 
   pipeWritable(pipe: Pipe): void {
     this.xwritable(pipe);

@@ -4,6 +4,7 @@
  * as ZMTP 3.1 SUBSCRIBE/CANCEL commands, or legacy `01|topic` / `00|topic` messages for ZMTP 3.0/2.0
  * peers, and are re-sent on every reconnect. The SUB also filters locally. It cannot send.
  */
+import { Buffer } from "node:buffer";
 import type { Msg } from "../pipe.ts";
 import { topicBytes } from "../routing/trie.ts";
 import type { OptionSpec } from "./options.ts";

@@ -14,6 +14,7 @@
  *   every subscribe and cancel with "allSubsUnsubs". A subscriber that goes away cancels what it held.
  *   Other messages from subscribers (an XSUB's upstream traffic) are delivered to the application too.
  */
+import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { encodeLegacySubscription } from "../protocol/command.ts";
 import { MSG_COMMAND, type CommandMsg, type Msg, type Pipe } from "../pipe.ts";

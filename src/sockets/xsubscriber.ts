@@ -11,6 +11,7 @@
  *   messages (libzmq does the same even to ZMTP 3.1 peers, G11). Any other message goes upstream as is.
  * - Receiving is fair-queued; SUB also filters locally (a publisher may send more than asked for).
  */
+import { Buffer } from "node:buffer";
 import type { Msg, Pipe } from "../pipe.ts";
 import { commandMsg } from "../pipe.ts";
 import { Distributor } from "../routing/distributor.ts";
