@@ -58,9 +58,42 @@ function result(count: number, bytes: number, elapsedMs: number, extra: Record<s
   return { count, bytes, elapsedMs, extra };
 }
 
-/** A fresh message to send: one Buffer for single-part messages (no array to build and unwrap). */
+/**
+ * Big single-part messages come from a ring of buffers, the way the net ceiling reuses its template and
+ * an application reuses its buffers: a fresh 64 KiB-1 MiB allocation per message would measure the
+ * garbage collector (external-memory GCs every few ms) rather than the transport. The ring is longer
+ * than everything a library may still hold: the send HWM plus what is being written (about 256 KiB in
+ * zocket) plus a margin. Reuse is checked, not assumed: a buffer rewritten while still queued would
+ * arrive with a later sequence number, and the receiver's order check fails the cell.
+ */
+class BigRing {
+  readonly #ring: Buffer[] = [];
+  readonly #length: number;
+
+  constructor(readonly size: number, hwm: number) {
+    this.#length = hwm + 4 + Math.ceil((1024 * 1024) / size);
+  }
+
+  next(seq: number): Buffer {
+    const i = seq % this.#length;
+    const b = (this.#ring[i] ??= Buffer.alloc(this.size));
+    b.writeUInt32LE(seq >>> 0, 0);
+    return b;
+  }
+}
+
+const rings = new WeakMap<RoleSpec, BigRing>();
+
+/**
+ * The next message to send: a fresh Buffer for small single-part messages (no array to build and
+ * unwrap), a ring buffer for big ones, fresh parts for multipart messages.
+ */
 function outgoing(spec: RoleSpec, seq: number): Buffer | Buffer[] {
-  return spec.parts === 1 ? makeFrame(spec.size, seq) : makeMessage(spec.size, spec.parts, seq);
+  if (spec.parts !== 1) return makeMessage(spec.size, spec.parts, seq);
+  if (spec.size < BIG_BODY) return makeFrame(spec.size, seq);
+  let ring = rings.get(spec);
+  if (ring === undefined) rings.set(spec, (ring = new BigRing(spec.size, spec.hwm)));
+  return ring.next(seq);
 }
 
 /** Checking the clock every message is cheap for big messages, not for 8 B ones. */

@@ -2,6 +2,18 @@
  * The byte stream an engine runs over. `node:net`'s Socket satisfies it as is (tcp, ipc); a WebSocket
  * adapter can satisfy it later. The engine imports no networking module (STYLE rule 7).
  */
+/**
+ * Where a stream's input goes when the stream delivers it directly (node:net `onread`, see
+ * transports/net.ts) instead of through 'data' events: cheaper per read, and a large frame body can be
+ * read straight into its final buffer.
+ */
+export interface StreamReader {
+  /** Bytes arrived: a view the reader may keep. */
+  onBytes(chunk: Buffer): void;
+  /** A buffer the next read should land in (the rest of a large frame body), or null. */
+  readTarget(): Uint8Array | null;
+}
+
 export interface ByteStream {
   write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean;
   cork(): void;
@@ -18,7 +30,15 @@ export interface ByteStream {
   /** Bytes written but not yet handed to the OS (0 = no pending write references our buffers). */
   readonly writableLength: number;
   readonly destroyed: boolean;
+  /** Present on streams with direct input: set once, right after the stream is handed over. */
+  setReader?(reader: StreamReader): void;
   /** Keep (or stop keeping) the process alive for this stream. */
   ref(): unknown;
   unref(): unknown;
+}
+
+/** Route a stream's input to `reader`: direct when the stream supports it, else through 'data' events. */
+export function readFrom(stream: ByteStream, reader: StreamReader): void {
+  if (stream.setReader !== undefined) stream.setReader(reader);
+  else stream.on("data", (chunk) => reader.onBytes(chunk));
 }

@@ -14,7 +14,7 @@
 import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import type { CommandMsg, Msg, PeerInfo, Pipe } from "../pipe.ts";
-import type { ByteStream } from "./byte-stream.ts";
+import { readFrom, type ByteStream } from "./byte-stream.ts";
 import type { Engine, EngineSessionHost } from "./engine.ts";
 import type { EngineClose } from "./zmtp-engine.ts";
 
@@ -47,7 +47,7 @@ export class RawEngine implements Engine {
     this.#host = host;
     this.#opts = opts;
     this.remoteAddress = remoteAddress;
-    stream.on("data", (chunk) => this.#onData(chunk));
+    readFrom(stream, { onBytes: (chunk) => this.#onData(chunk), readTarget: () => null });
     stream.on("drain", () => {
       this.#waitingDrain = false;
       this.#flush();

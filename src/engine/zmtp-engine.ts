@@ -30,7 +30,7 @@ import { FrameDecoder, FrameTooLargeError, type FrameSink } from "../protocol/fr
 import { Greeting } from "../protocol/greeting.ts";
 import type { Mechanism, MechanismFactory, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { MSG_COMMAND, type CommandMsg, type Msg, type PeerInfo, type Pipe, type PipeEnd } from "../pipe.ts";
-import type { ByteStream } from "./byte-stream.ts";
+import { readFrom, type ByteStream } from "./byte-stream.ts";
 
 export interface EngineOptions {
   socketType: SocketTypeName;
@@ -164,7 +164,10 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
       socketType: opts.socketTypeNumber,
       refuseLegacy: opts.mechanism !== "NULL" || (opts.security.zapDomain ?? "") !== "",
     });
-    stream.on("data", (chunk) => this.#onData(chunk));
+    readFrom(stream, {
+      onBytes: (chunk) => this.#onData(chunk),
+      readTarget: () => (this.#decoder === null ? null : this.#decoder.readTarget()),
+    });
     stream.on("drain", () => {
       this.#waitingDrain = false;
       this.#releaseRetired();

@@ -68,12 +68,24 @@ export class FrameDecoder {
    * Feed bytes. Throws {@link FrameTooLargeError} for an oversized frame; the caller drops the
    * connection. Frames are delivered synchronously until the sink asks to stop.
    */
+  /**
+   * While a large body is being assembled: the part of it still missing, so the transport can read the
+   * next bytes straight into place (push() then sees they are already there and copies nothing).
+   */
+  readTarget(): Uint8Array | null {
+    const body = this.#body;
+    if (body === null || this.#bodyFilled >= body.length) return null;
+    return body.subarray(this.#bodyFilled);
+  }
+
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     const body = this.#body;
     if (body !== null && this.#bodyFilled < body.length) {
       const take = Math.min(body.length - this.#bodyFilled, chunk.length);
-      chunk.copy(body, this.#bodyFilled, 0, take);
+      // Read in place (readTarget): the bytes are already where they belong.
+      const inPlace = chunk.buffer === body.buffer && chunk.byteOffset === body.byteOffset + this.#bodyFilled;
+      if (!inPlace) chunk.copy(body, this.#bodyFilled, 0, take);
       this.#bodyFilled += take;
       if (take === chunk.length) {
         if (this.#bodyFilled === body.length && !this.#stopped && !this.#running) this.#run();

@@ -14,7 +14,8 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ZmqError } from "../errors.ts";
-import type { ByteStream } from "../engine/byte-stream.ts";
+import { Buffer } from "node:buffer";
+import type { ByteStream, StreamReader } from "../engine/byte-stream.ts";
 import type { Endpoint } from "./endpoint.ts";
 
 export interface ConnInfo {
@@ -39,6 +40,132 @@ export interface NetListener {
 }
 
 type StreamEp = Extract<Endpoint, { transport: "tcp" | "ipc" }>;
+
+// ---------------------------------------------------------------------------------------------------
+// Direct input (node:net `onread`).
+//
+// A 'data' event costs Node's Readable machinery on every read, and a reply written from a promise
+// continuation waits behind it (a round trip measured 7-10 µs slower per side on the benchmark VM than
+// with `onread`). With `onread` the socket calls us straight from the read, and we choose the buffer
+// each read lands in:
+// - a quiet connection reads into one process-wide scratch buffer and the bytes are copied out (small:
+//   a read this size is a message or two), so 10,000 idle connections hold no read buffer at all;
+// - a streaming connection (a read of BURST bytes or more) reads into a private slab and the decoder
+//   gets views into it, no copy; it drops the slab when reads get small again;
+// - while a large frame body is being assembled, the read lands in the body itself (zero copy).
+// Accepted sockets get the same by wrapping the accepted handle in a Socket created with `onread`
+// (net.Server has no such option); where that is not possible the stream falls back to 'data' events.
+
+/** Shared by every quiet connection: filled by one read, copied out before the next read can happen. */
+const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
+const SLAB_SIZE = 128 * 1024;
+/** A slab with less room than this is replaced (so reads stay large). */
+const SLAB_MIN_FREE = 32 * 1024;
+/** A read this large means the peer is streaming: switch to a private slab (no copy). */
+const BURST = 16 * 1024;
+/** A read smaller than this in slab mode: traffic is light again, back to the scratch buffer. */
+const QUIET = 4 * 1024;
+
+const M_SCRATCH = 0;
+const M_SLAB = 1;
+const M_TARGET = 2;
+
+class DirectInput {
+  reader: StreamReader | null = null;
+  /** Reads that arrived before the reader was set (normally none). */
+  #early: Buffer[] = [];
+  #slab: Buffer | null = null;
+  #pos = 0;
+  #mode = M_SCRATCH;
+
+  readonly options = {
+    buffer: (): Uint8Array => this.#next(),
+    callback: (n: number, buf: Uint8Array): boolean => {
+      this.#onRead(n, buf);
+      return true;
+    },
+  };
+
+  setReader(reader: StreamReader): void {
+    this.reader = reader;
+    const early = this.#early;
+    this.#early = [];
+    for (const c of early) reader.onBytes(c);
+  }
+
+  #next(): Uint8Array {
+    const target = this.reader === null ? null : this.reader.readTarget();
+    if (target !== null) {
+      this.#mode = M_TARGET;
+      return target;
+    }
+    const slab = this.#slab;
+    if (slab === null) {
+      this.#mode = M_SCRATCH;
+      return SCRATCH;
+    }
+    this.#mode = M_SLAB;
+    if (slab.length - this.#pos < SLAB_MIN_FREE) {
+      this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      this.#pos = 0;
+      return this.#slab;
+    }
+    return slab.subarray(this.#pos);
+  }
+
+  #onRead(n: number, buf: Uint8Array): void {
+    let chunk: Buffer;
+    if (this.#mode === M_SCRATCH) {
+      chunk = Buffer.allocUnsafe(n);
+      SCRATCH.copy(chunk, 0, 0, n);
+      if (n >= BURST) {
+        this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+        this.#pos = 0;
+      }
+    } else {
+      chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+      if (this.#mode === M_SLAB) {
+        this.#pos += n;
+        if (n < QUIET) this.#slab = null;
+      }
+    }
+    if (this.reader !== null) this.reader.onBytes(chunk);
+    else this.#early.push(chunk);
+  }
+}
+
+type DirectSocket = net.Socket & ByteStream;
+
+function withReader(sock: net.Socket, input: DirectInput): DirectSocket {
+  const s = sock as DirectSocket;
+  s.setReader = (reader: StreamReader): void => input.setReader(reader);
+  return s;
+}
+
+/** A socket for an outgoing connection, with direct input. */
+function dial(options: net.NetConnectOpts): DirectSocket {
+  const input = new DirectInput();
+  return withReader(net.connect({ ...options, onread: input.options }), input);
+}
+
+/**
+ * An accepted connection (the server runs with pauseOnConnect, so nothing has been read yet): its handle
+ * moves into a Socket created with `onread`. Relies on net.Socket's `handle` option and `_handle`
+ * (what child_process uses to pass sockets); falls back to 'data' events where they are missing.
+ */
+function adopt(accepted: net.Socket): ByteStream {
+  const handle = (accepted as unknown as { _handle?: { readStart?: unknown; useUserBuffer?: unknown } | null })._handle;
+  if (handle == null || typeof handle.readStart !== "function" || typeof handle.useUserBuffer !== "function") {
+    accepted.resume();
+    return accepted;
+  }
+  (accepted as unknown as { _handle: unknown })._handle = null;
+  // The shell closes without touching the handle (it has none now) and the server counts it as gone.
+  accepted.destroy();
+  const input = new DirectInput();
+  const opts = { handle, readable: true, writable: true, onread: input.options } as unknown as net.SocketConstructorOpts;
+  return withReader(new net.Socket(opts), input);
+}
 
 function configure(sock: net.Socket, ep: StreamEp, opts: NetOptions): void {
   if (ep.transport === "tcp") {
@@ -106,7 +233,7 @@ export async function listen(
   opts: NetOptions,
   onConnection: (stream: ByteStream, info: ConnInfo) => void,
 ): Promise<NetListener> {
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false });
+  const server = net.createServer({ noDelay: true, pauseOnConnect: true });
   let endpoint: string;
   let unlinkPath: string | null = null;
   const listenOn = (o: net.ListenOptions): Promise<void> =>
@@ -148,7 +275,8 @@ export async function listen(
     }
     throw bindError(err as NodeJS.ErrnoException, ep.address);
   }
-  server.on("connection", (sock) => {
+  server.on("connection", (accepted) => {
+    const sock = adopt(accepted) as net.Socket & ByteStream;
     configure(sock, ep, opts);
     onConnection(sock, info(sock, ep));
   });
@@ -177,8 +305,8 @@ export function connect(
   let timer: NodeJS.Timeout | null = null;
   const sock =
     ep.transport === "tcp"
-      ? net.connect({ host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true })
-      : net.connect({ path: ipcPath(ep) });
+      ? dial({ host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true })
+      : dial({ path: ipcPath(ep) });
   const finish = (err: Error | null): void => {
     if (finished) return;
     finished = true;
