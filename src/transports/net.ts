@@ -70,7 +70,8 @@ const M_SCRATCH = 0;
 const M_SLAB = 1;
 const M_TARGET = 2;
 
-class DirectInput {
+/** @internal exported for tests. */
+export class DirectInput {
   reader: StreamReader | null = null;
   /** Reads that arrived before the reader was set (normally none). */
   #early: Buffer[] = [];
