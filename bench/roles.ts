@@ -59,12 +59,12 @@ function result(count: number, bytes: number, elapsedMs: number, extra: Record<s
 }
 
 /**
- * Big single-part messages come from a ring of buffers, the way the net ceiling reuses its template and
- * an application reuses its buffers: a fresh 64 KiB-1 MiB allocation per message would measure the
- * garbage collector (external-memory GCs every few ms) rather than the transport. The ring is longer
- * than everything a library may still hold: the send HWM plus what is being written (about 256 KiB in
- * zocket) plus a margin. Reuse is checked, not assumed: a buffer rewritten while still queued would
- * arrive with a later sequence number, and the receiver's order check fails the cell.
+ * Big single-part messages over tcp/ipc come from a ring of buffers, the way the net ceiling reuses its
+ * template and an application reuses its buffers: a fresh 64 KiB-1 MiB allocation per message would
+ * measure the garbage collector (external-memory GCs every few ms) rather than the transport. The ring
+ * is longer than everything a library may still hold: the send HWM plus what is being written (about
+ * 256 KiB in zocket) plus a margin. Reuse is checked, not assumed: a buffer rewritten while still queued
+ * would arrive with a later sequence number, and the receiver's order check fails the cell.
  */
 class BigRing {
   readonly #ring: Buffer[] = [];
@@ -90,7 +90,9 @@ const rings = new WeakMap<RoleSpec, BigRing>();
  */
 function outgoing(spec: RoleSpec, seq: number): Buffer | Buffer[] {
   if (spec.parts !== 1) return makeMessage(spec.size, spec.parts, seq);
-  if (spec.size < BIG_BODY) return makeFrame(spec.size, seq);
+  // inproc passes buffers by reference through both ends' queues (zeromq.js too, for big buffers), and
+  // there is no ceiling to compare with: fresh buffers there, as an application would allocate them.
+  if (spec.size < BIG_BODY || spec.transport === "inproc") return makeFrame(spec.size, seq);
   let ring = rings.get(spec);
   if (ring === undefined) rings.set(spec, (ring = new BigRing(spec.size, spec.hwm)));
   return ring.next(seq);

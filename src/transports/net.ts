@@ -130,6 +130,11 @@ export class DirectInput {
         if (n < QUIET) this.#slab = null;
       }
     }
+    this.deliver(chunk);
+  }
+
+  /** Bytes for the reader (kept until it is set). */
+  deliver(chunk: Buffer): void {
     if (this.reader !== null) this.reader.onBytes(chunk);
     else this.#early.push(chunk);
   }
@@ -140,6 +145,9 @@ type DirectSocket = net.Socket & ByteStream;
 function withReader(sock: net.Socket, input: DirectInput): DirectSocket {
   const s = sock as DirectSocket;
   s.setReader = (reader: StreamReader): void => input.setReader(reader);
+  // Node never emits 'data' on an `onread` socket; a runtime whose node:net ignores the option does,
+  // and its bytes must still reach the reader.
+  s.on("data", (chunk: Buffer) => input.deliver(chunk));
   return s;
 }
 
