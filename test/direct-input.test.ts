@@ -12,7 +12,8 @@ import { randomBytes } from "node:crypto";
 import * as zmq from "zeromq";
 import * as z from "../src/index.ts";
 import type { StreamReader } from "../src/engine/byte-stream.ts";
-import { DirectInput } from "../src/transports/net.ts";
+import { createServer, connect as netConnect, type Socket } from "node:net";
+import { adopt, DirectInput } from "../src/transports/net.ts";
 import { bindAddress, closeAfter, delay, fingerprint, guardProcess, withTimeout } from "./helpers.ts";
 
 /** Sizes on both sides of every threshold: short/long frames, scratch/slab switch, in-place assembly. */
@@ -189,5 +190,72 @@ describe("DirectInput: which buffer each read lands in", () => {
     assert.equal(buf2.byteOffset, body.byteOffset + 60_000);
     assert.equal(body[59_999], 9);
     assert.equal(body[60_000], 8);
+  });
+});
+
+describe("adopting an accepted connection", () => {
+  /** A server that pauses on connect (as zocket's does) and hands each accepted socket to `onSocket`. */
+  async function acceptOne(t: { after(fn: () => void): void }): Promise<{ accepted: Socket; client: Socket }> {
+    const server = createServer({ pauseOnConnect: true });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    const got = new Promise<Socket>((resolve) => server.once("connection", resolve));
+    const client = netConnect(port, "127.0.0.1");
+    const accepted = await withTimeout(got, 5000, "accept");
+    t.after(() => {
+      client.destroy();
+      server.close();
+    });
+    return { accepted, client };
+  }
+
+  test("the handle moves into a Socket with direct input; bytes both ways, EOF, and the server's count", async (t) => {
+    const { accepted, client } = await acceptOne(t);
+    const stream = adopt(accepted);
+    assert.notEqual(stream, accepted, "a new Socket owns the handle");
+    assert.equal(typeof stream.setReader, "function");
+    const chunks: Buffer[] = [];
+    let ended = false;
+    stream.setReader!({ onBytes: (c) => chunks.push(c), readTarget: () => null });
+    stream.on("end", () => (ended = true));
+    client.write("hello ");
+    client.write("adopted");
+    stream.write(Buffer.from("reply"));
+    const reply = await withTimeout(new Promise<Buffer>((resolve) => client.once("data", resolve)), 5000, "reply");
+    assert.equal(reply.toString(), "reply");
+    await withTimeout(
+      (async () => {
+        while (Buffer.concat(chunks).toString() !== "hello adopted") await delay(5);
+      })(),
+      5000,
+      "bytes through the reader",
+    );
+    client.end();
+    await withTimeout(
+      (async () => {
+        while (!ended) await delay(5);
+      })(),
+      5000,
+      "end",
+    );
+    stream.destroy();
+  });
+
+  test("without a usable handle (another runtime), the accepted socket itself is used with 'data' events", async (t) => {
+    const { accepted, client } = await acceptOne(t);
+    const realHandle = (accepted as unknown as { _handle: unknown })._handle;
+    const shim = new Proxy(realHandle as object, {
+      get: (target, key) => (key === "useUserBuffer" ? undefined : Reflect.get(target, key)),
+    });
+    // Pretend this runtime's handle cannot take a user buffer.
+    (accepted as unknown as { _handle: unknown })._handle = shim;
+    const stream = adopt(accepted);
+    (accepted as unknown as { _handle: unknown })._handle = realHandle;
+    assert.equal(stream, accepted, "the fallback keeps the accepted socket");
+    assert.equal((stream as { setReader?: unknown }).setReader, undefined);
+    const got = new Promise<Buffer>((resolve) => stream.on("data", resolve));
+    client.write("via data");
+    assert.equal((await withTimeout(got, 5000, "data")).toString(), "via data");
+    stream.destroy();
   });
 });

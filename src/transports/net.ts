@@ -161,8 +161,9 @@ function dial(options: net.NetConnectOpts): DirectSocket {
  * An accepted connection (the server runs with pauseOnConnect, so nothing has been read yet): its handle
  * moves into a Socket created with `onread`. Relies on net.Socket's `handle` option and `_handle`
  * (what child_process uses to pass sockets); falls back to 'data' events where they are missing.
+ * @internal exported for tests.
  */
-function adopt(accepted: net.Socket): ByteStream {
+export function adopt(accepted: net.Socket): ByteStream {
   const handle = (accepted as unknown as { _handle?: { readStart?: unknown; useUserBuffer?: unknown } | null })._handle;
   if (handle == null || typeof handle.readStart !== "function" || typeof handle.useUserBuffer !== "function") {
     accepted.resume();
