@@ -442,6 +442,20 @@ for (const impl of IMPLS) {
         assert.deepEqual(seen, ["one", "two+2"]);
       });
 
+      test(`${tag} async iteration with a receive timeout: messages, then EAGAIN once nothing comes`, async (t) => {
+        const pull = new impl.Pull({ receiveTimeout: 100 } as never);
+        const push = new impl.Push();
+        closeAfter(t, push, pull);
+        push.connect(await bindFresh(pull, tr));
+        await push.send("one");
+        const seen: string[] = [];
+        const loop = (async () => {
+          for await (const m of pull) seen.push(m.map(String).join("+"));
+        })();
+        await assert.rejects(withTimeout(loop, 3000, "iteration to time out"), (err: { code?: string }) => err.code === "EAGAIN");
+        assert.deepEqual(seen, ["one"]);
+      });
+
       test(`${tag} closed socket: EBADF for send/receive/bind/connect, close() twice is fine`, async (t) => {
         const s = new impl.Dealer();
         closeAfter(t, s);

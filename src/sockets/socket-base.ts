@@ -437,27 +437,41 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     if (msg !== undefined) return Promise.resolve(msg);
     const timeout = this.num("receiveTimeout");
     if (timeout === 0) return Promise.reject(eagain());
-    return new Promise<Msg>((resolve, reject) => {
-      const p: Pending<Msg> = { resolve, reject, timer: null };
-      if (timeout > 0) p.timer = setTimeout(() => this.#settleRecv(eagain()), timeout);
-      this.#pendingRecv = p;
-    });
+    return new Promise<Msg>((resolve, reject) => this.#waitRecv(resolve, reject, timeout));
+  }
+
+  /** Park a receive until a message comes (or the timeout, or close, rejects it). */
+  #waitRecv(resolve: (m: Msg) => void, reject: (e: Error) => void, timeout: number): void {
+    const p: Pending<Msg> = { resolve, reject, timer: null };
+    if (timeout > 0) p.timer = setTimeout(() => this.#settleRecv(eagain()), timeout);
+    this.#pendingRecv = p;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Msg, undefined> {
     return {
       next: (): Promise<IteratorResult<Msg, undefined>> => {
         if (this.#closed) return Promise.resolve({ value: undefined, done: true });
-        if (!this.#pendingRecv) {
-          const msg = this.#recvOne();
-          if (msg !== undefined) return Promise.resolve({ value: msg, done: false });
+        if (this.#pendingRecv !== null) {
+          // Someone else is receiving: the EBUSY rejection, as zeromq.js gives it.
+          return this.receive().then((value) => ({ value, done: false }));
         }
-        return this.receive().then(
-          (value) => ({ value, done: false }),
-          (err: unknown) => {
-            if (this.#closed) return { value: undefined, done: true };
-            throw err;
-          },
+        let msg: Msg | undefined;
+        try {
+          msg = this.#recvOne();
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        if (msg !== undefined) return Promise.resolve({ value: msg, done: false });
+        const timeout = this.num("receiveTimeout");
+        if (timeout === 0) return Promise.reject(eagain());
+        // One promise per waiting step, resolved with the iterator result itself (not a receive()
+        // promise plus a .then): closing the socket ends the loop instead of throwing.
+        return new Promise<IteratorResult<Msg, undefined>>((resolve, reject) =>
+          this.#waitRecv(
+            (value) => resolve({ value, done: false }),
+            (err) => (this.#closed ? resolve({ value: undefined, done: true }) : reject(err)),
+            timeout,
+          ),
         );
       },
     };
