@@ -75,12 +75,17 @@ export class MsgQueue {
     return true;
   }
 
-  /** Write if below the HWM. */
+  /** Write if below the HWM (checkWrite and push in one, on every message's path). */
   write(msg: Msg): boolean {
     if (this.conflate) return this.#replace(msg);
-    if (!this.checkWrite()) return false;
-    this.#ring.push(msg);
-    if (this.#ring.length === 1) this.onReadable();
+    const ring = this.#ring;
+    const n = ring.length;
+    if (this.#hwm > 0 && n >= this.#hwm) {
+      this.#writerBlocked = true;
+      return false;
+    }
+    ring.push(msg);
+    if (n === 0) this.onReadable();
     return true;
   }
 
