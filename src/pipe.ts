@@ -75,17 +75,12 @@ export class MsgQueue {
     return true;
   }
 
-  /** Write if below the HWM (checkWrite and push in one, on every message's path). */
+  /** Write if below the HWM. */
   write(msg: Msg): boolean {
     if (this.conflate) return this.#replace(msg);
-    const ring = this.#ring;
-    const n = ring.length;
-    if (this.#hwm > 0 && n >= this.#hwm) {
-      this.#writerBlocked = true;
-      return false;
-    }
-    ring.push(msg);
-    if (n === 0) this.onReadable();
+    if (!this.checkWrite()) return false;
+    this.#ring.push(msg);
+    if (this.#ring.length === 1) this.onReadable();
     return true;
   }
 

@@ -30,6 +30,7 @@ import { FrameDecoder, FrameTooLargeError, type FrameSink } from "../protocol/fr
 import { Greeting } from "../protocol/greeting.ts";
 import type { Mechanism, MechanismFactory, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { MSG_COMMAND, type CommandMsg, type Msg, type PeerInfo, type Pipe, type PipeEnd } from "../pipe.ts";
+import { microtask } from "../util/microtask.ts";
 import { readFrom, type ByteStream } from "./byte-stream.ts";
 
 export interface EngineOptions {
@@ -84,9 +85,6 @@ const OUTPUT_BUDGET = 256 * 1024;
 /** Bodies at least this large are written as their own buffer rather than copied into the slab. */
 const DIRECT_WRITE = 8 * 1024;
 const EMPTY = Buffer.alloc(0);
-/** Microtasks are queued as reactions of a settled promise: cheaper than queueMicrotask(), which wraps
- * every callback in an AsyncResource. */
-const RESOLVED_P: Promise<void> = Promise.resolve();
 
 export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   readonly #stream: ByteStream;
@@ -505,7 +503,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
       setImmediate(this.#flushBound);
     } else {
       this.#burst = true;
-      RESOLVED_P.then(this.#flushBound);
+      microtask(this.#flushBound);
       nextTick(this.#endBurstBound);
     }
   }

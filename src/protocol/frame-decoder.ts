@@ -65,10 +65,6 @@ export class FrameDecoder {
   }
 
   /**
-   * Feed bytes. Throws {@link FrameTooLargeError} for an oversized frame; the caller drops the
-   * connection. Frames are delivered synchronously until the sink asks to stop.
-   */
-  /**
    * While a large body is being assembled: the part of it still missing, so the transport can read the
    * next bytes straight into place (push() then sees they are already there and copies nothing).
    */
@@ -78,6 +74,10 @@ export class FrameDecoder {
     return body.subarray(this.#bodyFilled);
   }
 
+  /**
+   * Feed bytes. Throws {@link FrameTooLargeError} for an oversized frame; the caller drops the
+   * connection. Frames are delivered synchronously until the sink asks to stop.
+   */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     const body = this.#body;

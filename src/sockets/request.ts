@@ -22,14 +22,13 @@ import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { Pipe, type Msg } from "../pipe.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
+import { microtask } from "../util/microtask.ts";
 import { LoadBalancer } from "../routing/load-balancer.ts";
 import type { OptionSpec } from "./options.ts";
 import { randomU32 } from "./router.ts";
 import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
-/** Microtasks as reactions of a settled promise (cheaper than queueMicrotask's AsyncResource). */
-const RESOLVED: Promise<void> = Promise.resolve();
 
 export const REQUEST_OPTIONS: Record<string, OptionSpec> = {
   routingId: { kind: "routingId", default: null },
@@ -77,7 +76,7 @@ export class Request extends Socket {
     // as it comes in (and closes a connection that sends garbage).
     if (!this.#pumpScheduled) {
       this.#pumpScheduled = true;
-      RESOLVED.then(this.#pumpLater);
+      microtask(this.#pumpLater);
     }
   }
 
@@ -160,13 +159,10 @@ export class Request extends Socket {
       idFrame = Buffer.allocUnsafe(4);
       idFrame.writeUInt32LE(nextId, 0);
       frames = [idFrame, EMPTY];
-      for (const f of msg) frames.push(f);
-    } else if (msg.length === 1) {
-      frames = [EMPTY, msg[0]!];
     } else {
       frames = [EMPTY];
-      for (const f of msg) frames.push(f);
     }
+    for (const f of msg) frames.push(f);
     const pipe = this.#lb.send(frames);
     if (pipe === null) return false;
     if (correlate) {

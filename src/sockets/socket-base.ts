@@ -11,6 +11,7 @@
 // The module binding: the global `Buffer` is a getter on Node 20, measurable on per-message paths.
 import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
+import { microtask, RESOLVED } from "../util/microtask.ts";
 import { context as defaultContext, type Context, type InprocConnect, type InprocPeer } from "../context.ts";
 import type { EngineOptions } from "../engine/zmtp-engine.ts";
 import type { MechanismFactory, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
@@ -28,8 +29,6 @@ import { securityHooks } from "./security-hooks.ts";
 export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null;
 export type Message = Buffer;
 
-const RESOLVED: Promise<void> = Promise.resolve();
-
 /** Every option value of a socket lives here (accessors are defined on the prototypes). */
 const OPTS: unique symbol = Symbol("zocket.options");
 
@@ -38,6 +37,10 @@ interface Pending<T> {
   reject: (e: Error) => void;
   timer: NodeJS.Timeout | null;
 }
+
+const asMsg = (m: Msg): Msg => m;
+const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
+const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
 
 function eagain(): ZmqError {
   return new ZmqError("EAGAIN", "Operation was not possible or timed out");
@@ -428,51 +431,46 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     if (this.#pendingRecv) {
       return Promise.reject(new ZmqError("EBUSY", "Socket is busy reading; only one receive operation may be in progress at any time"));
     }
+    return this.#takeOrWait(asMsg, null);
+  }
+
+  /**
+   * One message now, else a receive parked until one comes (or the timeout, or close, rejects it).
+   * `result` shapes what the promise resolves with; `whenClosed`, if given, resolves the promise instead of
+   * rejecting it once the socket is closed (async iteration ends rather than throws).
+   */
+  #takeOrWait<T>(result: (m: Msg) => T, whenClosed: (() => T) | null): Promise<T> {
     let msg: Msg | undefined;
     try {
       msg = this.#recvOne();
     } catch (err) {
       return Promise.reject(err);
     }
-    if (msg !== undefined) return Promise.resolve(msg);
+    if (msg !== undefined) return Promise.resolve(result(msg));
     const timeout = this.num("receiveTimeout");
     if (timeout === 0) return Promise.reject(eagain());
-    return new Promise<Msg>((resolve, reject) => this.#waitRecv(resolve, reject, timeout));
-  }
-
-  /** Park a receive until a message comes (or the timeout, or close, rejects it). */
-  #waitRecv(resolve: (m: Msg) => void, reject: (e: Error) => void, timeout: number): void {
-    const p: Pending<Msg> = { resolve, reject, timer: null };
-    if (timeout > 0) p.timer = setTimeout(() => this.#settleRecv(eagain()), timeout);
-    this.#pendingRecv = p;
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending<Msg> = {
+        resolve: (m) => resolve(result(m)),
+        reject: whenClosed === null ? reject : (e) => (this.#closed ? resolve(whenClosed()) : reject(e)),
+        timer: null,
+      };
+      if (timeout > 0) p.timer = setTimeout(() => this.#settleRecv(eagain()), timeout);
+      this.#pendingRecv = p;
+    });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Msg, undefined> {
     return {
       next: (): Promise<IteratorResult<Msg, undefined>> => {
-        if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+        if (this.#closed) return Promise.resolve(iterationDone());
         if (this.#pendingRecv !== null) {
           // Someone else is receiving: the EBUSY rejection, as zeromq.js gives it.
-          return this.receive().then((value) => ({ value, done: false }));
+          return this.receive().then(asResult);
         }
-        let msg: Msg | undefined;
-        try {
-          msg = this.#recvOne();
-        } catch (err) {
-          return Promise.reject(err);
-        }
-        if (msg !== undefined) return Promise.resolve({ value: msg, done: false });
-        const timeout = this.num("receiveTimeout");
-        if (timeout === 0) return Promise.reject(eagain());
         // One promise per waiting step, resolved with the iterator result itself (not a receive()
-        // promise plus a .then): closing the socket ends the loop instead of throwing.
-        return new Promise<IteratorResult<Msg, undefined>>((resolve, reject) =>
-          this.#waitRecv(
-            (value) => resolve({ value, done: false }),
-            (err) => (this.#closed ? resolve({ value: undefined, done: true }) : reject(err)),
-            timeout,
-          ),
-        );
+        // promise plus a .then); closing the socket ends the loop instead of throwing.
+        return this.#takeOrWait(asResult, iterationDone);
       },
     };
   }
@@ -533,7 +531,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     // asynchronously (activate_read through the mailbox). The delay is one microtask.
     if (this.#pendingRecv !== null && !this.#recvWakeScheduled) {
       this.#recvWakeScheduled = true;
-      RESOLVED.then(this.#recvWake);
+      microtask(this.#recvWake);
     }
   }
 
