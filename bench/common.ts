@@ -441,3 +441,29 @@ export function resultTimeout(spec: { durationMs: number }): number {
 }
 
 export const SETUP_TIMEOUT_MS = 30_000;
+
+/** A message to the parent process (the driver), resolved once sent; a no-op without an IPC channel. */
+export function sendToParent(m: CtlMsg): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined || !process.connected) {
+      resolve();
+      return;
+    }
+    process.send(m, undefined, {}, () => resolve());
+  });
+}
+
+/** A worker's Channel to the driver that started it (child side of spawnWorker). */
+export function parentChannel(): Channel {
+  const ch = new Channel((m) => {
+    void sendToParent(m);
+  });
+  process.on("message", (m: unknown) => {
+    try {
+      ch.deliver(asCtl(m));
+    } catch (e) {
+      ch.fail(new Error(errorMessage(e)));
+    }
+  });
+  return ch;
+}

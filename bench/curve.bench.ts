@@ -15,13 +15,13 @@
 //   --json FILE      also write the figures as JSON
 //   --cpu-prof DIR   run the workers with `node --cpu-prof` (profiles in DIR/ROLE-LIB-MODE/)
 
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Channel, CheckError, SETUP_TIMEOUT_MS, asCtl, errorMessage, median } from "./common.ts";
+import { CheckError, SETUP_TIMEOUT_MS, errorMessage, median } from "./common.ts";
 import type { LibName } from "./common.ts";
+import { spawnWorker, type RoleHandle } from "./orchestrate.ts";
 import type { CurveKeys, CurveRoleSpec } from "./workers/curve-worker.ts";
 
 type Mode = "curve" | "null";
@@ -82,46 +82,12 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 const WORKER = fileURLToPath(new URL("./workers/curve-worker.ts", import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-interface Child {
-  ch: Channel;
-  finished: Promise<void>;
-  kill(): void;
-}
-
-function startRole(role: "recv" | "send", spec: CurveRoleSpec, cpuProfDir: string | null): Child {
-  const label = `${role} (${spec.lib}, ${spec.keys === null ? "null" : "curve"})`;
+function startRole(role: "recv" | "send", spec: CurveRoleSpec, cpuProfDir: string | null): RoleHandle {
+  const mode = spec.keys === null ? "null" : "curve";
   // One directory per role: node writes one profile per thread (tsx's loader thread too).
-  const prof = cpuProfDir === null ? [] : ["--cpu-prof", "--cpu-prof-dir", join(cpuProfDir, `${role}-${spec.lib}-${spec.keys === null ? "null" : "curve"}`)];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", WORKER, role, JSON.stringify(spec)], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const ch = new Channel((m) => {
-    if (child.connected) child.send(m);
-  });
-  child.on("message", (m: unknown) => {
-    try {
-      ch.deliver(asCtl(m));
-    } catch (e) {
-      ch.fail(new Error(`${label}: ${errorMessage(e)}`));
-    }
-  });
-  child.on("error", (e) => ch.fail(new Error(`${label}: ${e.message}`)));
-  const finished = new Promise<void>((resolve) => {
-    child.on("close", (code, signal) => {
-      ch.fail(new Error(`${label} exited (${signal ?? `code ${code}`})`));
-      resolve();
-    });
-  });
-  return {
-    ch,
-    finished,
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    },
-  };
+  const nodeArgs = cpuProfDir === null ? [] : ["--cpu-prof", "--cpu-prof-dir", join(cpuProfDir, `${role}-${spec.lib}-${mode}`)];
+  return spawnWorker(`${role} (${spec.lib}, ${mode})`, [role, JSON.stringify(spec)], { script: WORKER, nodeArgs });
 }
 
 interface Run {
@@ -132,7 +98,7 @@ interface Run {
 
 async function runOnce(lib: LibName, keys: CurveKeys | null, o: Options): Promise<Run> {
   const base = { lib, keys, size: o.size, durationMs: o.durationMs, hwm: 1000 };
-  const kids: Child[] = [];
+  const kids: RoleHandle[] = [];
   try {
     const recv = startRole("recv", { ...base, endpoint: "tcp://127.0.0.1:0" }, o.cpuProfDir);
     kids.push(recv);

@@ -155,10 +155,22 @@ export interface SpawnOptions {
   ulimit?: boolean;
   /** Run node with --expose-gc (memory measurements). */
   exposeGc?: boolean;
+  /** The worker script (default: bench/workers/worker.ts). */
+  script?: string;
+  /** More node flags for this worker (e.g. --cpu-prof). */
+  nodeArgs?: readonly string[];
 }
 
 export function spawnWorker(label: string, args: readonly string[], opts: SpawnOptions = {}): RoleHandle {
-  const nodeArgs = [...(opts.exposeGc === true ? ["--expose-gc"] : []), ...EXTRA_NODE_ARGS, "--import", "tsx", WORKER, ...args];
+  const nodeArgs = [
+    ...(opts.exposeGc === true ? ["--expose-gc"] : []),
+    ...EXTRA_NODE_ARGS,
+    ...(opts.nodeArgs ?? []),
+    "--import",
+    "tsx",
+    opts.script ?? WORKER,
+    ...args,
+  ];
   const child =
     opts.ulimit === true
       ? spawn("bash", ["-c", 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...nodeArgs], {

@@ -4,8 +4,8 @@
 //   send SPEC   PUSH: connects, CURVE client when spec.keys is set; sends for durationMs, then END
 // The socket code is the same for zocket and zeromq.js (same API, options set as properties).
 
-import { Channel, Checker, asCtl, closeQuietly, errorMessage, loadLib, makeEnd, makeMessage, tune } from "../common.ts";
-import type { CtlMsg, LibName, RoleResult, ZSocket } from "../common.ts";
+import { Checker, closeQuietly, errorMessage, loadLib, makeEnd, makeMessage, parentChannel, sendToParent, tune } from "../common.ts";
+import type { LibName, RoleResult, ZSocket } from "../common.ts";
 
 /** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */
 export interface CurveKeys {
@@ -36,26 +36,7 @@ interface CurveOptions {
 
 type CurveSocket = ZSocket & CurveOptions;
 
-function send(m: CtlMsg): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.send === undefined || !process.connected) {
-      resolve();
-      return;
-    }
-    process.send(m, undefined, {}, () => resolve());
-  });
-}
-
-const ch = new Channel((m) => {
-  void send(m);
-});
-process.on("message", (m: unknown) => {
-  try {
-    ch.deliver(asCtl(m));
-  } catch (e) {
-    ch.fail(new Error(errorMessage(e)));
-  }
-});
+const ch = parentChannel();
 process.on("disconnect", () => process.exit(3));
 
 const EXIT_WAIT_MS = 120_000;
@@ -136,7 +117,7 @@ async function main(argv: readonly string[]): Promise<void> {
 main(process.argv.slice(2)).then(
   () => process.exit(0),
   async (e: unknown) => {
-    await send({ t: "error", message: errorMessage(e) });
+    await sendToParent({ t: "error", message: errorMessage(e) });
     process.exit(1);
   },
 );

@@ -5,32 +5,13 @@
 //   conns-router SPEC  / conns-clients SPEC   the 10k idle connections test
 //   probe LIB          checks that a library loads and makes a socket
 
-import { ALL_LIBS, Channel, asCtl, closeQuietly, errorMessage, loadLib } from "../common.ts";
-import type { CaseSpec, ConnsSpec, CtlMsg, LibName, RoleSpec } from "../common.ts";
+import { ALL_LIBS, closeQuietly, errorMessage, loadLib, parentChannel, sendToParent } from "../common.ts";
+import type { CaseSpec, ConnsSpec, LibName, RoleSpec } from "../common.ts";
 import { connsClients, connsRouter } from "../conns.ts";
 import { memoryStarter, runPair } from "../orchestrate.ts";
 import { ROLES, isRoleName } from "../roles.ts";
 
-function send(m: CtlMsg): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.send === undefined || !process.connected) {
-      resolve();
-      return;
-    }
-    process.send(m, undefined, {}, () => resolve());
-  });
-}
-
-const ch = new Channel((m) => {
-  void send(m);
-});
-process.on("message", (m: unknown) => {
-  try {
-    ch.deliver(asCtl(m));
-  } catch (e) {
-    ch.fail(new Error(errorMessage(e)));
-  }
-});
+const ch = parentChannel();
 // The driver went away: nothing left to report to.
 process.on("disconnect", () => process.exit(3));
 
@@ -101,7 +82,7 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     case "inproc": {
       const m = await runPair(caseSpec(parse(a)), memoryStarter());
-      await send({ t: "measurement", m });
+      await sendToParent({ t: "measurement", m });
       await ch.recv("exit", 120_000);
       return;
     }
@@ -115,7 +96,7 @@ async function main(argv: readonly string[]): Promise<void> {
       const l = await loadLib(lib(a ?? ""));
       const s = new l.Push();
       closeQuietly(s);
-      await send({ t: "info", data: {} });
+      await sendToParent({ t: "info", data: {} });
       return;
     }
     default:
@@ -126,7 +107,7 @@ async function main(argv: readonly string[]): Promise<void> {
 main(process.argv.slice(2)).then(
   () => process.exit(0),
   async (e: unknown) => {
-    await send({ t: "error", message: errorMessage(e) });
+    await sendToParent({ t: "error", message: errorMessage(e) });
     process.exit(1);
   },
 );
