@@ -163,17 +163,20 @@ async function thrSendZmq(spec: RoleSpec, ch: Channel): Promise<void> {
   }
 }
 
-/** REP: echoes every message, checks order. */
-async function latServerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+/**
+ * The echo end of lat (REP) and dr (ROUTER): sends every message back as it came, checks order; the
+ * ROUTER's messages carry the identity frame first (`skip` 1).
+ */
+async function echoServerZmq(spec: RoleSpec, ch: Channel, type: "Reply" | "Router", skip: number): Promise<void> {
   const lib = await loadLib(spec.lib);
-  const sock = new lib.Reply();
+  const sock = new lib[type]();
   try {
     tune(sock, spec.hwm);
     await bound(sock, spec, ch);
-    const chk = new Checker(spec.size, spec.parts, "REP");
+    const chk = new Checker(spec.size, spec.parts, type === "Reply" ? "REP" : "ROUTER");
     for (;;) {
       const msg = await sock.receive();
-      const data = chk.check(msg);
+      const data = chk.check(msg, skip);
       await sock.send(msg);
       if (!data) break;
     }
@@ -181,6 +184,11 @@ async function latServerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
   } finally {
     closeQuietly(sock);
   }
+}
+
+/** REP: echoes every message, checks order. */
+function latServerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  return echoServerZmq(spec, ch, "Reply", 0);
 }
 
 const WARMUP_ROUND_TRIPS = 5;
@@ -216,23 +224,8 @@ async function latClientZmq(spec: RoleSpec, ch: Channel): Promise<void> {
 }
 
 /** ROUTER: echoes [identity, ...msg] back, checks order. */
-async function drRouterZmq(spec: RoleSpec, ch: Channel): Promise<void> {
-  const lib = await loadLib(spec.lib);
-  const sock = new lib.Router();
-  try {
-    tune(sock, spec.hwm);
-    await bound(sock, spec, ch);
-    const chk = new Checker(spec.size, spec.parts, "ROUTER");
-    for (;;) {
-      const msg = await sock.receive();
-      const data = chk.check(msg, 1);
-      await sock.send(msg);
-      if (!data) break;
-    }
-    await finish(ch, result(chk.count, chk.bytes, 0), () => closeQuietly(sock));
-  } finally {
-    closeQuietly(sock);
-  }
+function drRouterZmq(spec: RoleSpec, ch: Channel): Promise<void> {
+  return echoServerZmq(spec, ch, "Router", 1);
 }
 
 /** DEALER: keeps `window` requests in flight for durationMs; round trips per second. */
