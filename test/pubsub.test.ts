@@ -425,42 +425,34 @@ for (const L of LIBS) {
       sub.subscribe("");
       sub.connect(await bindAny(pub, tr));
       await establish(pub, sub);
-      for (let i = 1; i <= 200; i++) await pub.send(`n${i}`);
-      const seen: string[] = [];
-      for (;;) {
-        const m = str(await sub.receive());
-        if (m.startsWith("sync")) continue;
-        seen.push(m);
-        if (m === "n200") break;
-      }
-      assert.ok(seen.length < 100, `conflated: read ${seen.length} of 200`);
+      /** Send `${tag}1..200`, then read until the last one arrives: how many were read. */
+      const sendAndRead = async (from: { send(m: string): Promise<void> }, to: { receive(): Promise<Buffer[]> }, tag: string): Promise<number> => {
+        for (let i = 1; i <= 200; i++) await from.send(`${tag}${i}`);
+        let read = 0;
+        for (;;) {
+          const m = str(await to.receive());
+          if (m.startsWith("sync")) continue; // establish()'s probes
+          read++;
+          if (m === `${tag}200`) return read;
+        }
+      };
+      const seen = await sendAndRead(pub, sub, "n");
+      assert.ok(seen < 100, `conflated: read ${seen} of 200`);
 
       const push = make(L.Push);
       const pull = make(L.Pull);
       pull.conflate = true;
       // libzmq takes an inproc pipe's conflate flag from the connecting socket: connect the conflating one.
       pull.connect(await bindAny(push, tr));
-      for (let i = 1; i <= 200; i++) await push.send(`p${i}`);
-      const pulled: string[] = [];
-      for (;;) {
-        const m = str(await pull.receive());
-        pulled.push(m);
-        if (m === "p200") break;
-      }
-      assert.ok(pulled.length < 100, `conflated: read ${pulled.length} of 200`);
+      const pulled = await sendAndRead(push, pull, "p");
+      assert.ok(pulled < 100, `conflated: read ${pulled} of 200`);
 
       const d1 = make(L.Dealer);
       const d2 = make(L.Dealer);
       d2.conflate = true;
       d2.connect(await bindAny(d1, tr));
-      for (let i = 1; i <= 200; i++) await d1.send(`d${i}`);
-      const dealt: string[] = [];
-      for (;;) {
-        const m = str(await d2.receive());
-        dealt.push(m);
-        if (m === "d200") break;
-      }
-      assert.ok(dealt.length < 100, `conflated: read ${dealt.length} of 200`);
+      const dealt = await sendAndRead(d1, d2, "d");
+      assert.ok(dealt < 100, `conflated: read ${dealt} of 200`);
     });
   }
 
