@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
+import type { SecurityOptions } from "../src/mechanisms/mechanism.ts";
 
 /** Debian's interpreter: the one that sees python3-zmq (libzmq 4.3.4). */
 export const PYTHON = "/usr/bin/python3";
@@ -419,4 +420,28 @@ export function portOf(endpoint: string): number {
   const m = /:(\d+)$/.exec(endpoint);
   if (!m) throw new Error(`no port in ${endpoint}`);
   return Number(m[1]);
+}
+
+/** The CURVE test key pairs of RFC 26 (Z85), the ones libzmq's own CURVE tests use. */
+export const RFC26_KEYS = {
+  serverPublic: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+  serverSecret: "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6",
+  clientPublic: "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID",
+  clientSecret: "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs",
+} as const;
+
+/** A mechanism's SecurityOptions with everything off, then `overrides`. */
+export function securityOptions(overrides: Partial<SecurityOptions>): SecurityOptions {
+  return {
+    plainServer: false,
+    plainUsername: null,
+    plainPassword: null,
+    curveServer: false,
+    curvePublicKey: null,
+    curveSecretKey: null,
+    curveServerKey: null,
+    zapDomain: null,
+    zapEnforceDomain: false,
+    ...overrides,
+  };
 }

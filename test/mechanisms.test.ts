@@ -8,31 +8,18 @@ import { AuthError, ProtocolError, ZmqError } from "../src/errors.ts";
 import { getProperty, isCommand, type Properties } from "../src/protocol/command.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "../src/protocol/constants.ts";
 import { z85Decode } from "../src/protocol/z85.ts";
+import { RFC26_KEYS, securityOptions } from "./helpers.ts";
 import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
 import { createPlainMechanism, PlainClient, PlainServer } from "../src/mechanisms/plain.ts";
 import { createCurveMechanism, CurveClient, CurveServer } from "../src/mechanisms/curve.ts";
 import { __x25519Backends, beforenm, generateKeyPair, hsalsaZero, open, openToBuffer, seal, sealInPlace } from "../src/mechanisms/curve-crypto.ts";
 
 const key = (z: string): Buffer => z85Decode(z)!;
-const SERVER_PUBLIC = key("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
-const SERVER_SECRET = key("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6");
-const CLIENT_PUBLIC = key("Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID");
-const CLIENT_SECRET = key("D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs");
-
-function security(overrides: Partial<SecurityOptions>): SecurityOptions {
-  return {
-    plainServer: false,
-    plainUsername: null,
-    plainPassword: null,
-    curveServer: false,
-    curvePublicKey: null,
-    curveSecretKey: null,
-    curveServerKey: null,
-    zapDomain: null,
-    zapEnforceDomain: false,
-    ...overrides,
-  };
-}
+const SERVER_PUBLIC = key(RFC26_KEYS.serverPublic);
+const SERVER_SECRET = key(RFC26_KEYS.serverSecret);
+const CLIENT_PUBLIC = key(RFC26_KEYS.clientPublic);
+const CLIENT_SECRET = key(RFC26_KEYS.clientSecret);
+const security = securityOptions;
 
 type Zap = (req: ZapRequest) => ZapReply | null;
 

@@ -13,6 +13,7 @@ import { AuthError, ZmqError } from "../../src/errors.ts";
 import { getProperty, type Properties } from "../../src/protocol/command.ts";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE, type MechanismName } from "../../src/protocol/constants.ts";
 import { z85Decode, z85Encode } from "../../src/protocol/z85.ts";
+import { RFC26_KEYS, securityOptions } from "../helpers.ts";
 import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../../src/mechanisms/mechanism.ts";
 import { createCurveMechanism } from "../../src/mechanisms/curve.ts";
 import { createPlainMechanism } from "../../src/mechanisms/plain.ts";
@@ -24,26 +25,12 @@ const HAVE_PYZMQ = spawnSync(PYTHON, ["-c", "import zmq"], { timeout: 10_000 }).
 const skip = HAVE_PYZMQ ? false : "needs /usr/bin/python3 with python3-zmq (libzmq 4.3)";
 const T = { skip, timeout: 30_000 } as const;
 
-const SERVER_PUBLIC_Z85 = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+const SERVER_PUBLIC_Z85 = RFC26_KEYS.serverPublic;
 const SERVER_PUBLIC = z85Decode(SERVER_PUBLIC_Z85)!;
-const SERVER_SECRET = z85Decode("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6")!;
-const CLIENT_PUBLIC = z85Decode("Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID")!;
-const CLIENT_SECRET = z85Decode("D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs")!;
-
-function security(overrides: Partial<SecurityOptions>): SecurityOptions {
-  return {
-    plainServer: false,
-    plainUsername: null,
-    plainPassword: null,
-    curveServer: false,
-    curvePublicKey: null,
-    curveSecretKey: null,
-    curveServerKey: null,
-    zapDomain: null,
-    zapEnforceDomain: false,
-    ...overrides,
-  };
-}
+const SERVER_SECRET = z85Decode(RFC26_KEYS.serverSecret)!;
+const CLIENT_PUBLIC = z85Decode(RFC26_KEYS.clientPublic)!;
+const CLIENT_SECRET = z85Decode(RFC26_KEYS.clientSecret)!;
+const security = securityOptions;
 
 function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
