@@ -13,55 +13,13 @@ body. ZMTP 2.0 has no commands: a frame with any other flag bit (e.g. a PING com
 message "RECV i OK" / "MISMATCH ...", then "DONE ok" / "DONE fail".
 """
 import socket
-import struct
 import sys
 
 from core_common import check, say, suite
+from zmtp2_wire import frame, read_frame, read_message, recv_exact, send_message
 
 TYPES = {"PUSH": 8, "PULL": 7, "DEALER": 5}
 TIMEOUT = 10.0
-
-
-def recv_exact(s, n):
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = s.recv(min(n - len(buf), 1 << 20))
-        if not chunk:
-            raise EOFError("closed after %d of %d bytes" % (len(buf), n))
-        buf += chunk
-    return bytes(buf)
-
-
-def read_frame(s):
-    flags = recv_exact(s, 1)[0]
-    if flags & ~0x03:
-        say("BADFLAGS", "%02x" % flags)
-        raise ValueError("ZMTP 2.0 frame with flags %02x" % flags)
-    if flags & 0x02:
-        size = struct.unpack(">Q", recv_exact(s, 8))[0]
-    else:
-        size = recv_exact(s, 1)[0]
-    return flags, recv_exact(s, size) if size else b""
-
-
-def read_message(s):
-    parts = []
-    while True:
-        flags, body = read_frame(s)
-        parts.append(body)
-        if not flags & 0x01:
-            return parts
-
-
-def frame(body, more):
-    flags = 0x01 if more else 0
-    if len(body) > 255:
-        return bytes([flags | 0x02]) + struct.pack(">Q", len(body)) + body
-    return bytes([flags, len(body)]) + body
-
-
-def send_message(s, parts):
-    s.sendall(b"".join(frame(p, i < len(parts) - 1) for i, p in enumerate(parts)))
 
 
 def expect_silence(s, seconds):
@@ -103,7 +61,7 @@ def main():
         s.sendall(bytes([0x01, TYPES[kind]]))
         rest = recv_exact(s, 2)
         s.sendall(frame(b"", False))  # our identity: empty
-        _, identity = read_frame(s)
+        _, identity = read_frame(s, strict=True)
         say("PEER", "major=%d" % rest[0], "type=%d" % rest[1], "identity=%s" % identity.hex())
         msgs = suite()
         if mode == "send":
@@ -113,7 +71,7 @@ def main():
             ok = expect_silence(s, 3.0) and ok
         else:
             for i, want in enumerate(msgs):
-                got = read_message(s)
+                got = read_message(s, strict=True)
                 ok = check(i, got, want) and ok
                 if mode == "echo":
                     send_message(s, got)

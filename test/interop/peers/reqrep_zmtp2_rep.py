@@ -12,54 +12,15 @@ front of the reply, whose body is b"v2:" + each request body frame. The peer als
 Every wait has a timeout, so the script always ends by itself.
 """
 import socket
-import struct
 import sys
+
+from zmtp2_wire import frame, message, read_frame, read_message, recv_exact
 
 TIMEOUT_S = 8.0
 
 
 def say(*parts):
     print(*parts, flush=True)
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("peer closed after %d of %d bytes" % (len(buf), n))
-        buf += chunk
-    return buf
-
-
-def read_frame(s):
-    flags = recv_exact(s, 1)[0]
-    if flags & 0x02:
-        size = struct.unpack(">Q", recv_exact(s, 8))[0]
-    else:
-        size = recv_exact(s, 1)[0]
-    body = recv_exact(s, size) if size else b""
-    return flags, body
-
-
-def read_message(s):
-    frames = []
-    while True:
-        flags, body = read_frame(s)
-        frames.append(body)
-        if not flags & 0x01:
-            return frames
-
-
-def frame(body, more):
-    flags = 0x01 if more else 0x00
-    if len(body) > 255:
-        return bytes([flags | 0x02]) + struct.pack(">Q", len(body)) + body
-    return bytes([flags, len(body)]) + body
-
-
-def message(frames):
-    return b"".join(frame(f, i < len(frames) - 1) for i, f in enumerate(frames))
 
 
 def main():
