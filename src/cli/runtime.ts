@@ -122,6 +122,12 @@ export class Runtime {
     if (this.#stopCode !== null) return;
     this.#stopCode = code;
     this.#stopMessage = message ?? null;
+    this.#abortAndClose();
+    this.closeAll();
+  }
+
+  /** Abort what waits on the signal, then run every registered closer once. */
+  #abortAndClose(): void {
     this.#abort.abort();
     for (const fn of this.#closers.splice(0)) {
       try {
@@ -130,7 +136,6 @@ export class Runtime {
         // best effort: a closer that fails must not stop the others
       }
     }
-    this.closeAll();
   }
 
   /** Close every tracked socket with the linger. */
@@ -240,14 +245,7 @@ export class Runtime {
     const final = this.#stopCode ?? code;
     if (this.#stopCode === null) {
       this.#stopCode = final;
-      this.#abort.abort();
-      for (const fn of this.#closers.splice(0)) {
-        try {
-          fn();
-        } catch {
-          // best effort
-        }
-      }
+      this.#abortAndClose();
     }
     this.closeAll();
     if (this.#stopMessage !== null) this.note(this.#stopMessage);
