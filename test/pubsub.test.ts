@@ -133,6 +133,20 @@ async function establish(pub: Sender, sub: Receiver, deadlineMs = 5000): Promise
   }
 }
 
+/** Read and drop what is queued (the extra sync messages establish() left) until 50 ms pass quietly. */
+async function drainQuiet(sub: Receiver): Promise<void> {
+  const saved = sub.receiveTimeout;
+  sub.receiveTimeout = 50;
+  for (;;) {
+    try {
+      await sub.receive();
+    } catch {
+      break;
+    }
+  }
+  sub.receiveTimeout = saved;
+}
+
 let marks = 0;
 /** Send a marker after the test messages and collect (non-sync) messages until it arrives (per-pipe order). */
 async function collectUntilMark(pub: Sender, sub: Receiver): Promise<string[]> {
@@ -325,15 +339,8 @@ for (const L of LIBS) {
         await establish(pub, s);
       }
       // Drain the sync messages the slow one got, then it stops reading.
-      slow.receiveTimeout = 50;
-      for (;;) {
-        try {
-          await slow.receive();
-        } catch {
-          break;
-        }
-      }
       slow.receiveTimeout = 5000;
+      await drainQuiet(slow);
       // Over tcp/ipc the kernel buffers hold megabytes: big messages fill them quickly.
       const size = tr === "inproc" ? 16 : 8192;
       const total = tr === "inproc" ? 1000 : 1500;
@@ -386,15 +393,8 @@ for (const L of LIBS) {
       sub.subscribe("");
       sub.connect(await bindAny(pub, tr));
       await establish(pub, sub);
-      sub.receiveTimeout = 50;
-      for (;;) {
-        try {
-          await sub.receive();
-        } catch {
-          break;
-        }
-      }
       sub.receiveTimeout = 5000;
+      await drainQuiet(sub);
       let sent = 0;
       let eagain = false;
       for (let i = 0; i < 100; i++) {
