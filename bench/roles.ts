@@ -536,31 +536,39 @@ async function thrRecvNet(spec: RoleSpec, ch: Channel): Promise<void> {
   });
 }
 
-/** Pre-framed frames copied into 64 KiB chunks, written with backpressure. */
-async function thrSendNet(spec: RoleSpec, ch: Channel): Promise<void> {
-  const sock = await dial(spec.endpoint);
+/**
+ * The ceiling's producer: the template's frames (sequence number in front) batched into 64 KiB chunks and
+ * handed to `write` as they fill, until durationMs has passed; then the END command. Returns the count.
+ */
+async function produceNet(spec: RoleSpec, write: (chunks: Buffer[]) => Promise<void>): Promise<number> {
   const queue: Buffer[] = [];
   const batcher = new Batcher((c) => queue.push(c));
   const template = Buffer.alloc(spec.size);
   const deadline = performance.now() + spec.durationMs;
   const last = spec.parts - 1;
   let seq = 0;
-  const drain = async (): Promise<void> => {
-    const w = writeBatch(sock, queue.splice(0));
-    if (w !== null) await w;
-  };
   for (;;) {
     if (spec.size >= 4) template.writeUInt32LE(seq >>> 0, 0);
     for (let p = 0; p < spec.parts; p++) batcher.push(p < last ? FLAG_MORE : 0, template);
     seq++;
     if (queue.length > 0) {
-      await drain();
+      await write(queue.splice(0));
       if (performance.now() >= deadline) break;
     }
   }
   batcher.push(FLAG_COMMAND, endFrameBody(seq));
   batcher.flush();
-  await drain();
+  await write(queue.splice(0));
+  return seq;
+}
+
+/** Pre-framed frames copied into 64 KiB chunks, written with backpressure. */
+async function thrSendNet(spec: RoleSpec, ch: Channel): Promise<void> {
+  const sock = await dial(spec.endpoint);
+  const seq = await produceNet(spec, async (chunks) => {
+    const w = writeBatch(sock, chunks);
+    if (w !== null) await w;
+  });
   await finish(ch, result(seq, seq * spec.size * spec.parts, 0), () => sock.destroy());
 }
 
@@ -643,33 +651,14 @@ async function fanoutPubNet(spec: RoleSpec, ch: Channel): Promise<void> {
     if (performance.now() > until) throw new Error("net pub: subscribers did not connect");
     await sleep(1);
   }
-  const queue: Buffer[] = [];
-  const batcher = new Batcher((c) => queue.push(c));
-  const template = Buffer.alloc(spec.size);
-  const deadline = performance.now() + spec.durationMs;
-  const last = spec.parts - 1;
-  let seq = 0;
-  const drain = async (): Promise<void> => {
-    const chunks = queue.splice(0);
+  const seq = await produceNet(spec, async (chunks) => {
     const waits: Promise<void>[] = [];
     for (const conn of conns) {
       const w = writeBatch(conn, chunks);
       if (w !== null) waits.push(w);
     }
     if (waits.length > 0) await Promise.all(waits);
-  };
-  for (;;) {
-    if (spec.size >= 4) template.writeUInt32LE(seq >>> 0, 0);
-    for (let p = 0; p < spec.parts; p++) batcher.push(p < last ? FLAG_MORE : 0, template);
-    seq++;
-    if (queue.length > 0) {
-      await drain();
-      if (performance.now() >= deadline) break;
-    }
-  }
-  batcher.push(FLAG_COMMAND, endFrameBody(seq));
-  batcher.flush();
-  await drain();
+  });
   await finish(ch, result(seq, seq * spec.size * spec.parts, 0), () => {
     for (const c of conns) c.destroy();
     closeServer(server, spec);
