@@ -14,16 +14,12 @@ import ctypes
 import sys
 import threading
 
+from mech_common import TIMEOUT_MS, client_round_trip, dealer, say, serve_once
+
 SERVER_PUBLIC = b"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
 SERVER_SECRET = b"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
 CLIENT_PUBLIC = b"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
 CLIENT_SECRET = b"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs"
-
-TIMEOUT_MS = 8000
-
-
-def say(*parts):
-    print(*parts, flush=True)
 
 
 def zap_handler(ctx, status, ready):
@@ -54,55 +50,13 @@ def server(status):
         ready = threading.Event()
         threading.Thread(target=zap_handler, args=(ctx, status, ready), daemon=True).start()
         ready.wait(5)
-    s = ctx.socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 1000)
-    s.setsockopt(zmq.RCVTIMEO, TIMEOUT_MS)
-    s.setsockopt(zmq.CURVE_SERVER, 1)
-    s.setsockopt(zmq.CURVE_SECRETKEY, SERVER_SECRET)
-    port = s.bind_to_random_port("tcp://127.0.0.1")
-    say("PORT", port)
-    try:
-        frames = s.recv_multipart(copy=False)
-    except zmq.Again:
-        say("TIMEOUT")
-        ctx.destroy(0)
-        return 1
-    user = frames[-1].get("User-Id") if hasattr(frames[-1], "get") else None
-    say("USER", user or "")
-    say("RECV", ",".join(bytes(f.buffer).hex() for f in frames))
-    s.send_multipart([b"pong", b"x" * 300, b""])
-    # Wait for the test to say it got the reply (or time out) so LINGER does not cut it short.
-    try:
-        s.recv_multipart()
-    except zmq.Again:
-        pass
-    s.close()
-    ctx.term()
-    return 0
+    s = dealer(ctx, [("CURVE_SERVER", 1), ("CURVE_SECRETKEY", SERVER_SECRET)])
+    return serve_once(ctx, s, [b"pong", b"x" * 300, b""])
 
 
 def client(port, server_public):
-    import zmq
-
-    ctx = zmq.Context()
-    c = ctx.socket(zmq.DEALER)
-    c.setsockopt(zmq.LINGER, 1000)
-    c.setsockopt(zmq.RCVTIMEO, TIMEOUT_MS)
-    c.setsockopt(zmq.CURVE_SERVERKEY, server_public)
-    c.setsockopt(zmq.CURVE_PUBLICKEY, CLIENT_PUBLIC)
-    c.setsockopt(zmq.CURVE_SECRETKEY, CLIENT_SECRET)
-    c.connect("tcp://127.0.0.1:%d" % port)
-    c.send_multipart([b"hello", b"y" * 300, b""])
-    try:
-        frames = c.recv_multipart()
-    except zmq.Again:
-        say("TIMEOUT")
-        ctx.destroy(0)
-        return 1
-    say("RECV", ",".join(f.hex() for f in frames))
-    c.close()
-    ctx.term()
-    return 0
+    options = [("CURVE_SERVERKEY", server_public), ("CURVE_PUBLICKEY", CLIENT_PUBLIC), ("CURVE_SECRETKEY", CLIENT_SECRET)]
+    return client_round_trip(port, options, [b"hello", b"y" * 300, b""])
 
 
 def box(sk_hex, pk_hex, nonce_hex, msg_hex):

@@ -11,11 +11,7 @@ Each side exchanges one multipart message with the test, prints what it received
 """
 import sys
 
-TIMEOUT_MS = 8000
-
-
-def say(*parts):
-    print(*parts, flush=True)
+from mech_common import client_round_trip, dealer, serve_once
 
 
 def server():
@@ -26,53 +22,13 @@ def server():
     auth = ThreadAuthenticator(ctx)
     auth.start()
     auth.configure_plain(domain="*", passwords={"admin": "secret"})
-    s = ctx.socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 1000)
-    s.setsockopt(zmq.RCVTIMEO, TIMEOUT_MS)
-    s.setsockopt(zmq.PLAIN_SERVER, 1)
-    port = s.bind_to_random_port("tcp://127.0.0.1")
-    say("PORT", port)
-    try:
-        frames = s.recv_multipart(copy=False)
-    except zmq.Again:
-        say("TIMEOUT")
-        auth.stop()
-        ctx.destroy(0)
-        return 1
-    say("USER", frames[-1].get("User-Id") or "")
-    say("RECV", ",".join(bytes(f.buffer).hex() for f in frames))
-    s.send_multipart([b"pong", b""])
-    try:
-        s.recv_multipart()
-    except zmq.Again:
-        pass
-    auth.stop()
-    s.close()
-    ctx.term()
-    return 0
+    s = dealer(ctx, [("PLAIN_SERVER", 1)])
+    return serve_once(ctx, s, [b"pong", b""], cleanup=auth.stop)
 
 
 def client(port, user, password):
-    import zmq
-
-    ctx = zmq.Context()
-    c = ctx.socket(zmq.DEALER)
-    c.setsockopt(zmq.LINGER, 1000)
-    c.setsockopt(zmq.RCVTIMEO, TIMEOUT_MS)
-    c.setsockopt(zmq.PLAIN_USERNAME, user)
-    c.setsockopt(zmq.PLAIN_PASSWORD, password)
-    c.connect("tcp://127.0.0.1:%d" % port)
-    c.send_multipart([b"hello", b"plain"])
-    try:
-        frames = c.recv_multipart()
-    except zmq.Again:
-        say("TIMEOUT")
-        ctx.destroy(0)
-        return 1
-    say("RECV", ",".join(f.hex() for f in frames))
-    c.close()
-    ctx.term()
-    return 0
+    options = [("PLAIN_USERNAME", user), ("PLAIN_PASSWORD", password)]
+    return client_round_trip(port, options, [b"hello", b"plain"])
 
 
 if __name__ == "__main__":
