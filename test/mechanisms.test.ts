@@ -4,15 +4,19 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { AuthError, ProtocolError, ZmqError } from "../src/errors.ts";
 import { getProperty, isCommand, type Properties } from "../src/protocol/command.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "../src/protocol/constants.ts";
 import { z85Decode } from "../src/protocol/z85.ts";
 import { RFC26_KEYS, securityOptions } from "./helpers.ts";
+
+const execFileP = promisify(execFile);
 import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
 import { createPlainMechanism, PlainClient, PlainServer } from "../src/mechanisms/plain.ts";
 import { createCurveMechanism, CurveClient, CurveServer } from "../src/mechanisms/curve.ts";
-import { __x25519Backends, beforenm, generateKeyPair, hsalsaZero, open, openToBuffer, seal, sealInPlace } from "../src/mechanisms/curve-crypto.ts";
+import { __x25519Backend, beforenm, generateKeyPair, hsalsaZero, loadNobleX25519, open, openToBuffer, seal, sealInPlace } from "../src/mechanisms/curve-crypto.ts";
 
 const key = (z: string): Buffer => z85Decode(z)!;
 const SERVER_PUBLIC = key(RFC26_KEYS.serverPublic);
@@ -457,20 +461,28 @@ test("CURVE: fresh transient keys and cookies on every connection", async () => 
 
 // ------------------------------------------------------------------------------------------ crypto
 
-test("curve-crypto: X25519 back-ends agree with each other", () => {
+/** The back-end in use and the pure-JS one (loaded on demand), to check them against each other. */
+async function x25519Backends(): Promise<Array<typeof __x25519Backend>> {
+  const noble = await loadNobleX25519();
+  return noble === __x25519Backend ? [noble] : [__x25519Backend, noble];
+}
+
+test("curve-crypto: X25519 back-ends agree with each other", async () => {
+  const backends = await x25519Backends();
+  assert.equal(backends.length, 2, "node:crypto has X25519 here, so both back-ends are compared");
   for (let i = 0; i < 5; i++) {
     const a = generateKeyPair();
     const b = generateKeyPair();
-    const keys = __x25519Backends.map((be) => Buffer.from(hsalsaZero(be.shared(a.secretKey, b.publicKey))));
+    const keys = backends.map((be) => Buffer.from(hsalsaZero(be.shared(a.secretKey, b.publicKey))));
     for (const k of keys) assert.deepEqual(k, keys[0]);
     assert.deepEqual(Buffer.from(beforenm(b.publicKey, a.secretKey)), Buffer.from(beforenm(a.publicKey, b.secretKey)));
-    for (const be of __x25519Backends) assert.deepEqual(Buffer.from(be.publicKeyOf(a.secretKey)), Buffer.from(a.publicKey));
+    for (const be of backends) assert.deepEqual(Buffer.from(be.publicKeyOf(a.secretKey)), Buffer.from(a.publicKey));
   }
 });
 
-test("curve-crypto: low-order public keys are refused like libsodium", () => {
+test("curve-crypto: low-order public keys are refused like libsodium", async () => {
   const { secretKey } = generateKeyPair();
-  for (const be of __x25519Backends) assert.throws(() => be.shared(secretKey, new Uint8Array(32)));
+  for (const be of await x25519Backends()) assert.throws(() => be.shared(secretKey, new Uint8Array(32)));
   assert.throws(() => beforenm(new Uint8Array(32), secretKey));
 });
 
@@ -487,4 +499,37 @@ test("curve-crypto: in-place seal/open match seal/open", () => {
   buf[20]! ^= 1;
   assert.equal(openToBuffer(k, nonce, buf.subarray(16)), undefined);
   assert.equal(open(k, nonce, new Uint8Array(15)), undefined);
+});
+
+test("curve-crypto: importing zocket does not load @noble/curves where node:crypto has X25519", async () => {
+  // A child process records every module it resolves (a module.register resolve hook), imports the library,
+  // uses CURVE keys (node:crypto back-end), then loads the pure-JS back-end on purpose.
+  const index = new URL("../src/index.ts", import.meta.url).href;
+  const hook = `export async function initialize(d) { globalThis.port = d.port; }
+export async function resolve(s, c, next) { globalThis.port.postMessage(s); return next(s, c); }`;
+  const script = `
+import { register } from "node:module";
+import { MessageChannel } from "node:worker_threads";
+const { port1, port2 } = new MessageChannel();
+const seen = [];
+port1.on("message", (s) => seen.push(s));
+register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] });
+const z = await import(${JSON.stringify(index)});
+const keys = z.curveKeyPair();
+const settle = () => new Promise((r) => setTimeout(r, 100));
+await settle();
+const atImport = seen.filter((s) => s.includes("@noble/curves")).length;
+const crypto = await import(${JSON.stringify(new URL("../src/mechanisms/curve-crypto.ts", import.meta.url).href)});
+await crypto.loadNobleX25519();
+await settle();
+console.log(JSON.stringify({ atImport, later: seen.filter((s) => s.includes("@noble/curves")).length, resolved: seen.length, keyLength: keys.publicKey.length, backend: crypto.x25519Backend }));
+port1.close();
+`;
+  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: new URL("..", import.meta.url) });
+  const r = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { atImport: number; later: number; resolved: number; keyLength: number; backend: string };
+  assert.ok(r.resolved > 10, `the hook saw the library's imports (${r.resolved})`);
+  assert.equal(r.backend, "node:crypto");
+  assert.equal(r.keyLength, 40, "curveKeyPair() works without the pure-JS back-end (Z85 key)");
+  assert.equal(r.atImport, 0, "@noble/curves was not imported with the library");
+  assert.ok(r.later > 0, "loadNobleX25519() imports it on demand");
 });

@@ -12,10 +12,15 @@
  *
  * node:crypto is reached through `process.getBuiltinModule` rather than a static import so this module
  * still loads where there is no Node (the core is meant to run in a browser over WebSocket one day).
+ *
+ * `@noble/curves` is imported only where node:crypto has no X25519: importing it costs about 1.5 MB of
+ * heap (measured with `v8.getHeapStatistics()`), half of what the whole library costs, in every process,
+ * including the many that never use CURVE. A heap that small matters beyond memory: V8 does not start
+ * incremental marking below 8 MB of old generation, and above it a receiver of large messages (every
+ * one a new external ArrayBuffer) runs a mark-compact every few milliseconds (docs/performance.md).
  */
 import { Buffer } from "node:buffer";
 import type { KeyObject } from "node:crypto";
-import { x25519 } from "@noble/curves/ed25519.js";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 
 /** A raw X25519 key pair, 32 bytes each. */
@@ -46,16 +51,37 @@ export function randomBytes(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n));
 }
 
+type NobleX25519 = (typeof import("@noble/curves/ed25519.js"))["x25519"];
+
+/** Set once `@noble/curves` has loaded (see {@link loadNobleX25519}). */
+let nobleX25519: NobleX25519 | null = null;
+
+function noble(): NobleX25519 {
+  if (nobleX25519 === null) {
+    throw new Error("X25519 is not ready: this runtime's node:crypto has no X25519 and @noble/curves is still loading (await loadNobleX25519())");
+  }
+  return nobleX25519;
+}
+
 const nobleBackend: X25519Backend = {
   name: "noble",
   generate() {
     const secret = randomBytes(32);
-    return { publicKey: x25519.getPublicKey(secret), secret };
+    return { publicKey: noble().getPublicKey(secret), secret };
   },
-  publicKeyOf: (secret) => x25519.getPublicKey(asRaw(secret)),
+  publicKeyOf: (secret) => noble().getPublicKey(asRaw(secret)),
   exportSecret: (secret) => asRaw(secret).slice(),
-  shared: (secret, publicKey) => x25519.getSharedSecret(asRaw(secret), publicKey),
+  shared: (secret, publicKey) => noble().getSharedSecret(asRaw(secret), publicKey),
 };
+
+/**
+ * The pure-JS X25519 back-end, loaded on demand: at import where node:crypto has no X25519 (it is then
+ * the only back-end), or by tests that check both back-ends against each other.
+ */
+export async function loadNobleX25519(): Promise<X25519Backend> {
+  if (nobleX25519 === null) nobleX25519 = (await import("@noble/curves/ed25519.js")).x25519;
+  return nobleBackend;
+}
 
 function asRaw(secret: SecretKey): Uint8Array {
   if (secret instanceof Uint8Array) return secret;
@@ -105,14 +131,21 @@ function makeNodeBackend(nc: NodeCrypto): X25519Backend {
 
 function selectBackend(): X25519Backend {
   const nc = globalThis.process?.getBuiltinModule?.("node:crypto");
-  if (nc === undefined) return nobleBackend;
-  try {
-    const backend = makeNodeBackend(nc);
-    backend.generate(); // X25519 may be missing from an exotic OpenSSL build
-    return backend;
-  } catch {
-    return nobleBackend;
+  if (nc !== undefined) {
+    try {
+      const backend = makeNodeBackend(nc);
+      backend.generate(); // X25519 may be missing from an exotic OpenSSL build
+      return backend;
+    } catch {
+      // fall through to noble
+    }
   }
+  // No top-level await (the module must load synchronously): key operations before the import has
+  // finished throw an error that says so. Nothing in zocket needs X25519 during its own import.
+  loadNobleX25519().catch(() => {
+    // noble() keeps explaining the failure at the first use
+  });
+  return nobleBackend;
 }
 
 const backend: X25519Backend = selectBackend();
@@ -120,8 +153,8 @@ const backend: X25519Backend = selectBackend();
 /** Which X25519 implementation is in use ("node:crypto" or "noble"). */
 export const x25519Backend: "node:crypto" | "noble" = backend.name;
 
-/** For tests: both implementations, to check them against each other. */
-export const __x25519Backends: readonly X25519Backend[] = backend === nobleBackend ? [nobleBackend] : [backend, nobleBackend];
+/** The X25519 implementation in use (for tests). */
+export const __x25519Backend: X25519Backend = backend;
 
 /** A fresh raw key pair, as `crypto_box_keypair` (32 random secret bytes, public = X25519(secret, 9)). */
 export function generateKeyPair(): RawKeyPair {
