@@ -31,6 +31,8 @@ interface Options {
   parts: number;
   subscribers: number;
   connections: number;
+  /** Extra live heap (MB) every worker holds, as an application would (0: none). */
+  heapMb: number;
   /** --sizes / --transports given: apply them to every benchmark. */
   explicitSizes: boolean;
   explicitTransports: boolean;
@@ -55,6 +57,9 @@ const HELP = `usage: npm run bench -- [options]
   --parts N              parts per message for multi (default 4)
   --subscribers N        subscribers for fanout (default 100)
   --connections N        idle connections for conns (default 10000)
+  --heap MB              every worker process (all libraries) first fills this much
+                         heap with live objects, as an application would (default 0);
+                         see docs/performance.md, "The garbage collector"
   --json FILE            results file (default bench/results/latest.json)
 
 In --quick mode dr, multi and fanout run on tcp at the smallest size only,
@@ -95,6 +100,7 @@ function parseArgs(argv: readonly string[]): Options {
     parts: 4,
     subscribers: 100,
     connections: 10_000,
+    heapMb: 0,
     explicitSizes: false,
     explicitTransports: false,
   };
@@ -151,6 +157,13 @@ function parseArgs(argv: readonly string[]): Options {
       case "--connections":
         o.connections = positiveInt(value(), "--connections");
         break;
+      case "--heap": {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) fail(`--heap must be a whole number of MB (0 or more), got "${v}"`);
+        o.heapMb = n;
+        break;
+      }
       case "--json":
         o.json = resolve(value());
         break;
@@ -392,6 +405,8 @@ function progress(s: string): void {
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
+  // Workers inherit the environment (bench/workers/worker.ts reads it).
+  process.env["BENCH_HEAP_MB"] = String(o.heapMb);
   const started = Date.now();
   const cpu = cpus();
   progress(
@@ -476,7 +491,7 @@ async function main(): Promise<number> {
   // --- report
   const out: string[] = [];
   out.push(
-    `zocket benchmarks — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${platform()} ${release()}; median of ${o.runs} run(s), ${o.durationMs} ms each`,
+    `zocket benchmarks — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${platform()} ${release()}; median of ${o.runs} run(s), ${o.durationMs} ms each${o.heapMb > 0 ? `; ${o.heapMb} MB of live heap in every worker` : ""}`,
     "",
   );
   if (results.length > 0) {

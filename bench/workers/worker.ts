@@ -11,6 +11,22 @@ import { connsClients, connsRouter } from "../conns.ts";
 import { memoryStarter, runPair } from "../orchestrate.ts";
 import { ROLES, isRoleName } from "../roles.ts";
 
+/**
+ * `--heap MB`: live objects this worker holds for its whole life, the same for every library. The size of
+ * the heap decides how V8 collects garbage: below 8 MB of old generation it never starts incremental
+ * marking, above it every new external ArrayBuffer (a received 64 KiB message) counts towards the next
+ * mark-compact. An application's heap is rarely that small, so the benchmark can show both regimes.
+ */
+function holdHeap(mb: number): unknown[] {
+  const held: unknown[] = [];
+  // About 150 bytes each (an object with a small array and a string, a typical application object).
+  for (let i = 0; i < mb * 6_500; i++) held.push({ id: i, tags: [i, i + 1], name: `item-${i}` });
+  return held;
+}
+
+const heapMb = Number(process.env["BENCH_HEAP_MB"] ?? "0");
+export const ballast = holdHeap(Number.isInteger(heapMb) && heapMb > 0 ? heapMb : 0);
+
 const ch = parentChannel();
 // The driver went away: nothing left to report to.
 process.on("disconnect", () => process.exit(3));
