@@ -54,9 +54,15 @@ export const BIG_BODY = 32 * 1024;
  * into the chunk. For big bodies only the header and the first SEQ_BYTES
  * (which carry the sequence number) are copied; the rest of the body is
  * emitted by reference, so the caller must never modify it afterwards.
+ * A partly filled chunk is emitted as a view and later frames go on after it
+ * in the same chunk (never over emitted bytes): a fresh chunk per big message
+ * would allocate 64 KiB per message and, in a process with a real heap, make
+ * the ceiling measure V8's external-memory GCs.
  */
 export class Batcher {
   private chunk = Buffer.allocUnsafe(CHUNK);
+  /** Start of the bytes not yet emitted. */
+  private start = 0;
   private off = 0;
 
   constructor(private readonly emit: (chunk: Buffer) => void) {}
@@ -84,15 +90,20 @@ export class Batcher {
 
   /** Emits whatever is buffered (end of stream). */
   flush(): void {
-    if (this.off > 0) this.flushChunk();
+    this.flushChunk();
   }
 
   private flushChunk(): void {
-    if (this.off === 0) return;
-    const full = this.off === CHUNK ? this.chunk : this.chunk.subarray(0, this.off);
-    this.emit(full);
-    this.chunk = Buffer.allocUnsafe(CHUNK);
-    this.off = 0;
+    if (this.off > this.start) {
+      this.emit(this.start === 0 && this.off === CHUNK ? this.chunk : this.chunk.subarray(this.start, this.off));
+      this.start = this.off;
+    }
+    // A header (9) and a sequence number (4) must fit in what is left.
+    if (CHUNK - this.off < 64) {
+      this.chunk = Buffer.allocUnsafe(CHUNK);
+      this.start = 0;
+      this.off = 0;
+    }
   }
 }
 
