@@ -533,3 +533,24 @@ port1.close();
   assert.equal(r.atImport, 0, "@noble/curves was not imported with the library");
   assert.ok(r.later > 0, "loadNobleX25519() imports it on demand");
 });
+
+test("curve-crypto: without node:crypto X25519 the pure-JS back-end loads (curveReady), and use before that is ENOTSUP", async () => {
+  // A child process hides node:crypto before importing the module, as a runtime without it would.
+  const mod = new URL("../src/mechanisms/curve-crypto.ts", import.meta.url).href;
+  const script = `
+process.getBuiltinModule = () => undefined;
+const c = await import(${JSON.stringify(mod)});
+let early = null;
+try { c.generateKeyPair(); early = "no error"; } catch (e) { early = e.code + " " + e.name; }
+await c.curveReady();
+const a = c.generateKeyPair(), b = c.generateKeyPair();
+const same = Buffer.from(c.beforenm(b.publicKey, a.secretKey)).equals(Buffer.from(c.beforenm(a.publicKey, b.secretKey)));
+console.log(JSON.stringify({ backend: c.x25519Backend, early, same, length: a.publicKey.length }));
+`;
+  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: new URL("..", import.meta.url) });
+  const r = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { backend: string; early: string; same: boolean; length: number };
+  assert.equal(r.backend, "noble");
+  assert.equal(r.early, "ENOTSUP ZmqError", "a key operation before @noble/curves has loaded says so");
+  assert.equal(r.length, 32);
+  assert.equal(r.same, true, "both sides derive the same box key");
+});

@@ -22,6 +22,7 @@
 import { Buffer } from "node:buffer";
 import type { KeyObject } from "node:crypto";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import { ZmqError } from "../errors.ts";
 
 /** A raw X25519 key pair, 32 bytes each. */
 export interface RawKeyPair {
@@ -58,7 +59,11 @@ let nobleX25519: NobleX25519 | null = null;
 
 function noble(): NobleX25519 {
   if (nobleX25519 === null) {
-    throw new Error("X25519 is not ready: this runtime's node:crypto has no X25519 and @noble/curves is still loading (await loadNobleX25519())");
+    // ENOTSUP, as libzmq answers CURVE calls when it was built without a crypto library.
+    throw new ZmqError(
+      "ENOTSUP",
+      "CURVE keys are not available yet: this runtime's node:crypto has no X25519 and the pure-JS fallback (@noble/curves) has not finished loading; await curveReady() first",
+    );
   }
   return nobleX25519;
 }
@@ -149,6 +154,14 @@ function selectBackend(): X25519Backend {
 }
 
 const backend: X25519Backend = selectBackend();
+
+/**
+ * Resolves once CURVE key operations can run: at once where node:crypto has X25519 (Node, Bun, Deno),
+ * else when the pure-JS fallback has loaded. Before that they throw ENOTSUP.
+ */
+export async function curveReady(): Promise<void> {
+  if (backend === nobleBackend) await loadNobleX25519();
+}
 
 /** Which X25519 implementation is in use ("node:crypto" or "noble"). */
 export const x25519Backend: "node:crypto" | "noble" = backend.name;
