@@ -14,7 +14,7 @@ import * as z from "../src/index.ts";
 import type { StreamReader } from "../src/engine/byte-stream.ts";
 import { createServer, connect as netConnect, type Socket } from "node:net";
 import { adopt, DirectInput } from "../src/transports/net.ts";
-import { bindAddress, closeAfter, delay, fingerprint, guardProcess, withTimeout } from "./helpers.ts";
+import { bindAddress, closeAfter, delay, fingerprint, guardProcess, waitUntil, withTimeout } from "./helpers.ts";
 
 /** Sizes on both sides of every threshold: short/long frames, scratch/slab switch, in-place assembly. */
 const SIZES = [0, 1, 255, 256, 4095, 4096, 16383, 16384, 16385, 65535, 65536, 65545, 131072, 200_000, 1 << 20, 3 * (1 << 20) + 7];
@@ -30,6 +30,28 @@ function messages(): Buffer[][] {
 }
 
 const print = (m: Buffer[]): string[] => m.map(fingerprint);
+
+/**
+ * Send `sent` while reading it back, pausing 5 ms before every `every`-th read (the receiver falls behind
+ * and the sender's socket gets paused), and check that every message arrived intact and in order.
+ */
+async function sendAndReadSlowly(
+  push: { send(m: Buffer[]): Promise<void> },
+  pull: { receive(): Promise<Buffer[]> },
+  sent: Buffer[][],
+  every: number,
+): Promise<void> {
+  const sending = (async () => {
+    for (const m of sent) await push.send(m);
+  })();
+  const got: string[][] = [];
+  for (let i = 0; i < sent.length; i++) {
+    got.push(print(await withTimeout(pull.receive(), 10_000, `message ${i}`)));
+    if (i % every === 0) await delay(5);
+  }
+  await sending;
+  assert.deepEqual(got, sent.map(print));
+}
 
 describe("direct input: every byte arrives, in order, on every read path", () => {
   for (const transport of ["tcp", "ipc"] as const) {
@@ -47,18 +69,9 @@ describe("direct input: every byte arrives, in order, on every read path", () =>
           await push.bind(bindAddress(transport, "di"));
           pull.connect(push.lastEndpoint!);
         }
-        const sending = (async () => {
-          for (const m of sent) await push.send(m);
-        })();
-        const got: string[][] = [];
-        for (let i = 0; i < sent.length; i++) {
-          got.push(print(await withTimeout(pull.receive(), 10_000, `message ${i}`)));
-          // Read slowly now and then: with a receive HWM of 1 the engine pauses the socket mid-stream,
-          // sometimes in the middle of a body being read in place.
-          if (i % 3 === 0) await delay(5);
-        }
-        await sending;
-        assert.deepEqual(got, sent.map(print));
+        // With a receive HWM of 1 the engine pauses the socket mid-stream, sometimes in the middle of a
+        // body being read in place.
+        await sendAndReadSlowly(push, pull, sent, 3);
         guard.check();
       });
     }
@@ -70,17 +83,7 @@ describe("direct input: every byte arrives, in order, on every read path", () =>
     closeAfter(t, push, pull);
     await pull.bind("tcp://127.0.0.1:*");
     push.connect(pull.lastEndpoint!);
-    const sent = messages();
-    const sending = (async () => {
-      for (const m of sent) await push.send(m);
-    })();
-    const got: string[][] = [];
-    for (let i = 0; i < sent.length; i++) {
-      got.push(print(await withTimeout(pull.receive(), 10_000, `message ${i}`)));
-      if (i % 4 === 0) await delay(5);
-    }
-    await sending;
-    assert.deepEqual(got, sent.map(print));
+    await sendAndReadSlowly(push, pull, messages(), 4);
   });
 
   test("many connections, quiet and streaming at once, share the scratch buffer without mixing bytes", async (t) => {
@@ -223,21 +226,9 @@ describe("adopting an accepted connection", () => {
     stream.write(Buffer.from("reply"));
     const reply = await withTimeout(new Promise<Buffer>((resolve) => client.once("data", resolve)), 5000, "reply");
     assert.equal(reply.toString(), "reply");
-    await withTimeout(
-      (async () => {
-        while (Buffer.concat(chunks).toString() !== "hello adopted") await delay(5);
-      })(),
-      5000,
-      "bytes through the reader",
-    );
+    await waitUntil(() => Buffer.concat(chunks).toString() === "hello adopted", 5000, "bytes through the reader", 5);
     client.end();
-    await withTimeout(
-      (async () => {
-        while (!ended) await delay(5);
-      })(),
-      5000,
-      "end",
-    );
+    await waitUntil(() => ended, 5000, "end", 5);
     stream.destroy();
   });
 
