@@ -106,12 +106,15 @@ export class DirectInput {
       return SCRATCH;
     }
     this.#mode = M_SLAB;
-    if (slab.length - this.#pos < SLAB_MIN_FREE) {
-      this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-      this.#pos = 0;
-      return this.#slab;
-    }
+    if (slab.length - this.#pos < SLAB_MIN_FREE) return this.#freshSlab();
     return slab.subarray(this.#pos);
+  }
+
+  /** A new private slab; views handed out from the old one keep it alive as long as they need it. */
+  #freshSlab(): Buffer {
+    this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    this.#pos = 0;
+    return this.#slab;
   }
 
   #onRead(n: number, buf: Uint8Array): void {
@@ -119,10 +122,7 @@ export class DirectInput {
     if (this.#mode === M_SCRATCH) {
       chunk = Buffer.allocUnsafe(n);
       SCRATCH.copy(chunk, 0, 0, n);
-      if (n >= BURST) {
-        this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-        this.#pos = 0;
-      }
+      if (n >= BURST) this.#freshSlab();
     } else {
       chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
       if (this.#mode === M_SLAB) {
