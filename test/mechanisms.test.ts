@@ -13,6 +13,12 @@ import { z85Decode } from "../src/protocol/z85.ts";
 import { RFC26_KEYS, securityOptions } from "./helpers.ts";
 
 const execFileP = promisify(execFile);
+
+/** Run an ES module `script` in a child node (with tsx) and parse the JSON it prints last. */
+async function childResult<T>(script: string): Promise<T> {
+  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: new URL("..", import.meta.url) });
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as T;
+}
 import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
 import { createPlainMechanism, PlainClient, PlainServer } from "../src/mechanisms/plain.ts";
 import { createCurveMechanism, CurveClient, CurveServer } from "../src/mechanisms/curve.ts";
@@ -525,8 +531,7 @@ await settle();
 console.log(JSON.stringify({ atImport, later: seen.filter((s) => s.includes("@noble/curves")).length, resolved: seen.length, keyLength: keys.publicKey.length, backend: crypto.x25519Backend }));
 port1.close();
 `;
-  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: new URL("..", import.meta.url) });
-  const r = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { atImport: number; later: number; resolved: number; keyLength: number; backend: string };
+  const r = await childResult<{ atImport: number; later: number; resolved: number; keyLength: number; backend: string }>(script);
   assert.ok(r.resolved > 10, `the hook saw the library's imports (${r.resolved})`);
   assert.equal(r.backend, "node:crypto");
   assert.equal(r.keyLength, 40, "curveKeyPair() works without the pure-JS back-end (Z85 key)");
@@ -547,8 +552,7 @@ const a = c.generateKeyPair(), b = c.generateKeyPair();
 const same = Buffer.from(c.beforenm(b.publicKey, a.secretKey)).equals(Buffer.from(c.beforenm(a.publicKey, b.secretKey)));
 console.log(JSON.stringify({ backend: c.x25519Backend, early, same, length: a.publicKey.length }));
 `;
-  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: new URL("..", import.meta.url) });
-  const r = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { backend: string; early: string; same: boolean; length: number };
+  const r = await childResult<{ backend: string; early: string; same: boolean; length: number }>(script);
   assert.equal(r.backend, "noble");
   assert.equal(r.early, "ENOTSUP ZmqError", "a key operation before @noble/curves has loaded says so");
   assert.equal(r.length, 32);
