@@ -4,6 +4,10 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as zmq from "zeromq";
 import * as zocket from "../src/index.ts";
+import { withTimeout } from "./helpers.ts";
+
+/** Bound on a proxy's run() settling after terminate() (or a socket close): a hang fails here, named. */
+const RUN_MS = 10000;
 
 type Frame = string | Buffer;
 interface Sock {
@@ -99,7 +103,7 @@ for (const L of LIBS) {
     assert.throws(() => proxy.run(), { code: "EINVAL", message: "Back-end socket must be bound or connected" });
     proxy.backEnd.connect(inproc());
     setTimeout(() => proxy.terminate(), 20);
-    await proxy.run();
+    await withTimeout(proxy.run(), RUN_MS, "run() to settle after terminate()");
     assert.equal(proxy.frontEnd.closed, true);
     assert.equal(proxy.backEnd.closed, true);
     assert.throws(() => proxy.terminate(), { code: "EBADF" });
@@ -132,7 +136,7 @@ for (const L of LIBS) {
       }
       assert.equal(str(got), "weather|sunny");
       proxy.terminate();
-      await run;
+      await withTimeout(run, RUN_MS, "run() to settle after terminate()");
       assert.equal(proxy.frontEnd.closed && proxy.backEnd.closed, true);
     });
   }
@@ -160,7 +164,7 @@ for (const L of LIBS) {
     pull.receiveTimeout = 5000;
     assert.equal(str(await pull.receive()), "two");
     proxy.terminate();
-    await run;
+    await withTimeout(run, RUN_MS, "run() to settle after terminate()");
   });
 
   test(`[${L.name}] Proxy keeps back-pressure: a stalled consumer eventually blocks the producer`, async (t) => {
@@ -210,8 +214,11 @@ for (const L of LIBS) {
       }
     })();
     proxy.terminate();
-    await run;
-    stopped = true;
+    try {
+      await withTimeout(run, RUN_MS, "run() to settle after terminate()");
+    } finally {
+      stopped = true; // also on a timeout, so the drain loop ends
+    }
     await drain;
     assert.ok(received <= sent, `received ${received} of ${sent}`);
   });
@@ -245,7 +252,7 @@ test("[zocket] Proxy capture socket gets a copy of every message, both direction
   }
   assert.equal(str(await tap.receive()), str(got), "the first message forwarded down was captured");
   proxy.terminate();
-  await run;
+  await withTimeout(run, RUN_MS, "run() to settle after terminate()");
   assert.equal(capture.closed, false, "the capture socket is the caller's");
 });
 
@@ -260,13 +267,13 @@ test("[zocket] closing a proxied socket ends run() (and closes the other)", asyn
   await proxy.backEnd.bind(inproc());
   const run = proxy.run();
   proxy.frontEnd.close();
-  await run;
+  await withTimeout(run, RUN_MS, "run() to settle after the front-end closed");
   assert.equal(proxy.backEnd.closed, true);
 });
 
 test("[zocket] examples/forwarder.ts: XSUB/XPUB forwarder with a capture socket runs and finishes", async () => {
   const { runForwarder } = await import("../examples/forwarder.ts");
-  const r = await runForwarder({ updates: 5 });
+  const r = await withTimeout(runForwarder({ updates: 5 }), 15000, "the forwarder example to finish");
   assert.equal(r.received.get("london")!.length, 5);
   assert.equal(r.received.get("tokyo")!.length, 5);
   assert.ok(r.received.get("london")!.every((m) => m.startsWith("weather.london ")));

@@ -8,6 +8,7 @@ import { closeAll, codeOf, endpoint, LIBS, make, receiveOrNothing, str, thrownCo
 import { main as lbBroker } from "../examples/lb-broker.ts";
 import { main as asyncClientServer } from "../examples/async-client-server.ts";
 import { Dealer, Router } from "../src/index.ts";
+import { waitUntil } from "./helpers.ts";
 
 const T = 5000;
 
@@ -299,6 +300,9 @@ test("zocket: a peer ignored for its duplicate identity gets in once the identit
   const router = new Router({ linger: 0 });
   const first = new Dealer({ linger: 0, routingId: "same" });
   const second = new Dealer({ linger: 0, routingId: "same" });
+  // The only connection that ends here is the first's (the second stays connected, ignored).
+  let firstGone = false;
+  router.events.on("disconnect", () => (firstGone = true));
   try {
     await router.bind(endpoint("tcp", "dup-later"));
     first.connect(router.lastEndpoint!);
@@ -307,8 +311,9 @@ test("zocket: a peer ignored for its duplicate identity gets in once the identit
     second.connect(router.lastEndpoint!);
     await second.send("queued while ignored");
     first.close();
-    // libzmq router_t::xread_activated retries an anonymous pipe when it has something new to read.
-    await new Promise((r) => setTimeout(r, 100));
+    // libzmq router_t::xread_activated retries an anonymous pipe when it has something new to read:
+    // send once the ROUTER has dropped the first peer (and with it the identity).
+    await waitUntil(() => firstGone, T, "the ROUTER to see the first peer disconnect");
     await second.send("after the first left");
     assert.deepEqual(str(await within(router.receive(), T, "second")), ["same", "queued while ignored"]);
     assert.deepEqual(str(await within(router.receive(), T, "second")), ["same", "after the first left"]);

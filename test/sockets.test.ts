@@ -94,6 +94,44 @@ async function expectCode(op: () => Promise<unknown>, code: string): Promise<voi
   });
 }
 
+/**
+ * Bind `s` to `ep`, retrying while the address is still in use: libzmq closes a listener asynchronously
+ * (in its I/O thread) after unbind()/close(), so an immediate re-bind of the same tcp port may fail with
+ * EADDRINUSE for a moment. Any other error, or EADDRINUSE past the deadline, is thrown.
+ */
+async function bindRetry(s: Sock, ep: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await s.bind(ep);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EADDRINUSE" || Date.now() > deadline) throw err;
+      await delay(20);
+    }
+  }
+}
+
+/**
+ * Watch `s` for the "close" event of its listener on `ep` (register before the unbind()/close()). libzmq
+ * closes the listener later in its I/O thread, and over ipc that close unlinks the socket file: a re-bind
+ * before it would have its new file removed under it, so wait for the event first.
+ */
+function watchListenerClose(s: Sock, ep: string): () => boolean {
+  let closed = false;
+  s.events.on("close", (e) => {
+    if (e.address === ep) closed = true;
+  });
+  return () => closed;
+}
+
+/** Receive `n` messages, each within `ms`. */
+async function receiveN(r: Receiver, n: number, what: string, ms = 5000): Promise<Buffer[][]> {
+  const out: Buffer[][] = [];
+  for (let i = 0; i < n; i++) out.push(await withTimeout(r.receive(), ms, `${what} (${i + 1} of ${n})`));
+  return out;
+}
+
 async function drain(r: Receiver, ms = 300): Promise<Buffer[][]> {
   r.receiveTimeout = ms;
   const out: Buffer[][] = [];
@@ -130,7 +168,7 @@ for (const impl of IMPLS) {
         assert.deepEqual(await withTimeout(a.receive(), 5000, "a.receive"), [Buffer.from("back"), Buffer.alloc(0), Buffer.from("x")]);
         for (const n of SIZES) {
           await b.send(sized(n, 7));
-          assert.deepEqual(await a.receive(), [sized(n, 7)]);
+          assert.deepEqual(await withTimeout(a.receive(), 5000, `a.receive ${n} bytes`), [sized(n, 7)]);
         }
       });
 
@@ -161,15 +199,16 @@ for (const impl of IMPLS) {
         // Wait until both peers are attached: each sends one hello that d receives.
         await p1.send("h1");
         await p2.send("h2");
-        const hellos = [await d.receive(), await d.receive()].map((m) => m.toString()).sort();
+        const hellos = (await receiveN(d, 2, "hellos")).map((m) => m.toString()).sort();
         assert.deepEqual(hellos, ["h1", "h2"]);
         for (let i = 0; i < 4; i++) await d.send(["m", String(i)]);
-        const got1 = await drain(p1, 200);
-        const got2 = await drain(p2, 200);
+        // Two each arrive (however slowly), then nothing more: the short drain only bounds the absence.
+        const got1 = [...(await receiveN(p1, 2, "p1's half")), ...(await drain(p1, 200))];
+        const got2 = [...(await receiveN(p2, 2, "p2's half")), ...(await drain(p2, 200))];
         assert.equal(got1.length, 2, "round-robin: half each");
         assert.equal(got2.length, 2);
         await p1.send(["reply", Buffer.alloc(300, 1)]);
-        assert.deepEqual(await d.receive(), [Buffer.from("reply"), Buffer.alloc(300, 1)]);
+        assert.deepEqual(await withTimeout(d.receive(), 5000, "reply"), [Buffer.from("reply"), Buffer.alloc(300, 1)]);
       });
 
       test(`${tag} sendTimeout: 0 = EAGAIN at once, N = EAGAIN after ~N ms, -1 = waits until a peer appears`, async (t) => {
@@ -294,12 +333,13 @@ for (const impl of IMPLS) {
           const ep = await bindFresh(pull1, tr);
           push.connect(ep);
           await push.send("before");
-          assert.deepEqual(await pull1.receive(), [Buffer.from("before")]);
+          assert.deepEqual(await withTimeout(pull1.receive(), 5000, "before"), [Buffer.from("before")]);
+          const pull1Closed = watchListenerClose(pull1, ep);
           pull1.close();
-          await delay(100);
+          await waitUntil(pull1Closed, 5000, "the old listener to close");
           const pull2 = new impl.Pull({ receiveTimeout: 100 });
           closeAfter(t, pull2);
-          await pull2.bind(ep);
+          await bindRetry(pull2, ep);
           // Messages sent while the old connection dies may be lost with it; keep sending until one arrives.
           push.sendTimeout = 100;
           let got: Buffer[] | undefined;
@@ -312,7 +352,10 @@ for (const impl of IMPLS) {
           assert.match(got[0]!.toString(), /^after\d+$/);
         });
 
-        for (const linger of [-1, 0, 300]) {
+        // The finite linger is long enough for the peer to come on a slow machine: it must cover the 100 ms
+        // below, the bind, the next reconnect attempt (up to two reconnect intervals with libzmq's jitter)
+        // and the handshake. That a peer coming after the linger gets nothing is tested further down.
+        for (const linger of [-1, 0, 3000]) {
           test(`${tag} linger ${linger}: queued messages on close ${linger === 0 ? "are dropped" : "are delivered when the peer comes"}`, async (t) => {
             const push = new impl.Push({ linger, reconnectInterval: 50 });
             const pull = new impl.Pull();
@@ -323,8 +366,12 @@ for (const impl of IMPLS) {
             push.close();
             await delay(100);
             await pull.bind(ep);
-            const got = await drain(pull, linger === 0 ? 400 : 1500);
-            assert.equal(got.length, linger === 0 ? 0 : 3);
+            if (linger === 0) {
+              assert.equal((await drain(pull, 400)).length, 0);
+            } else {
+              const got = [...(await receiveN(pull, 3, "queued messages")), ...(await drain(pull, 200))];
+              assert.equal(got.length, 3);
+            }
           });
         }
 
@@ -448,6 +495,8 @@ for (const impl of IMPLS) {
         closeAfter(t, push, pull);
         push.connect(await bindFresh(pull, tr));
         await push.send("one");
+        // Only the absence at the end is to be bounded by the 100 ms, not connect + handshake + delivery.
+        await waitUntil(() => pull.readable, 5000, "pull readable");
         const seen: string[] = [];
         const loop = (async () => {
           for await (const m of pull) seen.push(m.map(String).join("+"));
@@ -477,11 +526,13 @@ for (const impl of IMPLS) {
         const ep = await bindFresh(pull, tr);
         push.connect(ep);
         await push.send("1");
-        assert.deepEqual(await pull.receive(), [Buffer.from("1")]);
+        assert.deepEqual(await withTimeout(pull.receive(), 5000, "receive"), [Buffer.from("1")]);
         push.disconnect(ep);
         await expectCode(() => push.send("2"), "EAGAIN");
+        const unbound = tr === "inproc" ? () => true : watchListenerClose(pull, ep);
         await pull.unbind(ep);
-        await pull.bind(tr === "tcp" ? ep : ep);
+        await waitUntil(unbound, 5000, "the listener to close");
+        await bindRetry(pull, ep);
         push.connect(ep);
         await push.send("3");
         assert.deepEqual(await withTimeout(pull.receive(), 3000, "receive after re-bind"), [Buffer.from("3")]);
@@ -502,7 +553,7 @@ for (const impl of IMPLS) {
           const ep = await bindFresh(pull, tr);
           push.connect(ep);
           await push.send("e");
-          await pull.receive();
+          await withTimeout(pull.receive(), 5000, "receive");
           await waitUntil(() => pe.some((e) => e.type === "handshake") && se.some((e) => e.type === "handshake"), 3000, "handshake events");
           pull.close();
           await waitUntil(() => se.some((e) => e.type === "disconnect") && se.some((e) => e.type === "connect:retry"), 3000, "disconnect + retry");

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { closeAll, codeOf, LIBS, make, receiveOrNothing, within, ZOCKET, type StreamSock } from "./helpers/reqrep-libs.ts";
 import { main as httpExample, serveHttp } from "../examples/http-stream.ts";
 import { Stream } from "../src/index.ts";
+import { waitUntil } from "./helpers.ts";
 
 const T = 5000;
 
@@ -53,7 +54,7 @@ for (const lib of LIBS) {
       client.sock.write("ping from net");
       assert.equal((await receiveBytes(server, id!, 13)).toString(), "ping from net");
       await server.send([id!, "pong from stream"]);
-      while (client.data().length < 16) await new Promise((r) => setTimeout(r, 5));
+      await waitUntil(() => client!.data().length >= 16, T, "the reply at the net client", 5);
       assert.equal(client.data().toString(), "pong from stream");
       client.sock.end();
       const [gone, empty] = await within(server.receive(), T, "disconnect notification");
@@ -136,7 +137,7 @@ for (const lib of LIBS) {
       for (const [text, id] of ids) await server.send([id, `hi ${text}`]);
       for (let i = 0; i < 3; i++) {
         const c = clients[i]!;
-        while (c.data().length < `hi client ${i}`.length) await new Promise((r) => setTimeout(r, 5));
+        await waitUntil(() => c.data().length >= `hi client ${i}`.length, T, `the reply at client ${i}`, 5);
         assert.equal(c.data().toString(), `hi client ${i}`);
       }
     } finally {
@@ -230,8 +231,8 @@ test("example http-stream: requests split across TCP segments, and several clien
     await within(raw.closed, T, "raw client answered and closed");
     assert.match(raw.data().toString(), /^HTTP\/1\.1 200 OK\r\n[\s\S]*You asked for \/split\n$/);
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`http://127.0.0.1:${port}/n${i}`);
-      assert.equal(await res.text(), `Hello from a zocket STREAM socket! You asked for /n${i}\n`);
+      const res = await within(fetch(`http://127.0.0.1:${port}/n${i}`), T, `fetch /n${i}`);
+      assert.equal(await within(res.text(), T, `body of /n${i}`), `Hello from a zocket STREAM socket! You asked for /n${i}\n`);
     }
   } finally {
     server.close();
