@@ -14,9 +14,13 @@ import { RFC26_KEYS, securityOptions } from "./helpers.ts";
 
 const execFileP = promisify(execFile);
 
-/** Run an ES module `script` in a child node (with tsx) and parse the JSON it prints last. */
+/** Run an ES module `script` in a child node (with tsx) and parse the JSON it prints last (SIGKILLed after 60 s: never hangs the run). */
 async function childResult<T>(script: string): Promise<T> {
-  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: new URL("..", import.meta.url) });
+  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], {
+    cwd: new URL("..", import.meta.url),
+    timeout: 60_000,
+    killSignal: "SIGKILL",
+  });
   return JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as T;
 }
 import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
@@ -102,7 +106,7 @@ class FakeHost implements MechanismHost {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms = 3000): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms = 10_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error("handshake timed out")), ms)))]).finally(() => clearTimeout(timer));
 }
@@ -522,7 +526,18 @@ port1.on("message", (s) => seen.push(s));
 register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] });
 const z = await import(${JSON.stringify(index)});
 const keys = z.curveKeyPair();
-const settle = () => new Promise((r) => setTimeout(r, 100));
+// The hook thread posts each specifier before resolving it, in order, on one port: once a marker import has
+// been seen here, every specifier resolved before it has been seen too (no sleep that a loaded machine outruns).
+let marks = 0;
+const settle = async () => {
+  const mark = "data:text/javascript,/*settle-" + ++marks + "*/";
+  await import(mark);
+  const deadline = Date.now() + 30000;
+  while (!seen.includes(mark)) {
+    if (Date.now() > deadline) throw new Error("the resolve hook never reported " + mark);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
 await settle();
 const atImport = seen.filter((s) => s.includes("@noble/curves")).length;
 const crypto = await import(${JSON.stringify(new URL("../src/mechanisms/curve-crypto.ts", import.meta.url).href)});

@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, afterEach, describe, it } from "node:test";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const MAIN = join(ROOT, "src/cli/main.ts");
@@ -22,8 +22,10 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const probe = spawnSync(PYTHON, ["-c", "import zmq; print(zmq.zmq_version())"], { encoding: "utf8" });
 const NO_PYZMQ = probe.status === 0 ? false : "needs Debian's python3-zmq at /usr/bin/python3 (apt-get install python3-zmq)";
 
-/** A child process with collected output and pattern waits. */
+/** A child process with collected output and pattern waits (SIGKILLed at the end of the test that started it). */
 class Proc {
+  /** Children not yet exited: killed after each test, so a failure never orphans a bound peer. */
+  static readonly live = new Set<Proc>();
   readonly child: ChildProcess;
   stdout = "";
   stderr = "";
@@ -42,8 +44,10 @@ class Proc {
       this.#wake();
     });
     this.child.stdin!.on("error", () => {});
+    Proc.live.add(this);
     this.done = new Promise((r) =>
       this.child.on("close", (code) => {
+        Proc.live.delete(this);
         this.#closed = true;
         this.#wake();
         r({ code, stdout: this.stdout, stderr: this.stderr });
@@ -73,7 +77,7 @@ class Proc {
     }
   }
 
-  async exit(ms = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async exit(ms = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const t = setTimeout(() => this.child.kill("SIGKILL"), ms);
     const d = await this.done;
     clearTimeout(t);
@@ -84,6 +88,12 @@ class Proc {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
   }
 }
+
+function killLive(): void {
+  for (const p of Proc.live) p.kill();
+}
+afterEach(killLive);
+process.on("exit", killLive);
 
 function zocket(args: string[], cwd = ROOT): Proc {
   return new Proc(process.execPath, ["--import", TSX, MAIN, ...args], cwd);
@@ -98,8 +108,13 @@ async function zocketRun(args: string[], input = "", cwd = ROOT): Promise<{ code
 /** A libzmq peer; resolves its port once it printed "PORT n". */
 async function libzmq(...args: string[]): Promise<[Proc, number]> {
   const p = new Proc(PYTHON, [PEER, ...args]);
-  const port = Number((await p.waitFor("stdout", /PORT (\d+)/))[1]);
-  return [p, port];
+  try {
+    const port = Number((await p.waitFor("stdout", /PORT (\d+)/))[1]);
+    return [p, port];
+  } catch (err) {
+    p.kill(); // the caller's finally never sees it
+    throw err;
+  }
 }
 
 describe("zocket CLI <-> libzmq (python3-zmq)", { skip: NO_PYZMQ }, () => {

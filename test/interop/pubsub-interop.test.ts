@@ -54,10 +54,14 @@ class PyPeer {
   readonly #child: ReturnType<typeof spawn>;
   readonly #lines: string[] = [];
   #wake: (() => void) | null = null;
+  /** Resolves when the process has exited (attached at spawn: an exit is never missed). */
+  readonly #exited: Promise<void>;
 
   private constructor(t: TestContext, args: string[]) {
     this.#child = spawn(PYTHON, [PEER, ...args], { stdio: ["pipe", "pipe", "inherit"] });
-    t.after(() => this.#child.kill());
+    this.#exited = new Promise((resolve) => this.#child.once("exit", () => resolve()));
+    this.#child.stdin!.on("error", () => {}); // EPIPE when it already exited
+    t.after(() => this.#child.kill("SIGKILL"));
     createInterface({ input: this.#child.stdout! }).on("line", (l) => {
       this.#lines.push(l);
       this.#wake?.();
@@ -108,11 +112,16 @@ class PyPeer {
     return this.cmd("send " + frames.map(hex).join(","));
   }
 
-  /** Close its socket and exit (the other side sees a disconnect). */
+  /** Close its socket and exit (the other side sees a disconnect); fails (after killing it) if it does not within 10 s. */
   async quit(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.#child.once("exit", () => resolve()));
     this.#child.stdin!.write("quit\n");
-    await exited;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), 10_000)));
+    const r = await Promise.race([this.#exited, late]).finally(() => clearTimeout(timer));
+    if (r === "late") {
+      this.#child.kill("SIGKILL");
+      throw new Error("python peer did not exit within 10 s of quit");
+    }
   }
 }
 
