@@ -1,0 +1,112 @@
+/**
+ * What the inproc throughput cell could reach at best (run: `npx tsx bench/inproc-floor.bench.ts`, ~30 s).
+ *
+ * The `thr` cell over inproc runs both ends in one thread: the sender does `await push.send(makeFrame())`,
+ * the receiver `await pull.receive()` and checks size and order. That shape has a cost of its own, with no
+ * socket at all: a fresh Buffer per message, two promise turns, the check. This script measures
+ *
+ *  - floor:   the same shape with a plain array as the queue (what the harness costs by itself);
+ *  - zocket:  the same shape with a zocket PUSH → PULL over inproc (what the bench cell measures);
+ *
+ * alternating, several rounds, and then zocket's own `send()` and `receive()` alone (a batch of sends,
+ * then a batch of receives, promises not awaited), to show where its share goes.
+ */
+import { Buffer } from "node:buffer";
+import { performance } from "node:perf_hooks";
+import * as zocket from "../src/index.ts";
+import { Checker, makeFrame } from "./common.ts";
+
+const N = 2_000_000;
+const ROUNDS = 5;
+const SIZE = 8;
+const RESOLVED = Promise.resolve();
+
+/** The harness's shape, the queue a plain array. */
+async function floor(): Promise<number> {
+  const q: Buffer[] = [];
+  let head = 0;
+  const chk = new Checker(SIZE, 1, "floor");
+  const t0 = performance.now();
+  const sender = (async () => {
+    for (let i = 0; i < N; i++) {
+      q.push(makeFrame(SIZE, i));
+      await RESOLVED;
+    }
+  })();
+  for (let n = 0; n < N; n++) {
+    const m = await Promise.resolve([q[head++]!]);
+    chk.check(m);
+    if (head > 4096) {
+      q.splice(0, head);
+      head = 0;
+    }
+  }
+  await sender;
+  return N / ((performance.now() - t0) / 1000);
+}
+
+let seq = 0;
+async function pair(): Promise<{ push: zocket.Push; pull: zocket.Pull; close: () => void }> {
+  const push = new zocket.Push({ sendHighWaterMark: 1000, linger: 0 });
+  const pull = new zocket.Pull({ receiveHighWaterMark: 1000, linger: 0 });
+  const ep = `inproc://inproc-floor-${++seq}`;
+  await pull.bind(ep);
+  push.connect(ep);
+  return { push, pull, close: () => (push.close(), pull.close()) };
+}
+
+/** The harness's shape over a zocket PUSH → PULL pair. */
+async function zocketShape(): Promise<number> {
+  const { push, pull, close } = await pair();
+  const chk = new Checker(SIZE, 1, "zocket");
+  const t0 = performance.now();
+  const sender = (async () => {
+    for (let i = 0; i < N; i++) await push.send(makeFrame(SIZE, i));
+  })();
+  for (let n = 0; n < N; n++) chk.check(await pull.receive());
+  await sender;
+  const rate = N / ((performance.now() - t0) / 1000);
+  close();
+  return rate;
+}
+
+/** zocket's own cost per send() and per receive(), in batches of `batch`, no awaits in between. */
+async function alone(): Promise<{ send: number; receive: number }> {
+  const { push, pull, close } = await pair();
+  const frame = Buffer.alloc(SIZE, 1);
+  const batch = 500;
+  const batches = 4000;
+  let ts = 0;
+  let tr = 0;
+  for (let r = 0; r < batches; r++) {
+    const a = performance.now();
+    for (let i = 0; i < batch; i++) void push.send(frame);
+    const b = performance.now();
+    for (let i = 0; i < batch; i++) void pull.receive();
+    tr += performance.now() - b;
+    ts += b - a;
+  }
+  close();
+  const per = (ms: number): number => (ms * 1e6) / (batch * batches);
+  return { send: per(ts), receive: per(tr) };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const fmt = (rate: number): string => `${(rate / 1e6).toFixed(2)} M msg/s, ${(1e9 / rate).toFixed(0)} ns/msg`;
+
+const floors: number[] = [];
+const zs: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  floors.push(await floor());
+  zs.push(await zocketShape());
+  process.stderr.write(`round ${r + 1}/${ROUNDS}: floor ${fmt(floors[r]!)}; zocket ${fmt(zs[r]!)}\n`);
+}
+await alone(); // warm-up
+const own = await alone();
+
+console.log(`inproc PUSH → PULL, ${SIZE} B, ${N} messages per run, median of ${ROUNDS} (alternating)\n`);
+console.log("| shape | msg/s | ns per message |");
+console.log("|---|---:|---:|");
+console.log(`| harness floor (plain array queue) | ${(median(floors) / 1e6).toFixed(2)} M | ${(1e9 / median(floors)).toFixed(0)} |`);
+console.log(`| zocket PUSH → PULL | ${(median(zs) / 1e6).toFixed(2)} M | ${(1e9 / median(zs)).toFixed(0)} |`);
+console.log(`\nzocket alone: send() ${own.send.toFixed(1)} ns, receive() ${own.receive.toFixed(1)} ns (batches of 500)`);
