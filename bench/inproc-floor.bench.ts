@@ -1,5 +1,5 @@
 /**
- * What the inproc throughput cell could reach at best (run: `npx tsx bench/inproc-floor.bench.ts`, ~30 s).
+ * What the inproc throughput cell could reach at best (run: `npx tsx bench/inproc-floor.bench.ts`, ~10 s).
  *
  * The `thr` cell over inproc runs both ends in one thread: the sender does `await push.send(makeFrame())`,
  * the receiver `await pull.receive()` and checks size and order. That shape has a cost of its own, with no
