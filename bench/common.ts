@@ -135,8 +135,14 @@ export interface CaseSpec {
   size: number;
   /** Parts per message (1 except for the multipart benchmark). */
   parts: number;
-  /** How long the producer keeps producing. */
+  /** How long the producer keeps producing after the warm-up. */
   durationMs: number;
+  /**
+   * Untimed warm-up at the start of every measurement (ms): the code of every library and of the ceiling
+   * is optimised by V8 while it runs, and on a small machine whose cores the two ends keep busy the
+   * optimising compiler's threads are starved, so the first few hundred ms are far from steady state.
+   */
+  warmupMs: number;
   /** Send and receive high-water mark applied to every socket. */
   hwm: number;
   /** Messages in flight (DEALER/ROUTER pipelining, PUB credit window). */
@@ -436,8 +442,8 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Timeout for waiting on a role's result: the production time plus generous drain time. */
-export function resultTimeout(spec: { durationMs: number }): number {
-  return spec.durationMs * 2 + 20_000;
+export function resultTimeout(spec: { durationMs: number; warmupMs: number }): number {
+  return (spec.warmupMs + spec.durationMs) * 2 + 20_000;
 }
 
 export const SETUP_TIMEOUT_MS = 30_000;

@@ -68,6 +68,11 @@ function perSec(count: number, elapsedMs: number): number {
   return elapsedMs > 0 ? count / (elapsedMs / 1000) : 0;
 }
 
+/** Everything a measuring role received (its `count` is the timed part only, after the warm-up). */
+function total(r: RoleResult): number {
+  return r.extra["total"] ?? r.count;
+}
+
 function agree(what: string, a: number, b: number): void {
   if (a !== b) throw new CheckError(`${what}: ${a} != ${b}`);
 }
@@ -78,8 +83,8 @@ export function measurementOf(spec: CaseSpec, server: RoleResult, client: RoleRe
   switch (spec.bench) {
     case "thr":
     case "multi":
-      // The receiver (server) measures.
-      agree("messages sent vs received", client.count, server.count);
+      // The receiver (server) measures; its count is of the timed part, its total of everything.
+      agree("messages sent vs received", client.count, total(server));
       m = {
         msgPerSec: perSec(server.count, server.elapsedMs),
         mbPerSec: perSec(server.bytes, server.elapsedMs) / 1e6,
@@ -110,7 +115,7 @@ export function measurementOf(spec: CaseSpec, server: RoleResult, client: RoleRe
       break;
     case "fanout":
       agree("published vs received per subscriber", server.count, client.extra["perSubscriber"] ?? -1);
-      agree("deliveries", server.count * spec.subscribers, client.count);
+      agree("deliveries", server.count * spec.subscribers, total(client));
       m = {
         msgPerSec: perSec(client.count, client.elapsedMs),
         mbPerSec: perSec(client.bytes, client.elapsedMs) / 1e6,

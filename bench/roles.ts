@@ -59,6 +59,62 @@ function result(count: number, bytes: number, elapsedMs: number, extra: Record<s
 }
 
 /**
+ * Where the timed part of a measurement starts: `warmupMs` after its first message (see
+ * `CaseSpec.warmupMs`), with the running totals at that point. While warming up the clock is read every
+ * `mask + 1` events; once timing has started, not at all.
+ */
+class Warmup {
+  #first = 0;
+  started = false;
+  t0 = 0;
+  #count0 = 0;
+  #bytes0 = 0;
+
+  constructor(
+    private readonly ms: number,
+    private readonly mask: number,
+  ) {}
+
+  /** The first message is here: the warm-up starts now (or the timed part, without a warm-up). */
+  first(): void {
+    this.#first = performance.now();
+    if (this.ms <= 0) {
+      this.started = true;
+      this.t0 = this.#first;
+    }
+  }
+
+  /** `count` messages and `bytes` so far: starts the timed part once the warm-up has passed. */
+  step(count: number, bytes: number): void {
+    if ((count & this.mask) !== 0) return;
+    const now = performance.now();
+    if (now - this.#first < this.ms) return;
+    this.started = true;
+    this.t0 = now;
+    this.#count0 = count;
+    this.#bytes0 = bytes;
+  }
+
+  /**
+   * The timed part's figures, up to `t1`, with everything in `extra.total` (for the cross-checks) unless
+   * `extra` gives its own. If the run ended within the warm-up, all of it counts.
+   */
+  result(count: number, bytes: number, t1: number, extra: Record<string, number> = {}): RoleResult {
+    if (!this.started) {
+      this.t0 = this.#first;
+      this.#count0 = 0;
+      this.#bytes0 = 0;
+    }
+    return result(count - this.#count0, bytes - this.#bytes0, t1 - this.t0, { total: count, ...extra });
+  }
+}
+
+/** How long a producer produces: the warm-up, then the timed part. */
+function productionMs(spec: RoleSpec): number {
+  return spec.warmupMs + spec.durationMs;
+}
+
+/**
  * Big single-part messages over tcp/ipc come from a ring of buffers, the way the net ceiling reuses its
  * template and an application reuses its buffers: a fresh 64 KiB-1 MiB allocation per message would
  * measure the garbage collector (external-memory GCs every few ms) rather than the transport. The ring
@@ -129,13 +185,17 @@ async function thrRecvZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     tune(sock, spec.hwm);
     await bound(sock, spec, ch);
     const chk = new Checker(spec.size, spec.parts, "PULL");
+    const warm = new Warmup(spec.warmupMs, clockMask(spec));
     const first = await sock.receive();
-    const t0 = performance.now();
+    warm.first();
     if (chk.check(first)) {
-      while (chk.check(await sock.receive()));
+      for (;;) {
+        if (!warm.started) warm.step(chk.count, chk.bytes);
+        if (!chk.check(await sock.receive())) break;
+      }
     }
     const t1 = performance.now();
-    await finish(ch, result(chk.count, chk.bytes, t1 - t0), () => closeQuietly(sock));
+    await finish(ch, warm.result(chk.count, chk.bytes, t1), () => closeQuietly(sock));
   } finally {
     closeQuietly(sock);
   }
@@ -149,7 +209,7 @@ async function thrSendZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     tune(sock, spec.hwm);
     sock.connect(spec.endpoint);
     const mask = clockMask(spec);
-    const deadline = performance.now() + spec.durationMs;
+    const deadline = performance.now() + productionMs(spec);
     let seq = 0;
     for (;;) {
       await sock.send(outgoing(spec, seq));
@@ -207,17 +267,20 @@ async function latClientZmq(spec: RoleSpec, ch: Channel): Promise<void> {
       if (!chk.check(await sock.receive())) throw new CheckError("REQ: unexpected END");
     };
     for (let i = 0; i < WARMUP_ROUND_TRIPS; i++) await roundTrip();
-    const t0 = performance.now();
+    const warm = new Warmup(spec.warmupMs, 0);
+    warm.first();
+    const bytes = spec.size * spec.parts;
     let n = 0;
-    let t1 = t0;
+    let t1 = 0;
     do {
       await roundTrip();
       n++;
       t1 = performance.now();
-    } while (t1 - t0 < spec.durationMs);
+      if (!warm.started) warm.step(n, n * bytes);
+    } while (!warm.started || t1 - warm.t0 < spec.durationMs);
     await sock.send(makeEnd(seq, spec.parts));
     if (chk.check(await sock.receive())) throw new CheckError("REQ: END was not echoed");
-    await finish(ch, result(n, n * spec.size * spec.parts, t1 - t0, { total: seq }), () => closeQuietly(sock));
+    await finish(ch, warm.result(n, n * bytes, t1, { total: seq }), () => closeQuietly(sock));
   } finally {
     closeQuietly(sock);
   }
@@ -228,7 +291,7 @@ function drRouterZmq(spec: RoleSpec, ch: Channel): Promise<void> {
   return echoServerZmq(spec, ch, "Router", 1);
 }
 
-/** DEALER: keeps `window` requests in flight for durationMs; round trips per second. */
+/** DEALER: keeps `window` requests in flight for the warm-up and durationMs; round trips per second. */
 async function drDealerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
   const lib = await loadLib(spec.lib);
   const sock = new lib.Dealer();
@@ -237,10 +300,12 @@ async function drDealerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     sock.connect(spec.endpoint);
     const chk = new Checker(spec.size, spec.parts, "DEALER");
     let seq = 0;
-    // Warm-up round trip (connection set-up), not timed.
+    // One round trip first (connection set-up), not timed.
     await sock.send(outgoing(spec, seq++));
     if (!chk.check(await sock.receive())) throw new CheckError("DEALER: unexpected END");
-    const t0 = performance.now();
+    const warm = new Warmup(spec.warmupMs, 15);
+    warm.first();
+    const bytes = spec.size * spec.parts;
     let sent = 0;
     let recvd = 0;
     let stop = false;
@@ -249,9 +314,9 @@ async function drDealerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
       if (!chk.check(await sock.receive())) throw new CheckError("DEALER: unexpected END");
       recvd++;
       if (!stop) {
-        if ((recvd & 15) === 0 && performance.now() - t0 >= spec.durationMs) {
-          stop = true;
-        } else {
+        if (!warm.started) warm.step(recvd, recvd * bytes);
+        else if ((recvd & 15) === 0 && performance.now() - warm.t0 >= spec.durationMs) stop = true;
+        if (!stop) {
           await sock.send(outgoing(spec, seq++));
           sent++;
         }
@@ -260,7 +325,7 @@ async function drDealerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     const t1 = performance.now();
     await sock.send(makeEnd(seq, spec.parts));
     if (chk.check(await sock.receive())) throw new CheckError("DEALER: END was not echoed");
-    await finish(ch, result(recvd, recvd * spec.size * spec.parts, t1 - t0, { total: seq }), () => closeQuietly(sock));
+    await finish(ch, warm.result(recvd, recvd * bytes, t1, { total: seq }), () => closeQuietly(sock));
   } finally {
     closeQuietly(sock);
   }
@@ -305,7 +370,7 @@ async function fanoutPubZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     }
     const credit = new Credit(ch);
     const mask = clockMask(spec);
-    const deadline = performance.now() + spec.durationMs;
+    const deadline = performance.now() + productionMs(spec);
     let seq = 0;
     for (;;) {
       while (seq >= credit.acked + spec.window) await credit.wait();
@@ -356,7 +421,10 @@ async function fanoutSubZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     }
     const acker = new Acker(spec.subscribers, Math.max(1, Math.floor(spec.window / 4)), ch);
     let ready = 0;
-    let t0 = 0;
+    // Deliveries over all subscribers, for the warm-up.
+    let delivered = 0;
+    const warm = new Warmup(spec.warmupMs, clockMask(spec));
+    const bytes = spec.size * spec.parts;
     const markReady = (): void => {
       if (++ready === spec.subscribers) ch.send({ t: "ready", endpoint: spec.endpoint });
     };
@@ -373,8 +441,10 @@ async function fanoutSubZmq(spec: RoleSpec, ch: Channel): Promise<void> {
           continue;
         }
         if (!isReady) throw new CheckError(`SUB ${idx}: data before sync`);
-        if (t0 === 0) t0 = performance.now();
+        if (delivered === 0) warm.first();
         if (!chk.check(msg)) break;
+        delivered++;
+        if (!warm.started) warm.step(delivered, delivered * bytes);
         acker.passed(chk.count);
       }
       return chk;
@@ -382,12 +452,8 @@ async function fanoutSubZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     const checkers = await Promise.all(loops);
     const t1 = performance.now();
     let count = 0;
-    let bytes = 0;
-    for (const c of checkers) {
-      count += c.count;
-      bytes += c.bytes;
-    }
-    await finish(ch, result(count, bytes, t1 - t0, { perSubscriber: checkers[0]?.count ?? 0 }), () => subs.forEach(closeQuietly));
+    for (const c of checkers) count += c.count;
+    await finish(ch, warm.result(count, count * bytes, t1, { perSubscriber: checkers[0]?.count ?? 0 }), () => subs.forEach(closeQuietly));
   } finally {
     subs.forEach(closeQuietly);
   }
@@ -522,15 +588,20 @@ async function thrRecvNet(spec: RoleSpec, ch: Channel): Promise<void> {
   const server = await listen(spec, ch);
   const conn = await accept(server);
   const chk = new NetChecker(spec.size, spec.parts, "net recv");
-  let t0 = 0;
+  const warm = new Warmup(spec.warmupMs, clockMask(spec));
+  let seen = false;
   let t1 = 0;
   const parser = new FrameParser((flags, size, seq, body) => {
-    if (t0 === 0) t0 = performance.now();
+    if (!seen) {
+      seen = true;
+      warm.first();
+    }
     chk.frame(flags, size, seq, body);
+    if (!warm.started) warm.step(chk.count, chk.bytes);
     if (chk.ended) t1 = performance.now();
   }, false);
   await consume(conn, parser, () => chk.ended);
-  await finish(ch, result(chk.count, chk.bytes, t1 - t0), () => {
+  await finish(ch, warm.result(chk.count, chk.bytes, t1), () => {
     conn.destroy();
     closeServer(server, spec);
   });
@@ -538,13 +609,13 @@ async function thrRecvNet(spec: RoleSpec, ch: Channel): Promise<void> {
 
 /**
  * The ceiling's producer: the template's frames (sequence number in front) batched into 64 KiB chunks and
- * handed to `write` as they fill, until durationMs has passed; then the END command. Returns the count.
+ * handed to `write` as they fill, for the warm-up and durationMs; then the END command. Returns the count.
  */
 async function produceNet(spec: RoleSpec, write: (chunks: Buffer[]) => Promise<void>): Promise<number> {
   const queue: Buffer[] = [];
   const batcher = new Batcher((c) => queue.push(c));
   const template = Buffer.alloc(spec.size);
-  const deadline = performance.now() + spec.durationMs;
+  const deadline = performance.now() + productionMs(spec);
   const last = spec.parts - 1;
   let seq = 0;
   for (;;) {
@@ -593,7 +664,7 @@ async function echoServerNet(spec: RoleSpec, ch: Channel): Promise<void> {
 
 /**
  * Client of the echo server: keeps `window` messages in flight (1 for the
- * latency ping-pong) for durationMs.
+ * latency ping-pong) for the warm-up and durationMs.
  */
 async function echoClientNet(spec: RoleSpec, ch: Channel, window: number): Promise<void> {
   const sock = await dial(spec.endpoint);
@@ -603,16 +674,17 @@ async function echoClientNet(spec: RoleSpec, ch: Channel, window: number): Promi
   let recvd = 0;
   let sent = 0;
   let stop = false;
-  let t0 = 0;
   let t1 = 0;
-  let warm = true;
+  let setUp = true;
   const mask = window === 1 ? 0 : 15;
+  const warm = new Warmup(spec.warmupMs, mask);
+  const bytes = spec.size * spec.parts;
   const parser = new FrameParser((flags, size, s, body) => {
     if (!chk.frame(flags, size, s, body)) return;
-    if (warm) {
+    if (setUp) {
       if (chk.count === WARMUP_ROUND_TRIPS) {
-        warm = false;
-        t0 = performance.now();
+        setUp = false;
+        warm.first();
         for (; sent < window; sent++) writeMessage(sock, spec.size, spec.parts, seq++, template);
       } else {
         writeMessage(sock, spec.size, spec.parts, seq++, template);
@@ -621,9 +693,9 @@ async function echoClientNet(spec: RoleSpec, ch: Channel, window: number): Promi
     }
     recvd++;
     if (!stop) {
-      if ((recvd & mask) === 0 && performance.now() - t0 >= spec.durationMs) {
-        stop = true;
-      } else {
+      if (!warm.started) warm.step(recvd, recvd * bytes);
+      else if ((recvd & mask) === 0 && performance.now() - warm.t0 >= spec.durationMs) stop = true;
+      if (!stop) {
         writeMessage(sock, spec.size, spec.parts, seq++, template);
         sent++;
       }
@@ -635,7 +707,7 @@ async function echoClientNet(spec: RoleSpec, ch: Channel, window: number): Promi
   }, false);
   writeMessage(sock, spec.size, spec.parts, seq++, template);
   await consume(sock, parser, () => chk.ended);
-  await finish(ch, result(recvd, recvd * spec.size * spec.parts, t1 - t0, { total: seq }), () => sock.destroy());
+  await finish(ch, warm.result(recvd, recvd * bytes, t1, { total: seq }), () => sock.destroy());
 }
 
 async function fanoutPubNet(spec: RoleSpec, ch: Channel): Promise<void> {
@@ -668,14 +740,21 @@ async function fanoutPubNet(spec: RoleSpec, ch: Channel): Promise<void> {
 async function fanoutSubNet(spec: RoleSpec, ch: Channel): Promise<void> {
   const socks = await Promise.all(Array.from({ length: spec.subscribers }, () => dial(spec.endpoint)));
   try {
-    let t0 = 0;
+    // Deliveries over all subscribers, for the warm-up.
+    let seen = false;
+    let delivered = 0;
+    const warm = new Warmup(spec.warmupMs, clockMask(spec));
+    const bytes = spec.size * spec.parts;
     const checkers: NetChecker[] = [];
     const runs = socks.map((s, idx) => {
       const chk = new NetChecker(spec.size, spec.parts, `net sub ${idx}`);
       checkers.push(chk);
       const parser = new FrameParser((flags, size, seq, body) => {
-        if (t0 === 0) t0 = performance.now();
-        chk.frame(flags, size, seq, body);
+        if (!seen) {
+          seen = true;
+          warm.first();
+        }
+        if (chk.frame(flags, size, seq, body) && !warm.started) warm.step(++delivered, delivered * bytes);
       }, false);
       return consume(s, parser, () => chk.ended);
     });
@@ -683,12 +762,8 @@ async function fanoutSubNet(spec: RoleSpec, ch: Channel): Promise<void> {
     await Promise.all(runs);
     const t1 = performance.now();
     let count = 0;
-    let bytes = 0;
-    for (const c of checkers) {
-      count += c.count;
-      bytes += c.bytes;
-    }
-    await finish(ch, result(count, bytes, t1 - t0, { perSubscriber: checkers[0]?.count ?? 0 }), () => {
+    for (const c of checkers) count += c.count;
+    await finish(ch, warm.result(count, count * bytes, t1, { perSubscriber: checkers[0]?.count ?? 0 }), () => {
       for (const s of socks) s.destroy();
     });
   } finally {

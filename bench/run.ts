@@ -28,6 +28,7 @@ interface Options {
   runs: number;
   json: string;
   durationMs: number;
+  warmupMs: number;
   parts: number;
   subscribers: number;
   connections: number;
@@ -53,7 +54,9 @@ const HELP = `usage: npm run bench -- [options]
   --transports LIST      tcp,ipc,inproc (default: all)
   --sizes LIST           bytes per part (default: ${DEFAULT_SIZES.join(",")}; quick: ${QUICK_SIZES.join(",")})
   --runs N               repeat each measurement N times, report the median (default 3; quick 1)
-  --duration MS          production time per measurement (default 1500; quick 300)
+  --duration MS          timed production per measurement (default 1500; quick 300)
+  --warmup MS            untimed warm-up before it, every library alike (default 500;
+                           quick 100; 0: time from the first message)
   --parts N              parts per message for multi (default 4)
   --subscribers N        subscribers for fanout (default 100)
   --connections N        idle connections for conns (default 10000)
@@ -97,6 +100,7 @@ function parseArgs(argv: readonly string[]): Options {
     runs: 3,
     json: resolve(import.meta.dirname, "results", "latest.json"),
     durationMs: 1500,
+    warmupMs: 500,
     parts: 4,
     subscribers: 100,
     connections: 10_000,
@@ -106,6 +110,7 @@ function parseArgs(argv: readonly string[]): Options {
   };
   let runs: number | null = null;
   let duration: number | null = null;
+  let warmup: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const eq = arg.indexOf("=");
@@ -148,6 +153,13 @@ function parseArgs(argv: readonly string[]): Options {
       case "--duration":
         duration = positiveInt(value(), "--duration");
         break;
+      case "--warmup": {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) fail(`--warmup must be a whole number of ms (0 or more), got "${v}"`);
+        warmup = n;
+        break;
+      }
       case "--parts":
         o.parts = positiveInt(value(), "--parts");
         break;
@@ -174,6 +186,7 @@ function parseArgs(argv: readonly string[]): Options {
   if (o.quick && !o.explicitSizes) o.sizes = QUICK_SIZES;
   o.runs = runs ?? (o.quick ? 1 : 3);
   o.durationMs = duration ?? (o.quick ? 300 : 1500);
+  o.warmupMs = warmup ?? (o.quick ? 100 : 500);
   return o;
 }
 
@@ -410,7 +423,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const cpu = cpus();
   progress(
-    `bench: node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}; libs ${o.libs.join(",")}; runs ${o.runs}; ${o.durationMs} ms per measurement${o.quick ? " (quick)" : ""}`,
+    `bench: node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}; libs ${o.libs.join(",")}; runs ${o.runs}; ${o.warmupMs} ms warm-up + ${o.durationMs} ms per measurement${o.quick ? " (quick)" : ""}`,
   );
 
   // Drop libraries that do not load (zocket may not be written yet).
@@ -446,7 +459,7 @@ async function main(): Promise<number> {
     for (let run = 1; run <= o.runs; run++) {
       for (const l of caseLibs) {
         const lr = cr.results[l] as LibRuns;
-        const spec: CaseSpec = { ...c, lib: l, durationMs: o.durationMs, id: `${process.pid}-${++seq}` };
+        const spec: CaseSpec = { ...c, lib: l, durationMs: o.durationMs, warmupMs: o.warmupMs, id: `${process.pid}-${++seq}` };
         const label = `[${String(++done).padStart(String(total).length)}/${total}] ${benchLabel(c)} ${c.transport} ${sizeLabel(c.size)} ${l} #${run}`;
         if (lr.errors.length > 0) {
           // A failed case fails again (and may cost a timeout each time): report it once.
@@ -491,7 +504,7 @@ async function main(): Promise<number> {
   // --- report
   const out: string[] = [];
   out.push(
-    `zocket benchmarks — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${platform()} ${release()}; median of ${o.runs} run(s), ${o.durationMs} ms each${o.heapMb > 0 ? `; ${o.heapMb} MB of live heap in every worker` : ""}`,
+    `zocket benchmarks — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${platform()} ${release()}; median of ${o.runs} run(s), ${o.durationMs} ms each after ${o.warmupMs} ms of warm-up${o.heapMb > 0 ? `; ${o.heapMb} MB of live heap in every worker` : ""}`,
     "",
   );
   if (results.length > 0) {

@@ -67,6 +67,7 @@ function caseSpec(o: Record<string, unknown>): CaseSpec {
     size: num(o, "size"),
     parts: num(o, "parts"),
     durationMs: num(o, "durationMs"),
+    warmupMs: num(o, "warmupMs"),
     hwm: num(o, "hwm"),
     window: num(o, "window"),
     subscribers: num(o, "subscribers"),
