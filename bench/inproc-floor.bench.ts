@@ -14,7 +14,7 @@
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import * as zocket from "../src/index.ts";
-import { Checker, makeFrame } from "./common.ts";
+import { Checker, makeFrame, median } from "./common.ts";
 
 const N = 2_000_000;
 const ROUNDS = 5;
@@ -91,7 +91,6 @@ async function alone(): Promise<{ send: number; receive: number }> {
   return { send: per(ts), receive: per(tr) };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const fmt = (rate: number): string => `${(rate / 1e6).toFixed(2)} M msg/s, ${(1e9 / rate).toFixed(0)} ns/msg`;
 
 const floors: number[] = [];

@@ -75,8 +75,9 @@ class Warmup {
     private readonly mask: number,
   ) {}
 
-  /** The first message is here: the warm-up starts now (or the timed part, without a warm-up). */
-  first(): void {
+  /** A message is here: the first one starts the warm-up (or, without one, the timed part). */
+  arrived(): void {
+    if (this.#first !== 0) return;
     this.#first = performance.now();
     if (this.ms <= 0) {
       this.started = true;
@@ -93,6 +94,18 @@ class Warmup {
     this.t0 = now;
     this.#count0 = count;
     this.#bytes0 = bytes;
+  }
+
+  /**
+   * After each event of a run that stops itself: warms up (see {@link step}), then true once the timed
+   * part has lasted `durationMs`.
+   */
+  ended(count: number, bytes: number, durationMs: number): boolean {
+    if (!this.started) {
+      this.step(count, bytes);
+      return false;
+    }
+    return (count & this.mask) === 0 && performance.now() - this.t0 >= durationMs;
   }
 
   /**
@@ -177,7 +190,7 @@ async function bound(sock: ZSocket, spec: RoleSpec, ch: Channel): Promise<void> 
   ch.send({ t: "ready", endpoint: ep });
 }
 
-/** PULL: binds, measures from the first message to the END marker. */
+/** PULL: binds, measures from the end of the warm-up (counted from its first message) to the END marker. */
 async function thrRecvZmq(spec: RoleSpec, ch: Channel): Promise<void> {
   const lib = await loadLib(spec.lib);
   const sock = new lib.Pull();
@@ -187,7 +200,7 @@ async function thrRecvZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     const chk = new Checker(spec.size, spec.parts, "PULL");
     const warm = new Warmup(spec.warmupMs, clockMask(spec));
     const first = await sock.receive();
-    warm.first();
+    warm.arrived();
     if (chk.check(first)) {
       for (;;) {
         if (!warm.started) warm.step(chk.count, chk.bytes);
@@ -268,16 +281,14 @@ async function latClientZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     };
     for (let i = 0; i < WARMUP_ROUND_TRIPS; i++) await roundTrip();
     const warm = new Warmup(spec.warmupMs, 0);
-    warm.first();
+    warm.arrived();
     const bytes = spec.size * spec.parts;
     let n = 0;
-    let t1 = 0;
     do {
       await roundTrip();
       n++;
-      t1 = performance.now();
-      if (!warm.started) warm.step(n, n * bytes);
-    } while (!warm.started || t1 - warm.t0 < spec.durationMs);
+    } while (!warm.ended(n, n * bytes, spec.durationMs));
+    const t1 = performance.now();
     await sock.send(makeEnd(seq, spec.parts));
     if (chk.check(await sock.receive())) throw new CheckError("REQ: END was not echoed");
     await finish(ch, warm.result(n, n * bytes, t1, { total: seq }), () => closeQuietly(sock));
@@ -304,7 +315,7 @@ async function drDealerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     await sock.send(outgoing(spec, seq++));
     if (!chk.check(await sock.receive())) throw new CheckError("DEALER: unexpected END");
     const warm = new Warmup(spec.warmupMs, 15);
-    warm.first();
+    warm.arrived();
     const bytes = spec.size * spec.parts;
     let sent = 0;
     let recvd = 0;
@@ -314,8 +325,7 @@ async function drDealerZmq(spec: RoleSpec, ch: Channel): Promise<void> {
       if (!chk.check(await sock.receive())) throw new CheckError("DEALER: unexpected END");
       recvd++;
       if (!stop) {
-        if (!warm.started) warm.step(recvd, recvd * bytes);
-        else if ((recvd & 15) === 0 && performance.now() - warm.t0 >= spec.durationMs) stop = true;
+        stop = warm.ended(recvd, recvd * bytes, spec.durationMs);
         if (!stop) {
           await sock.send(outgoing(spec, seq++));
           sent++;
@@ -441,7 +451,7 @@ async function fanoutSubZmq(spec: RoleSpec, ch: Channel): Promise<void> {
           continue;
         }
         if (!isReady) throw new CheckError(`SUB ${idx}: data before sync`);
-        if (delivered === 0) warm.first();
+        warm.arrived();
         if (!chk.check(msg)) break;
         delivered++;
         if (!warm.started) warm.step(delivered, delivered * bytes);
@@ -589,13 +599,9 @@ async function thrRecvNet(spec: RoleSpec, ch: Channel): Promise<void> {
   const conn = await accept(server);
   const chk = new NetChecker(spec.size, spec.parts, "net recv");
   const warm = new Warmup(spec.warmupMs, clockMask(spec));
-  let seen = false;
   let t1 = 0;
   const parser = new FrameParser((flags, size, seq, body) => {
-    if (!seen) {
-      seen = true;
-      warm.first();
-    }
+    warm.arrived();
     chk.frame(flags, size, seq, body);
     if (!warm.started) warm.step(chk.count, chk.bytes);
     if (chk.ended) t1 = performance.now();
@@ -684,7 +690,7 @@ async function echoClientNet(spec: RoleSpec, ch: Channel, window: number): Promi
     if (setUp) {
       if (chk.count === WARMUP_ROUND_TRIPS) {
         setUp = false;
-        warm.first();
+        warm.arrived();
         for (; sent < window; sent++) writeMessage(sock, spec.size, spec.parts, seq++, template);
       } else {
         writeMessage(sock, spec.size, spec.parts, seq++, template);
@@ -693,8 +699,7 @@ async function echoClientNet(spec: RoleSpec, ch: Channel, window: number): Promi
     }
     recvd++;
     if (!stop) {
-      if (!warm.started) warm.step(recvd, recvd * bytes);
-      else if ((recvd & mask) === 0 && performance.now() - warm.t0 >= spec.durationMs) stop = true;
+      stop = warm.ended(recvd, recvd * bytes, spec.durationMs);
       if (!stop) {
         writeMessage(sock, spec.size, spec.parts, seq++, template);
         sent++;
@@ -741,7 +746,6 @@ async function fanoutSubNet(spec: RoleSpec, ch: Channel): Promise<void> {
   const socks = await Promise.all(Array.from({ length: spec.subscribers }, () => dial(spec.endpoint)));
   try {
     // Deliveries over all subscribers, for the warm-up.
-    let seen = false;
     let delivered = 0;
     const warm = new Warmup(spec.warmupMs, clockMask(spec));
     const bytes = spec.size * spec.parts;
@@ -750,10 +754,7 @@ async function fanoutSubNet(spec: RoleSpec, ch: Channel): Promise<void> {
       const chk = new NetChecker(spec.size, spec.parts, `net sub ${idx}`);
       checkers.push(chk);
       const parser = new FrameParser((flags, size, seq, body) => {
-        if (!seen) {
-          seen = true;
-          warm.first();
-        }
+        warm.arrived();
         if (chk.frame(flags, size, seq, body) && !warm.started) warm.step(++delivered, delivered * bytes);
       }, false);
       return consume(s, parser, () => chk.ended);

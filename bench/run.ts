@@ -84,6 +84,13 @@ function list<T extends string>(v: string, allowed: readonly T[], what: string):
   return out;
 }
 
+/** A whole number of `unit` (0 or more), for --heap and --warmup. */
+function nonNegativeInt(v: string, what: string, unit: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) fail(`${what} must be a whole number of ${unit} (0 or more), got "${v}"`);
+  return n;
+}
+
 function positiveInt(v: string, what: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) fail(`${what} must be a positive integer, got "${v}"`);
@@ -153,13 +160,9 @@ function parseArgs(argv: readonly string[]): Options {
       case "--duration":
         duration = positiveInt(value(), "--duration");
         break;
-      case "--warmup": {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) fail(`--warmup must be a whole number of ms (0 or more), got "${v}"`);
-        warmup = n;
+      case "--warmup":
+        warmup = nonNegativeInt(value(), "--warmup", "ms");
         break;
-      }
       case "--parts":
         o.parts = positiveInt(value(), "--parts");
         break;
@@ -169,13 +172,9 @@ function parseArgs(argv: readonly string[]): Options {
       case "--connections":
         o.connections = positiveInt(value(), "--connections");
         break;
-      case "--heap": {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) fail(`--heap must be a whole number of MB (0 or more), got "${v}"`);
-        o.heapMb = n;
+      case "--heap":
+        o.heapMb = nonNegativeInt(value(), "--heap", "MB");
         break;
-      }
       case "--json":
         o.json = resolve(value());
         break;
