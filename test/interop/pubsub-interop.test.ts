@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 import { Proxy, Publisher, Subscriber, XPublisher, XSubscriber } from "../../src/index.ts";
+import { withTimeout } from "../helpers.ts";
 
 const PYTHON = "/usr/bin/python3";
 const PEER = fileURLToPath(new URL("./peers/pubsub_peer.py", import.meta.url));
@@ -115,12 +116,11 @@ class PyPeer {
   /** Close its socket and exit (the other side sees a disconnect); fails (after killing it) if it does not within 10 s. */
   async quit(): Promise<void> {
     this.#child.stdin!.write("quit\n");
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), 10_000)));
-    const r = await Promise.race([this.#exited, late]).finally(() => clearTimeout(timer));
-    if (r === "late") {
+    try {
+      await withTimeout(this.#exited, 10_000, "the python peer to exit after quit");
+    } catch (err) {
       this.#child.kill("SIGKILL");
-      throw new Error("python peer did not exit within 10 s of quit");
+      throw err;
     }
   }
 }
