@@ -12,6 +12,11 @@ import { FLAG_COMMAND, FLAG_MORE } from "../src/protocol/constants.ts";
 import { z85Decode } from "../src/protocol/z85.ts";
 import { RFC26_KEYS, securityOptions } from "./helpers.ts";
 
+import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
+import { createPlainMechanism, PlainClient, PlainServer } from "../src/mechanisms/plain.ts";
+import { createCurveMechanism, CurveClient, CurveServer } from "../src/mechanisms/curve.ts";
+import { __x25519Backend, beforenm, generateKeyPair, hsalsaZero, loadNobleX25519, open, openToBuffer, seal, sealInPlace } from "../src/mechanisms/curve-crypto.ts";
+
 const execFileP = promisify(execFile);
 
 /** Run an ES module `script` in a child node (with tsx) and parse the JSON it prints last (SIGKILLed after 60 s: never hangs the run). */
@@ -23,10 +28,6 @@ async function childResult<T>(script: string): Promise<T> {
   });
   return JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as T;
 }
-import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
-import { createPlainMechanism, PlainClient, PlainServer } from "../src/mechanisms/plain.ts";
-import { createCurveMechanism, CurveClient, CurveServer } from "../src/mechanisms/curve.ts";
-import { __x25519Backend, beforenm, generateKeyPair, hsalsaZero, loadNobleX25519, open, openToBuffer, seal, sealInPlace } from "../src/mechanisms/curve-crypto.ts";
 
 const key = (z: string): Buffer => z85Decode(z)!;
 const SERVER_PUBLIC = key(RFC26_KEYS.serverPublic);
