@@ -20,7 +20,7 @@
  */
 import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
-import { Pipe, type Msg } from "../pipe.ts";
+import { setLastRead, type Msg, type Pipe } from "../pipe.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
 import { microtask } from "../util/microtask.ts";
 import { LoadBalancer } from "../routing/load-balancer.ts";
@@ -182,7 +182,7 @@ export class Request extends Socket {
     const reply = this.#reply;
     if (reply === null) return undefined;
     // The socket base reports the message's properties from the pipe it was read from.
-    Pipe.lastRead = this.#replyFrom;
+    setLastRead(this.#replyFrom);
     this.#reply = null;
     this.#replyFrom = null;
     this.#receivingReply = false;

@@ -17,7 +17,7 @@ import type { EngineOptions } from "../engine/zmtp-engine.ts";
 import type { MechanismFactory, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { NullMechanism } from "../mechanisms/null.ts";
 import { SOCKET_TYPE, type MechanismName, type SocketTypeName } from "../protocol/constants.ts";
-import { MsgQueue, Pipe, type Msg, type PeerInfo, type PipeEnd, type PipeOwner } from "../pipe.ts";
+import { lastReadPipe, MsgQueue, Pipe, setLastRead, type Msg, type PeerInfo, type PipeEnd, type PipeOwner } from "../pipe.ts";
 import { parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
 import type { NetOptions } from "../transports/net.ts";
 import { Observer, type Event } from "./observer.ts";
@@ -178,10 +178,9 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
 
   /** xrecv, remembering which peer the message came from. */
   #recvOne(): Msg | undefined {
-    Pipe.lastRead = null;
+    setLastRead(null);
     const m = this.xrecv();
-    // xrecv() reads the pipe (TS narrowed the static to null above: re-widen it).
-    if (m !== undefined) this.#lastPeer = (Pipe.lastRead as Pipe | null)?.peer ?? null;
+    if (m !== undefined) this.#lastPeer = lastReadPipe()?.peer ?? null;
     return m;
   }
 
@@ -446,7 +445,15 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (msg !== undefined) return Promise.resolve(result(msg));
+    if (msg !== undefined) {
+      // Resolving a promise with an object looks up its `then`; for an array that is a generic,
+      // uncached walk of Array.prototype and Object.prototype (V8's GetProperty, ~35 ns: the largest single
+      // cost of an inproc 8 B message). This load has (poly)monomorphic feedback, so TurboFan checks the
+      // array's map here; knowing it, the optimiser proves there is no `then` on the chain (guarded by a
+      // prototype-stability dependency) and fulfils the promise directly. inproc 8 B: +25 % msg/s.
+      void msg.length;
+      return Promise.resolve(result(msg));
+    }
     const timeout = this.num("receiveTimeout");
     if (timeout === 0) return Promise.reject(eagain());
     return new Promise<T>((resolve, reject) => {
