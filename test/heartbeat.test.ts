@@ -36,8 +36,11 @@ describe("heartbeats against libzmq (python3-zmq)", () => {
     const { peer } = await PyPeer.start(t, "core_hb.py", ["connect", d.lastEndpoint!, "100", "1000", "0", "3"]);
     assert.deepEqual(await withTimeout(d.receive(), 5000, "start"), [Buffer.from("start")]);
     assert.deepEqual(await withTimeout(d.receive(), 10_000, "end"), [Buffer.from("end")]);
+    // The window is over once "end" is here: after its DONE line the peer closes, and that disconnect
+    // may reach this process before the line does.
+    const duringWindow = [...disc];
     assert.equal(await pyEvents(peer), "EVENTS handshakes=1 disconnects=0");
-    assert.deepEqual(disc, []);
+    assert.deepEqual(duringWindow, []);
   });
 
   test("zocket heartbeating libzmq (IVL 100, TIMEOUT 1000, zocket connects): libzmq answers, the link stays up", async (t) => {
@@ -48,8 +51,11 @@ describe("heartbeats against libzmq (python3-zmq)", () => {
     d.connect(endpoint);
     assert.deepEqual(await withTimeout(d.receive(), 5000, "start"), [Buffer.from("start")]);
     assert.deepEqual(await withTimeout(d.receive(), 10_000, "end"), [Buffer.from("end")]);
+    // The window is over once "end" is here: after its DONE line the peer closes, and that disconnect
+    // may reach this process before the line does.
+    const duringWindow = [...disc];
     assert.equal(await pyEvents(peer), "EVENTS handshakes=1 disconnects=0");
-    assert.deepEqual(disc, []);
+    assert.deepEqual(duringWindow, []);
   });
 
   test("both sides heartbeating with TTL: the link stays up", async (t) => {
@@ -60,8 +66,11 @@ describe("heartbeats against libzmq (python3-zmq)", () => {
     const { peer } = await PyPeer.start(t, "core_hb.py", ["connect", d.lastEndpoint!, "100", "1000", "2000", "3"]);
     assert.deepEqual(await withTimeout(d.receive(), 5000, "start"), [Buffer.from("start")]);
     assert.deepEqual(await withTimeout(d.receive(), 10_000, "end"), [Buffer.from("end")]);
+    // The window is over once "end" is here: after its DONE line the peer closes, and that disconnect
+    // may reach this process before the line does.
+    const duringWindow = [...disc];
     assert.equal(await pyEvents(peer), "EVENTS handshakes=1 disconnects=0");
-    assert.deepEqual(disc, []);
+    assert.deepEqual(duringWindow, []);
   });
 });
 
