@@ -24,6 +24,19 @@ async function pyEvents(peer: PyPeer): Promise<string> {
   return line;
 }
 
+/**
+ * core_hb.py's window runs from its "start" to its "end": neither libzmq (its monitor) nor zocket saw a
+ * disconnect in it. zocket's list is read when "end" arrives: after its DONE line the peer closes, and that
+ * disconnect may reach this process before the line does.
+ */
+async function linkHeldThroughWindow(d: z.Dealer, peer: PyPeer, disc: string[]): Promise<void> {
+  assert.deepEqual(await withTimeout(d.receive(), 5000, "start"), [Buffer.from("start")]);
+  assert.deepEqual(await withTimeout(d.receive(), 10_000, "end"), [Buffer.from("end")]);
+  const duringWindow = [...disc];
+  assert.equal(await pyEvents(peer), "EVENTS handshakes=1 disconnects=0");
+  assert.deepEqual(duringWindow, []);
+}
+
 describe("heartbeats against libzmq (python3-zmq)", () => {
   // TIMEOUT 1000 ms, not less: a stall of this process (a loaded CI machine) longer than TIMEOUT would
   // drop a link whose PONG is already written. The link must outlive several TIMEOUTs (3 s) to prove
@@ -34,13 +47,7 @@ describe("heartbeats against libzmq (python3-zmq)", () => {
     const disc = watchDisconnects(d);
     await d.bind("tcp://127.0.0.1:*");
     const { peer } = await PyPeer.start(t, "core_hb.py", ["connect", d.lastEndpoint!, "100", "1000", "0", "3"]);
-    assert.deepEqual(await withTimeout(d.receive(), 5000, "start"), [Buffer.from("start")]);
-    assert.deepEqual(await withTimeout(d.receive(), 10_000, "end"), [Buffer.from("end")]);
-    // The window is over once "end" is here: after its DONE line the peer closes, and that disconnect
-    // may reach this process before the line does.
-    const duringWindow = [...disc];
-    assert.equal(await pyEvents(peer), "EVENTS handshakes=1 disconnects=0");
-    assert.deepEqual(duringWindow, []);
+    await linkHeldThroughWindow(d, peer, disc);
   });
 
   test("zocket heartbeating libzmq (IVL 100, TIMEOUT 1000, zocket connects): libzmq answers, the link stays up", async (t) => {
@@ -49,13 +56,7 @@ describe("heartbeats against libzmq (python3-zmq)", () => {
     const disc = watchDisconnects(d);
     const { peer, endpoint } = await PyPeer.start(t, "core_hb.py", ["bind", "tcp://127.0.0.1:*", "0", "0", "0", "3"]);
     d.connect(endpoint);
-    assert.deepEqual(await withTimeout(d.receive(), 5000, "start"), [Buffer.from("start")]);
-    assert.deepEqual(await withTimeout(d.receive(), 10_000, "end"), [Buffer.from("end")]);
-    // The window is over once "end" is here: after its DONE line the peer closes, and that disconnect
-    // may reach this process before the line does.
-    const duringWindow = [...disc];
-    assert.equal(await pyEvents(peer), "EVENTS handshakes=1 disconnects=0");
-    assert.deepEqual(duringWindow, []);
+    await linkHeldThroughWindow(d, peer, disc);
   });
 
   test("both sides heartbeating with TTL: the link stays up", async (t) => {
@@ -64,13 +65,7 @@ describe("heartbeats against libzmq (python3-zmq)", () => {
     const disc = watchDisconnects(d);
     await d.bind("tcp://127.0.0.1:*");
     const { peer } = await PyPeer.start(t, "core_hb.py", ["connect", d.lastEndpoint!, "100", "1000", "2000", "3"]);
-    assert.deepEqual(await withTimeout(d.receive(), 5000, "start"), [Buffer.from("start")]);
-    assert.deepEqual(await withTimeout(d.receive(), 10_000, "end"), [Buffer.from("end")]);
-    // The window is over once "end" is here: after its DONE line the peer closes, and that disconnect
-    // may reach this process before the line does.
-    const duringWindow = [...disc];
-    assert.equal(await pyEvents(peer), "EVENTS handshakes=1 disconnects=0");
-    assert.deepEqual(duringWindow, []);
+    await linkHeldThroughWindow(d, peer, disc);
   });
 });
 
