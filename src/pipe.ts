@@ -34,7 +34,7 @@ function lowWaterMark(hwm: number): number {
 
 /** A FIFO of whole messages with a high-water mark (0 = unbounded). */
 export class MsgQueue {
-  readonly #ring = new Ring<Msg>(16);
+  readonly #ring = new Ring<Msg>();
   #hwm: number;
   #lwm: number;
   #writerBlocked = false;

@@ -48,7 +48,7 @@ export abstract class PublisherBase extends Socket {
   readonly #subs = new MultiTrie<DistTarget>();
   /** XPUB manual mode: what each subscriber asked for, to cancel it when the subscriber leaves. */
   readonly #manualSubs = new MultiTrie<DistTarget>();
-  readonly #pending = new Ring<PendingMsg>(16);
+  readonly #pending = new Ring<PendingMsg>();
   #lastPipe: DistTarget | null = null;
   readonly #mark = (t: DistTarget): void => this.#dist.match(t);
   /** XPUB: subscription events and upstream messages go to the application. PUB: dropped. */

@@ -1,60 +1,81 @@
 /**
- * An O(1) FIFO on a growable power-of-two ring buffer (after undici's fixed-queue). Used for every
- * message queue; it never shrinks below its initial capacity and never copies on shift.
+ * An O(1) FIFO: a chain of fixed-size chunks, each a fresh array (after undici's fixed-queue). Used for
+ * every message queue.
+ *
+ * Why fresh chunks rather than one ring array reused forever: a long-lived array is soon in V8's old
+ * generation, and every store of a new (young) message into it takes the write barrier's slow path, which
+ * records the slot in the old-to-new remembered set (~45 instructions a message, measured with callgrind
+ * on inproc 8 B). A chunk is written within microseconds of its allocation, while it is still young, so
+ * those stores need no record. A new chunk is allocated every CHUNK messages (~8 bytes a message); a queue
+ * that never held a message allocates none.
  */
-export class Ring<T> {
-  #items: Array<T | undefined>;
-  #mask: number;
-  #head = 0;
-  #tail = 0;
-  #length = 0;
+const CHUNK = 64;
 
-  constructor(initialCapacity = 16) {
-    let cap = 16;
-    while (cap < initialCapacity) cap *= 2;
-    this.#items = new Array<T | undefined>(cap);
-    this.#mask = cap - 1;
-  }
+/** CHUNK items, then (at index CHUNK) the next chunk. */
+type Chunk = unknown[];
+
+/** Head and tail of a queue that has not allocated yet; never written (a full chunk, all read). */
+const NONE: Chunk = [];
+
+export class Ring<T> {
+  #head: Chunk = NONE;
+  #tail: Chunk = NONE;
+  /** Next read index in #head, next write index in #tail (CHUNK: full, a push allocates). */
+  #r = CHUNK;
+  #w = CHUNK;
+  #length = 0;
 
   get length(): number {
     return this.#length;
   }
 
   push(item: T): void {
-    if (this.#length === this.#items.length) this.#grow();
-    this.#items[this.#tail] = item;
-    this.#tail = (this.#tail + 1) & this.#mask;
+    if (this.#w === CHUNK) this.#addChunk();
+    this.#tail[this.#w++] = item;
     this.#length++;
   }
 
   shift(): T | undefined {
     if (this.#length === 0) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head] = undefined;
-    this.#head = (this.#head + 1) & this.#mask;
+    if (this.#r === CHUNK) this.#nextChunk();
+    const h = this.#head;
+    const item = h[this.#r] as T;
+    h[this.#r++] = undefined;
     this.#length--;
     return item;
   }
 
   peek(): T | undefined {
-    return this.#length === 0 ? undefined : this.#items[this.#head];
+    if (this.#length === 0) return undefined;
+    return (this.#r === CHUNK ? (this.#head[CHUNK] as Chunk)[0] : this.#head[this.#r]) as T;
   }
 
   /** Remove everything; returns the removed items in order. */
   clear(): T[] {
     const out: T[] = [];
-    for (let it = this.shift(); it !== undefined; it = this.shift()) out.push(it);
+    while (this.#length > 0) out.push(this.shift() as T);
     return out;
   }
 
-  #grow(): void {
-    const old = this.#items;
-    const n = old.length;
-    const items = new Array<T | undefined>(n * 2);
-    for (let i = 0; i < n; i++) items[i] = old[(this.#head + i) & this.#mask];
-    this.#items = items;
-    this.#head = 0;
-    this.#tail = n;
-    this.#mask = n * 2 - 1;
+  /** The tail chunk is full: start a new one (on its own when the queue is empty, else linked after it). */
+  #addChunk(): void {
+    const c: Chunk = new Array<unknown>(CHUNK + 1);
+    if (this.#length === 0) {
+      // Everything written was read (#r === CHUNK too): the old chunks go.
+      this.#head = c;
+      this.#r = 0;
+    } else {
+      this.#tail[CHUNK] = c;
+    }
+    this.#tail = c;
+    this.#w = 0;
+  }
+
+  /** The head chunk is all read: move to the next (the queue is not empty, so there is one). */
+  #nextChunk(): void {
+    const h = this.#head;
+    this.#head = h[CHUNK] as Chunk;
+    h[CHUNK] = undefined;
+    this.#r = 0;
   }
 }
