@@ -4,7 +4,7 @@
 
 import { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
-import { CheckError, SEQ_BYTES } from "./common.ts";
+import { CheckError, SEQ_BYTES, readSeq } from "./common.ts";
 
 export const FLAG_MORE = 0x01;
 export const FLAG_LONG = 0x02;
@@ -156,7 +156,7 @@ export class FrameParser {
         const wantBody = this.collect || (this.flags & FLAG_COMMAND) !== 0;
         // Fast path: the whole body is in this buffer.
         if (n - i >= this.size) {
-          const seq = this.size >= SEQ_BYTES ? buf.readUInt32LE(i) : -1;
+          const seq = this.size >= SEQ_BYTES ? readSeq(buf, i) : -1;
           const body = wantBody ? [buf.subarray(i, i + this.size)] : null;
           i += this.size;
           this.onFrame(this.flags, this.size, seq, body);
@@ -178,7 +178,7 @@ export class FrameParser {
         this.left -= take;
         if (this.left === 0) {
           this.inBody = false;
-          const seq = this.size >= SEQ_BYTES ? this.head.readUInt32LE(0) : -1;
+          const seq = this.size >= SEQ_BYTES ? readSeq(this.head, 0) : -1;
           const body = this.body;
           this.body = null;
           this.onFrame(this.flags, this.size, seq, body);

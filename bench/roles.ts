@@ -23,6 +23,7 @@ import {
   SEQ_BYTES,
   sleep,
   tune,
+  writeSeq,
   SETUP_TIMEOUT_MS,
 } from "./common.ts";
 import type { Channel, RoleResult, RoleSpec, ZSocket } from "./common.ts";
@@ -146,7 +147,7 @@ class BigRing {
   next(seq: number): Buffer {
     const i = seq % this.#length;
     const b = (this.#ring[i] ??= Buffer.alloc(this.size));
-    b.writeUInt32LE(seq >>> 0, 0);
+    writeSeq(b, seq, 0);
     return b;
   }
 }
@@ -561,7 +562,7 @@ function consume(conn: Socket, parser: FrameParser, done: () => boolean): Promis
  * template's tail by reference (never modified), like zero-copy sends.
  */
 function writeMessage(sock: Socket, size: number, parts: number, seq: number, template: Buffer): void {
-  if (size >= SEQ_BYTES) template.writeUInt32LE(seq >>> 0, 0);
+  if (size >= SEQ_BYTES) writeSeq(template, seq, 0);
   const h = headerSize(size);
   if (size < BIG_BODY) {
     const out = Buffer.allocUnsafe((h + size) * parts);
@@ -625,7 +626,7 @@ async function produceNet(spec: RoleSpec, write: (chunks: Buffer[]) => Promise<v
   const last = spec.parts - 1;
   let seq = 0;
   for (;;) {
-    if (spec.size >= 4) template.writeUInt32LE(seq >>> 0, 0);
+    if (spec.size >= SEQ_BYTES) writeSeq(template, seq, 0);
     for (let p = 0; p < spec.parts; p++) batcher.push(p < last ? FLAG_MORE : 0, template);
     seq++;
     if (queue.length > 0) {
