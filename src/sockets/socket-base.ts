@@ -38,6 +38,19 @@ interface Pending<T> {
   timer: NodeJS.Timeout | null;
 }
 
+/**
+ * A parked receive: the promise's own resolve/reject plus what shapes its value (`result`), and what
+ * it resolves with instead of rejecting once the socket is closed (`whenClosed`: async iteration ends).
+ * Kept as data, not as wrapper closures, so a wait allocates no functions.
+ */
+interface PendingRecv<T> {
+  resolve: (v: T) => void;
+  reject: (e: Error) => void;
+  result: (m: Msg) => T;
+  whenClosed: (() => T) | null;
+  timer: NodeJS.Timeout | null;
+}
+
 const asMsg = (m: Msg): Msg => m;
 const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
 const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
@@ -89,7 +102,8 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
   #lastPeer: PeerInfo | null = null;
 
   #pendingSend: (Pending<void> & { msg: Msg }) | null = null;
-  #pendingRecv: Pending<Msg> | null = null;
+  // `unknown`: the value is whatever the waiter's `result` makes of the message.
+  #pendingRecv: PendingRecv<unknown> | null = null;
 
   readonly #pipes = new Set<Pipe>();
   readonly #connects = new Map<string, ConnectSession[]>();
@@ -476,13 +490,9 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     const timeout = this.num("receiveTimeout");
     if (timeout === 0) return Promise.reject(eagain());
     return new Promise<T>((resolve, reject) => {
-      const p: Pending<Msg> = {
-        resolve: (m) => resolve(result(m)),
-        reject: whenClosed === null ? reject : (e) => (this.#closed ? resolve(whenClosed()) : reject(e)),
-        timer: null,
-      };
+      const p: PendingRecv<T> = { resolve, reject, result, whenClosed, timer: null };
       if (timeout > 0) p.timer = setTimeout(() => this.#settleRecv(eagain()), timeout);
-      this.#pendingRecv = p;
+      this.#pendingRecv = p as PendingRecv<unknown>;
     });
   }
 
@@ -515,8 +525,9 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     if (!p) return;
     this.#pendingRecv = null;
     if (p.timer) clearTimeout(p.timer);
-    if (err) p.reject(err);
-    else p.resolve(msg!);
+    if (err === null) p.resolve(p.result(msg!));
+    else if (p.whenClosed !== null && this.#closed) p.resolve(p.whenClosed());
+    else p.reject(err);
   }
 
   /** Retry a blocked send/receive after a pipe event. Subclasses call it after their own state changes. */
