@@ -4,8 +4,10 @@
 // for tcp/ipc, an in-memory pair for inproc).
 
 import { Buffer } from "node:buffer";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export type LibName = "zocket" | "zeromq" | "net";
 export type Transport = "tcp" | "ipc" | "inproc";
@@ -56,11 +58,44 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return (typeof v === "object" || typeof v === "function") && v !== null;
 }
 
+/**
+ * zocket as users get it: the package's build (`dist/`, compiled by `tsc -p tsconfig.build.json`), not
+ * `src/` through tsx. tsx compiles with esbuild's keepNames, which wraps every named closure in a
+ * `__name()` call, i.e. an `Object.defineProperty` each time one is created: per pending receive, that
+ * was ~1 µs of a ~85 µs REQ/REP round trip (perf), a cost that only exists under tsx.
+ */
+const ZOCKET_BUILD = new URL("../dist/index.js", import.meta.url);
+const ZOCKET_SRC = new URL("../src/", import.meta.url);
+
+/** Newest modification time (ms) of the files under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Throws unless dist/ exists and is newer than every file in src/ (`npm run bench` builds it first). */
+export function checkBuild(): void {
+  const built = existsSync(ZOCKET_BUILD) ? statSync(ZOCKET_BUILD).mtimeMs : 0;
+  if (built === 0) throw new Error("dist/ is missing: run `npm run build` (npm run bench builds it first)");
+  if (newestMtime(fileURLToPath(ZOCKET_SRC)) > built) {
+    throw new Error("dist/ is older than src/: run `npm run build` (npm run bench builds it first)");
+  }
+}
+
 /** Where a library is imported from, by name. */
 export function libSpecifier(name: LibName): string {
   if (name === "zeromq") return "zeromq";
-  if (name === "zocket") return new URL("../src/index.ts", import.meta.url).href;
+  if (name === "zocket") return ZOCKET_BUILD.href;
   throw new Error(`"${name}" is not a ZeroMQ library`);
+}
+
+/** zocket's build, typed as its source (for the scripts that use zocket only). */
+export async function loadZocket(): Promise<typeof import("../src/index.ts")> {
+  checkBuild();
+  return (await import(ZOCKET_BUILD.href)) as typeof import("../src/index.ts");
 }
 
 function ctor<T>(lib: LibName, mod: Record<string, unknown>, key: string): new () => T {
@@ -76,7 +111,7 @@ function ctor<T>(lib: LibName, mod: Record<string, unknown>, key: string): new (
 
 const libCache = new Map<LibName, Promise<ZmqLib>>();
 
-/** Loads zocket (`../src/index.ts`) or zeromq.js (`zeromq`) by name. */
+/** Loads zocket (its build, `../dist/index.js`) or zeromq.js (`zeromq`) by name. */
 export function loadLib(name: LibName): Promise<ZmqLib> {
   let p = libCache.get(name);
   if (p === undefined) {

@@ -1,5 +1,5 @@
 /**
- * What the inproc throughput cell could reach at best (run: `npx tsx bench/inproc-floor.bench.ts`, ~10 s).
+ * What the inproc throughput cell could reach at best (run: `npm run build && npx tsx bench/inproc-floor.bench.ts`, ~10 s).
  *
  * The `thr` cell over inproc runs both ends in one thread: the sender does `await push.send(makeFrame())`,
  * the receiver `await pull.receive()` and checks size and order. That shape has a cost of its own, with no
@@ -13,8 +13,11 @@
  */
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
-import * as zocket from "../src/index.ts";
-import { Checker, makeFrame, median } from "./common.ts";
+import type * as Z from "../src/index.ts";
+import { Checker, loadZocket, makeFrame, median } from "./common.ts";
+
+// zocket as users get it (its build, dist/: `npm run build` first).
+const zocket = await loadZocket();
 
 const N = 2_000_000;
 const ROUNDS = 5;
@@ -46,7 +49,7 @@ async function floor(): Promise<number> {
 }
 
 let seq = 0;
-async function pair(): Promise<{ push: zocket.Push; pull: zocket.Pull; close: () => void }> {
+async function pair(): Promise<{ push: Z.Push; pull: Z.Pull; close: () => void }> {
   const push = new zocket.Push({ sendHighWaterMark: 1000, linger: 0 });
   const pull = new zocket.Pull({ receiveHighWaterMark: 1000, linger: 0 });
   const ep = `inproc://inproc-floor-${++seq}`;

@@ -1,6 +1,6 @@
 // Publish-subscribe benchmarks (issue 4), a standalone script:
 //
-//   npx tsx bench/pubsub.bench.ts [--quick] [--libs zocket,zeromq]
+//   npm run build && npx tsx bench/pubsub.bench.ts [--quick] [--libs zocket,zeromq]
 //
 // 1. Fan-out: one PUB, 100 SUBs, every subscriber gets every message (the publisher sends in batches
 //    smaller than the HWM and waits for the slowest subscriber, so nothing is dropped and the figure is
@@ -13,8 +13,11 @@
 
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
-import * as zocket from "../src/index.ts";
-import { MultiTrie } from "../src/routing/trie.ts";
+import { loadZocket } from "./common.ts";
+
+// zocket as users get it (its build, dist/: `npm run build` first).
+const zocket = await loadZocket();
+const { MultiTrie } = (await import(new URL("../dist/routing/trie.js", import.meta.url).href)) as typeof import("../src/routing/trie.ts");
 
 type LibName = "zocket" | "zeromq";
 interface Sock {

@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, platform, release, arch } from "node:os";
 import { dirname, resolve } from "node:path";
-import { ALL_BENCHES, ALL_LIBS, ALL_TRANSPORTS, errorMessage, median } from "./common.ts";
+import { ALL_BENCHES, ALL_LIBS, ALL_TRANSPORTS, checkBuild, errorMessage, median } from "./common.ts";
 import type { BenchKind, CaseSpec, LibName, Measurement, PairBench, Transport } from "./common.ts";
 import { liveChildren, probeLib, runConns, runMeasurement } from "./orchestrate.ts";
 import type { ConnsResult } from "./orchestrate.ts";
@@ -425,7 +425,10 @@ async function main(): Promise<number> {
     `bench: node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}; libs ${o.libs.join(",")}; runs ${o.runs}; ${o.warmupMs} ms warm-up + ${o.durationMs} ms per measurement${o.quick ? " (quick)" : ""}`,
   );
 
-  // Drop libraries that do not load (zocket may not be written yet).
+  // zocket is measured as users get it, its build: a missing or stale dist/ is an error, not a skip.
+  if (o.libs.includes("zocket")) checkBuild();
+
+  // Drop libraries that do not load.
   const skipped: Record<string, string> = {};
   const libs: LibName[] = [];
   for (const l of o.libs) {
