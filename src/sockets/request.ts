@@ -106,7 +106,7 @@ export class Request extends Socket {
       const m = this.#fq.recv();
       if (m === undefined) return;
       const pipe = this.#fq.lastPipe!;
-      if (this.#rejected.has(pipe)) continue;
+      if (this.#rejected.size !== 0 && this.#rejected.has(pipe)) continue;
       if (!isReplyShaped(m) && !pipe.endpoint.startsWith("inproc://")) {
         this.#reject(pipe);
         continue;
