@@ -8,7 +8,7 @@
  * is the other socket's pipe, sharing the very same queues (so nothing is copied or serialised).
  */
 import type { Properties } from "./protocol/command.ts";
-import { Ring } from "./util/ring.ts";
+import { Fifo } from "./util/fifo.ts";
 
 /** A message: its frames, in order. */
 export type Msg = Buffer[];
@@ -34,7 +34,7 @@ function lowWaterMark(hwm: number): number {
 
 /** A FIFO of whole messages with a high-water mark (0 = unbounded). */
 export class MsgQueue {
-  readonly #ring = new Ring<Msg>();
+  readonly #fifo = new Fifo<Msg>();
   #hwm: number;
   #lwm: number;
   #writerBlocked = false;
@@ -54,7 +54,7 @@ export class MsgQueue {
   }
 
   get length(): number {
-    return this.#ring.length;
+    return this.#fifo.length;
   }
 
   get hwm(): number {
@@ -68,7 +68,7 @@ export class MsgQueue {
 
   /** True if a write would be accepted now. A false answer arms onWritable. */
   checkWrite(): boolean {
-    if (this.#hwm > 0 && this.#ring.length >= this.#hwm && !this.conflate) {
+    if (this.#hwm > 0 && this.#fifo.length >= this.#hwm && !this.conflate) {
       this.#writerBlocked = true;
       return false;
     }
@@ -79,8 +79,8 @@ export class MsgQueue {
   write(msg: Msg): boolean {
     if (this.conflate) return this.#replace(msg);
     if (!this.checkWrite()) return false;
-    this.#ring.push(msg);
-    if (this.#ring.length === 1) this.onReadable();
+    this.#fifo.push(msg);
+    if (this.#fifo.length === 1) this.onReadable();
     return true;
   }
 
@@ -90,23 +90,23 @@ export class MsgQueue {
    */
   push(msg: Msg): boolean {
     if (this.conflate) return this.#replace(msg);
-    this.#ring.push(msg);
-    if (this.#ring.length === 1) this.onReadable();
+    this.#fifo.push(msg);
+    if (this.#fifo.length === 1) this.onReadable();
     return this.checkWrite();
   }
 
   /** Conflate: the newest message replaces what is queued. */
   #replace(msg: Msg): boolean {
-    const wasEmpty = this.#ring.length === 0;
-    while (this.#ring.length > 0) this.#ring.shift();
-    this.#ring.push(msg);
+    const wasEmpty = this.#fifo.length === 0;
+    while (this.#fifo.length > 0) this.#fifo.shift();
+    this.#fifo.push(msg);
     if (wasEmpty) this.onReadable();
     return true;
   }
 
   read(): Msg | undefined {
-    const m = this.#ring.shift();
-    if (this.#writerBlocked && this.#ring.length <= this.#lwm) {
+    const m = this.#fifo.shift();
+    if (this.#writerBlocked && this.#fifo.length <= this.#lwm) {
       this.#writerBlocked = false;
       this.onWritable();
     }
@@ -114,12 +114,12 @@ export class MsgQueue {
   }
 
   peek(): Msg | undefined {
-    return this.#ring.peek();
+    return this.#fifo.peek();
   }
 
   /** Drop every queued message (linger 0, or a pipe torn down). */
   clear(): number {
-    const n = this.#ring.clear().length;
+    const n = this.#fifo.clear().length;
     if (this.#writerBlocked) {
       this.#writerBlocked = false;
       this.onWritable();

@@ -21,7 +21,7 @@ import { MSG_COMMAND, type CommandMsg, type Msg, type Pipe } from "../pipe.ts";
 import { Distributor, type DistTarget } from "../routing/distributor.ts";
 import { MultiTrie, topicBytes } from "../routing/trie.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
-import { Ring } from "../util/ring.ts";
+import { Fifo } from "../util/fifo.ts";
 import type { OptionSpec } from "./options.ts";
 import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
@@ -48,7 +48,7 @@ export abstract class PublisherBase extends Socket {
   readonly #subs = new MultiTrie<DistTarget>();
   /** XPUB manual mode: what each subscriber asked for, to cancel it when the subscriber leaves. */
   readonly #manualSubs = new MultiTrie<DistTarget>();
-  readonly #pending = new Ring<PendingMsg>();
+  readonly #pending = new Fifo<PendingMsg>();
   #lastPipe: DistTarget | null = null;
   readonly #mark = (t: DistTarget): void => this.#dist.match(t);
   /** XPUB: subscription events and upstream messages go to the application. PUB: dropped. */

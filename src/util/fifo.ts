@@ -17,7 +17,7 @@ type Chunk = unknown[];
 /** Head and tail of a queue that has not allocated yet; never written (a full chunk, all read). */
 const NONE: Chunk = [];
 
-export class Ring<T> {
+export class Fifo<T> {
   #head: Chunk = NONE;
   #tail: Chunk = NONE;
   /** Next read index in #head, next write index in #tail (CHUNK: full, a push allocates). */

@@ -1,12 +1,12 @@
 /**
- * fast-check property of the FIFO under every message queue (src/util/ring.ts, a chain of fixed-size
+ * fast-check property of the FIFO under every message queue (src/util/fifo.ts, a chain of fixed-size
  * chunks): any sequence of push / shift / peek / clear gives the same answers as a plain array, across
  * chunk boundaries, with the queue drained to empty and refilled at any point.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Ring } from "../../src/util/ring.ts";
+import { Fifo } from "../../src/util/fifo.ts";
 
 type Op = { op: "push"; n: number } | { op: "shift"; n: number } | { op: "peek" } | { op: "clear" };
 
@@ -18,48 +18,48 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("clear" as const) }) },
 );
 
-test("Ring behaves as an array FIFO for any sequence of operations", () => {
+test("Fifo behaves as an array FIFO for any sequence of operations", () => {
   fc.assert(
     fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
-      const ring = new Ring<number>();
+      const q = new Fifo<number>();
       const model: number[] = [];
       let next = 0;
       for (const o of ops) {
         switch (o.op) {
           case "push":
             for (let i = 0; i < o.n; i++) {
-              ring.push(next);
+              q.push(next);
               model.push(next++);
             }
             break;
           case "shift":
-            for (let i = 0; i < o.n; i++) assert.equal(ring.shift(), model.shift());
+            for (let i = 0; i < o.n; i++) assert.equal(q.shift(), model.shift());
             break;
           case "peek":
-            assert.equal(ring.peek(), model[0]);
+            assert.equal(q.peek(), model[0]);
             break;
           case "clear":
-            assert.deepEqual(ring.clear(), model.splice(0));
+            assert.deepEqual(q.clear(), model.splice(0));
             break;
         }
-        assert.equal(ring.length, model.length);
+        assert.equal(q.length, model.length);
       }
-      assert.deepEqual(ring.clear(), model);
-      assert.equal(ring.length, 0);
-      assert.equal(ring.shift(), undefined);
-      assert.equal(ring.peek(), undefined);
+      assert.deepEqual(q.clear(), model);
+      assert.equal(q.length, 0);
+      assert.equal(q.shift(), undefined);
+      assert.equal(q.peek(), undefined);
     }),
     { numRuns: 500 },
   );
 });
 
-test("Ring keeps falsy items and undefined-free order through a drain to empty at a chunk boundary", () => {
-  const ring = new Ring<number | null>();
+test("Fifo keeps falsy items in order through drains to empty at a chunk boundary", () => {
+  const q = new Fifo<number | null>();
   for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < 64; i++) ring.push(i % 2 === 0 ? 0 : null);
-    assert.equal(ring.length, 64);
-    for (let i = 0; i < 64; i++) assert.equal(ring.shift(), i % 2 === 0 ? 0 : null);
-    assert.equal(ring.length, 0);
-    assert.equal(ring.shift(), undefined);
+    for (let i = 0; i < 64; i++) q.push(i % 2 === 0 ? 0 : null);
+    assert.equal(q.length, 64);
+    for (let i = 0; i < 64; i++) assert.equal(q.shift(), i % 2 === 0 ? 0 : null);
+    assert.equal(q.length, 0);
+    assert.equal(q.shift(), undefined);
   }
 });
