@@ -116,6 +116,7 @@ export function loadLib(name: LibName): Promise<ZmqLib> {
   let p = libCache.get(name);
   if (p === undefined) {
     p = (async (): Promise<ZmqLib> => {
+      if (name === "zocket") checkBuild();
       const mod: unknown = await import(libSpecifier(name));
       if (!isRecord(mod)) throw new Error(`${name}: module did not load`);
       return {

@@ -1,0 +1,49 @@
+/**
+ * Instructions per message of zocket's inproc path, counted by valgrind (callgrind): unlike time on a
+ * shared VM, the count repeats to ~0.1 % from run to run, so small changes to the hot path can be compared.
+ *
+ *   npm run build
+ *   valgrind --tool=callgrind --smc-check=all-non-file --dump-before=uv_os_getpriority \
+ *     --callgrind-out-file=/tmp/cg node --no-concurrent-recompilation --import tsx \
+ *     bench/inproc-instructions.bench.ts
+ *   callgrind_annotate /tmp/cg.2 | grep TOTALS      # instructions in the steady segment; / 1e6 = per message
+ *
+ * The cell's shape (as bench/inproc-floor.bench.ts): PUSH → PULL over inproc, `await push.send(makeFrame())`
+ * against `chk.check(await pull.receive())`. A warm-up segment (300 k messages, V8 compiles) and the
+ * measured one (1 M) are separated by calls to `os.getPriority()`, a libuv call nothing else makes, so
+ * `--dump-before=uv_os_getpriority` writes one profile per segment: `.1` start-up and warm-up, `.2` the
+ * steady segment. `--no-concurrent-recompilation` makes V8 compile on the main thread, so when it
+ * optimises does not depend on thread scheduling. Counts include everything in the process: promises,
+ * microtasks, GC, the harness's buffer and checks. They are not time: memory stalls cost nothing here.
+ */
+import { getPriority } from "node:os";
+import { Checker, loadZocket, makeFrame } from "./common.ts";
+
+const SIZE = 8;
+const WARMUP = Number(process.env["WARMUP"] ?? 300_000);
+const N = Number(process.env["N"] ?? 1_000_000);
+
+const zocket = await loadZocket();
+const push = new zocket.Push({ sendHighWaterMark: 1000, linger: 0 });
+const pull = new zocket.Pull({ receiveHighWaterMark: 1000, linger: 0 });
+await pull.bind("inproc://instructions");
+push.connect("inproc://instructions");
+const chk = new Checker(SIZE, 1, "PULL");
+let seq = 0;
+
+async function run(n: number): Promise<void> {
+  const sender = (async () => {
+    for (let i = 0; i < n; i++) await push.send(makeFrame(SIZE, seq + i));
+  })();
+  for (let i = 0; i < n; i++) chk.check(await pull.receive());
+  await sender;
+  seq += n;
+}
+
+await run(WARMUP);
+getPriority(); // end of the warm-up segment
+await run(N);
+getPriority(); // end of the measured segment
+push.close();
+pull.close();
+console.log(`${chk.count} messages checked; the measured segment had ${N}`);
