@@ -43,12 +43,9 @@ interface Pending<T> {
  * it resolves with instead of rejecting once the socket is closed (`whenClosed`: async iteration ends).
  * Kept as data, not as wrapper closures, so a wait allocates no functions.
  */
-interface PendingRecv<T> {
-  resolve: (v: T) => void;
-  reject: (e: Error) => void;
+interface PendingRecv<T> extends Pending<T> {
   result: (m: Msg) => T;
   whenClosed: (() => T) | null;
-  timer: NodeJS.Timeout | null;
 }
 
 const asMsg = (m: Msg): Msg => m;
