@@ -92,10 +92,18 @@ export function libSpecifier(name: LibName): string {
   throw new Error(`"${name}" is not a ZeroMQ library`);
 }
 
+/**
+ * A module of zocket's build by its path under dist/ (e.g. "routing/trie.js"), after {@link checkBuild}.
+ * The caller types it as the matching source module.
+ */
+export async function loadBuilt(path: string): Promise<unknown> {
+  checkBuild();
+  return import(new URL(path, ZOCKET_BUILD).href);
+}
+
 /** zocket's build, typed as its source (for the scripts that use zocket only). */
 export async function loadZocket(): Promise<typeof import("../src/index.ts")> {
-  checkBuild();
-  return (await import(ZOCKET_BUILD.href)) as typeof import("../src/index.ts");
+  return (await loadBuilt("index.js")) as typeof import("../src/index.ts");
 }
 
 function ctor<T>(lib: LibName, mod: Record<string, unknown>, key: string): new () => T {

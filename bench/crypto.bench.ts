@@ -25,13 +25,11 @@ import sodium from "libsodium-wrappers";
 import type { Mechanism, MechanismHost, SecurityOptions } from "../src/mechanisms/mechanism.ts";
 import type { Properties } from "../src/protocol/command.ts";
 import type * as Curve from "../src/mechanisms/curve.ts";
-import { checkBuild } from "./common.ts";
+import { loadBuilt } from "./common.ts";
 
 // zocket's mechanisms as users get them: the build (dist/), not src/ through tsx (see bench/common.ts).
-checkBuild();
-const built = (path: string): string => new URL(`../dist/${path}`, import.meta.url).href;
-const { x25519Backend, loadFastBox, boxBackend } = (await import(built("mechanisms/curve-crypto.js"))) as typeof import("../src/mechanisms/curve-crypto.ts");
-const { CurveClient, CurveServer } = (await import(built("mechanisms/curve.js"))) as typeof import("../src/mechanisms/curve.ts");
+const { x25519Backend, loadFastBox, boxBackend } = (await loadBuilt("mechanisms/curve-crypto.js")) as typeof import("../src/mechanisms/curve-crypto.ts");
+const { CurveClient, CurveServer } = (await loadBuilt("mechanisms/curve.js")) as typeof import("../src/mechanisms/curve.ts");
 
 interface Backend {
   name: string;

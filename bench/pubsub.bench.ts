@@ -13,11 +13,11 @@
 
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
-import { loadZocket } from "./common.ts";
+import { loadBuilt, loadZocket } from "./common.ts";
 
 // zocket as users get it (its build, dist/: `npm run build` first).
 const zocket = await loadZocket();
-const { MultiTrie } = (await import(new URL("../dist/routing/trie.js", import.meta.url).href)) as typeof import("../src/routing/trie.ts");
+const { MultiTrie } = (await loadBuilt("routing/trie.js")) as typeof import("../src/routing/trie.ts");
 
 type LibName = "zocket" | "zeromq";
 interface Sock {
