@@ -270,6 +270,19 @@ export function readSeq(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
+/**
+ * The inproc thr cell's shape, for the scripts that measure it outside the suite (inproc-floor,
+ * inproc-instructions): the sender awaits `send(makeFrame())` per message, the receiver checks each
+ * `await receive()`; `n` messages numbered from `first`.
+ */
+export async function sendAndCheck(push: Pick<ZSocket, "send">, pull: Pick<ZSocket, "receive">, chk: Checker, size: number, first: number, n: number): Promise<void> {
+  const sender = (async () => {
+    for (let i = 0; i < n; i++) await push.send(makeFrame(size, first + i));
+  })();
+  for (let i = 0; i < n; i++) chk.check(await pull.receive());
+  await sender;
+}
+
 export function makeMessage(size: number, parts: number, seq: number): Buffer[] {
   const first = makeFrame(size, seq);
   if (parts === 1) return [first];

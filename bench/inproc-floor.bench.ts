@@ -14,7 +14,7 @@
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import type * as Z from "../src/index.ts";
-import { Checker, loadZocket, makeFrame, median } from "./common.ts";
+import { Checker, loadZocket, makeFrame, median, sendAndCheck } from "./common.ts";
 
 // zocket as users get it (its build, dist/: `npm run build` first).
 const zocket = await loadZocket();
@@ -63,11 +63,7 @@ async function zocketShape(): Promise<number> {
   const { push, pull, close } = await pair();
   const chk = new Checker(SIZE, 1, "zocket");
   const t0 = performance.now();
-  const sender = (async () => {
-    for (let i = 0; i < N; i++) await push.send(makeFrame(SIZE, i));
-  })();
-  for (let n = 0; n < N; n++) chk.check(await pull.receive());
-  await sender;
+  await sendAndCheck(push, pull, chk, SIZE, 0, N);
   const rate = N / ((performance.now() - t0) / 1000);
   close();
   return rate;

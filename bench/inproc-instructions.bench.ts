@@ -8,16 +8,16 @@
  *     bench/inproc-instructions.bench.ts
  *   callgrind_annotate /tmp/cg.2 | grep TOTALS      # instructions in the steady segment; / 1e6 = per message
  *
- * The cell's shape (as bench/inproc-floor.bench.ts): PUSH → PULL over inproc, `await push.send(makeFrame())`
- * against `chk.check(await pull.receive())`. A warm-up segment (300 k messages, V8 compiles) and the
- * measured one (1 M) are separated by calls to `os.getPriority()`, a libuv call nothing else makes, so
+ * The cell's shape (`sendAndCheck` in bench/common.ts, as bench/inproc-floor.bench.ts): PUSH → PULL over
+ * inproc, `await push.send(makeFrame())` against `chk.check(await pull.receive())`. A warm-up segment
+ * (300 k messages, V8 compiles) and the measured one (1 M) are separated by calls to `os.getPriority()`, a libuv call nothing else makes, so
  * `--dump-before=uv_os_getpriority` writes one profile per segment: `.1` start-up and warm-up, `.2` the
  * steady segment. `--no-concurrent-recompilation` makes V8 compile on the main thread, so when it
  * optimises does not depend on thread scheduling. Counts include everything in the process: promises,
  * microtasks, GC, the harness's buffer and checks. They are not time: memory stalls cost nothing here.
  */
 import { getPriority } from "node:os";
-import { Checker, loadZocket, makeFrame } from "./common.ts";
+import { Checker, loadZocket, sendAndCheck } from "./common.ts";
 
 const SIZE = 8;
 const WARMUP = Number(process.env["WARMUP"] ?? 300_000);
@@ -32,11 +32,7 @@ const chk = new Checker(SIZE, 1, "PULL");
 let seq = 0;
 
 async function run(n: number): Promise<void> {
-  const sender = (async () => {
-    for (let i = 0; i < n; i++) await push.send(makeFrame(SIZE, seq + i));
-  })();
-  for (let i = 0; i < n; i++) chk.check(await pull.receive());
-  await sender;
+  await sendAndCheck(push, pull, chk, SIZE, seq, n);
   seq += n;
 }
 
