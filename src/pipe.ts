@@ -161,21 +161,23 @@ export interface PeerInfo {
 let nextPipeId = 1;
 
 /**
- * The pipe the most recent message was read from (one event loop, so one global is exact): the socket
- * base turns it into the received message's properties (libzmq attaches them to each msg_t). A module
- * variable, not a static field of Pipe: stores to a class's static property went through V8's generic
- * StoreIC on every message (profiled at ~3 % of inproc 8 B; +8-10 % msg/s without it).
+ * The peer of the pipe the most recent message was read from (one event loop, so one global is exact),
+ * taken at the read: the socket base reports it as the received message's properties (libzmq attaches
+ * them to each msg_t). A module variable, not a static field of Pipe: stores to a class's static property
+ * went through V8's generic StoreIC on every message (profiled at ~3 % of inproc 8 B; +8-10 % msg/s
+ * without it). The peer rather than the pipe: a connect-side pipe outlives its connection, and the
+ * socket base would otherwise have to look the peer up after every read (19 instructions a message).
  */
-let lastRead: Pipe | null = null;
+let lastPeer: PeerInfo | null = null;
 
-/** The pipe {@link Pipe.read} last took a message from, or null. */
-export function lastReadPipe(): Pipe | null {
-  return lastRead;
+/** The peer of the pipe {@link Pipe.read} last took a message from, or null. */
+export function lastReadPeer(): PeerInfo | null {
+  return lastPeer;
 }
 
-/** Sets what {@link lastReadPipe} answers (null before a read; a socket type that reads on its own sets it). */
+/** Sets what {@link lastReadPeer} answers (null before a read; a socket type that reads on its own sets it). */
 export function setLastRead(pipe: Pipe | null): void {
-  lastRead = pipe;
+  lastPeer = pipe === null ? null : pipe.peer;
 }
 
 export class Pipe {
@@ -231,7 +233,7 @@ export class Pipe {
 
   read(): Msg | undefined {
     const m = this.inbound.read();
-    if (m !== undefined) lastRead = this;
+    if (m !== undefined) lastPeer = this.peer;
     return m;
   }
 

@@ -17,7 +17,7 @@ import type { EngineOptions } from "../engine/zmtp-engine.ts";
 import type { MechanismFactory, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { NullMechanism } from "../mechanisms/null.ts";
 import { SOCKET_TYPE, type MechanismName, type SocketTypeName } from "../protocol/constants.ts";
-import { lastReadPipe, MsgQueue, Pipe, setLastRead, type Msg, type PeerInfo, type PipeEnd, type PipeOwner } from "../pipe.ts";
+import { lastReadPeer, MsgQueue, Pipe, setLastRead, type Msg, type PeerInfo, type PipeEnd, type PipeOwner } from "../pipe.ts";
 import { parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
 import type { NetOptions } from "../transports/net.ts";
 import { Observer, type Event } from "./observer.ts";
@@ -196,7 +196,7 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
   #recvOne(): Msg | undefined {
     setLastRead(null);
     const m = this.xrecv();
-    if (m !== undefined) this.#lastPeer = lastReadPipe()?.peer ?? null;
+    if (m !== undefined) this.#lastPeer = lastReadPeer();
     return m;
   }
 
