@@ -15,6 +15,9 @@
  * steady segment. `--no-concurrent-recompilation` makes V8 compile on the main thread, so when it
  * optimises does not depend on thread scheduling. Counts include everything in the process: promises,
  * microtasks, GC, the harness's buffer and checks. They are not time: memory stalls cost nothing here.
+ * V8 can size its young generation differently from one build to the next, and then the scavenges'
+ * share moves by itself (`IterateObjectCache` alone is ~94 instructions a message with scavenges every
+ * ~6 k messages, ~55 with fewer): compare those lines of `callgrind_annotate` before crediting a change.
  */
 import { getPriority } from "node:os";
 import { Checker, loadZocket, sendAndCheck } from "./common.ts";
