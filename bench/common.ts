@@ -283,6 +283,31 @@ export async function sendAndCheck(push: Pick<ZSocket, "send">, pull: Pick<ZSock
   await sender;
 }
 
+const RESOLVED = Promise.resolve();
+
+/**
+ * The same shape with no socket, a plain array as the queue: what the harness costs by itself (the floor
+ * of inproc-floor and inproc-first-compile). `n` messages of `size` bytes, checked by `chk`.
+ */
+export async function sendAndCheckPlainArray(chk: Checker, size: number, n: number): Promise<void> {
+  const q: Buffer[] = [];
+  let head = 0;
+  const sender = (async () => {
+    for (let i = 0; i < n; i++) {
+      q.push(makeFrame(size, i));
+      await RESOLVED;
+    }
+  })();
+  for (let i = 0; i < n; i++) {
+    chk.check(await Promise.resolve([q[head++]!]));
+    if (head > 4096) {
+      q.splice(0, head);
+      head = 0;
+    }
+  }
+  await sender;
+}
+
 export function makeMessage(size: number, parts: number, seq: number): Buffer[] {
   const first = makeFrame(size, seq);
   if (parts === 1) return [first];

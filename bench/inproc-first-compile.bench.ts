@@ -10,13 +10,13 @@
  *  - after-cell: the same cell, after a complete untimed 200 ms one in the same process (fresh sockets,
  *                END marker, close): the END marker deoptimises both loops and V8 compiles them again;
  *  - floor:      the cell's shape with a plain array as the queue and no socket (bench/common.ts's
- *                `makeFrame` and `Checker`), 10 M messages.
+ *                `sendAndCheckPlainArray`), 10 M messages.
  *
  * and prints the medians. See docs/performance.md, "What limits zocket now", for what it showed.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Checker, makeFrame, median, type CaseSpec } from "./common.ts";
+import { Checker, median, sendAndCheckPlainArray, type CaseSpec } from "./common.ts";
 import { memoryStarter, runPair } from "./orchestrate.ts";
 
 const MODES = ["cell", "after-cell", "floor"] as const;
@@ -28,25 +28,8 @@ function cellSpec(id: string, durationMs: number, warmupMs: number): CaseSpec {
 
 /** The cell's shape without a socket: a plain array as the queue. Returns msg/s. */
 async function floor(n: number): Promise<number> {
-  const q: Buffer[] = [];
-  let head = 0;
-  const chk = new Checker(8, 1, "floor");
-  const resolved = Promise.resolve();
   const t0 = performance.now();
-  const sender = (async () => {
-    for (let i = 0; i < n; i++) {
-      q.push(makeFrame(8, i));
-      await resolved;
-    }
-  })();
-  for (let i = 0; i < n; i++) {
-    chk.check(await Promise.resolve([q[head++]!]));
-    if (head > 4096) {
-      q.splice(0, head);
-      head = 0;
-    }
-  }
-  await sender;
+  await sendAndCheckPlainArray(new Checker(8, 1, "floor"), 8, n);
   return n / ((performance.now() - t0) / 1000);
 }
 

@@ -14,7 +14,7 @@
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import type * as Z from "../src/index.ts";
-import { Checker, loadZocket, makeFrame, median, sendAndCheck } from "./common.ts";
+import { Checker, loadZocket, median, sendAndCheck, sendAndCheckPlainArray } from "./common.ts";
 
 // zocket as users get it (its build, dist/: `npm run build` first).
 const zocket = await loadZocket();
@@ -22,29 +22,12 @@ const zocket = await loadZocket();
 const N = 2_000_000;
 const ROUNDS = 5;
 const SIZE = 8;
-const RESOLVED = Promise.resolve();
 
 /** The harness's shape, the queue a plain array. */
 async function floor(): Promise<number> {
-  const q: Buffer[] = [];
-  let head = 0;
   const chk = new Checker(SIZE, 1, "floor");
   const t0 = performance.now();
-  const sender = (async () => {
-    for (let i = 0; i < N; i++) {
-      q.push(makeFrame(SIZE, i));
-      await RESOLVED;
-    }
-  })();
-  for (let n = 0; n < N; n++) {
-    const m = await Promise.resolve([q[head++]!]);
-    chk.check(m);
-    if (head > 4096) {
-      q.splice(0, head);
-      head = 0;
-    }
-  }
-  await sender;
+  await sendAndCheckPlainArray(chk, SIZE, N);
   return N / ((performance.now() - t0) / 1000);
 }
 
