@@ -116,10 +116,8 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     // (slow properties), and then every option read is a hash lookup through a generic IC — several per
     // REQ/REP round trip. Object.fromEntries gives a fast-mode object, the same map for every socket of a
     // type, so a read like `this[OPTS]["sendTimeout"]` is a field load.
-    const opts: Record<string, OptionValue> = Object.fromEntries([
-      ...Object.entries(SOCKET_OPTIONS).map(([k, spec]) => [k, spec.default]),
-      ...Object.entries(extraOptions).map(([k, spec]) => [k, spec.default]),
-    ]);
+    const specs = { ...SOCKET_OPTIONS, ...extraOptions };
+    const opts: Record<string, OptionValue> = Object.fromEntries(Object.entries(specs).map(([k, spec]) => [k, spec.default]));
     this[OPTS] = opts;
     let ctx: Context = defaultContext;
     if (options !== undefined && options !== null) {
