@@ -179,6 +179,25 @@ describe("DirectInput: which buffer each read lands in", () => {
     assert.equal(a.options.buffer(), bufA);
   });
 
+  test("quiet reads of every size are copied out whole (a byte at a time up to 64 bytes, Buffer#copy above)", () => {
+    const input = new DirectInput();
+    const r = reader();
+    input.setReader(r);
+    const sent: Buffer[] = [];
+    let scratch: Uint8Array | null = null;
+    for (const n of [1, 2, 12, 63, 64, 65, 100, 1000, 4095, 16 * 1024 - 1]) {
+      const bytes = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) bytes[i] = (i * 31 + n) & 0xff;
+      sent.push(bytes);
+      const buf = read(input, bytes);
+      scratch ??= buf;
+      assert.equal(buf, scratch, `a ${n}-byte read lands in the shared scratch buffer`);
+      assert.notEqual(r.chunks[r.chunks.length - 1]!.buffer, scratch.buffer, `the ${n} bytes are a copy`);
+    }
+    // Every later read overwrote the scratch buffer; each chunk kept its own bytes.
+    assert.deepEqual(r.chunks.map((c) => c.toString("hex")), sent.map((b) => b.toString("hex")));
+  });
+
   test("a reader's target (the rest of a large body) receives the next read in place", () => {
     const body = Buffer.alloc(100_000);
     let filled = 0;

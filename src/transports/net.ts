@@ -66,6 +66,14 @@ const BURST = 16 * 1024;
 /** A read smaller than this in slab mode: traffic is light again, back to the scratch buffer. */
 const QUIET = 4 * 1024;
 
+/**
+ * Reads up to this size are copied out of the scratch buffer a byte at a time: `Buffer#copy` costs ~600
+ * instructions whatever the size (its checks, a typed array for the source range, the `.buffer` getter,
+ * which is a call into C++), a loop ~5 a byte. A REQ/REP round trip at 8 B reads 12 bytes on each side:
+ * callgrind counted 21870 → 21354 instructions per round trip in a REQ client.
+ */
+const BYTEWISE_COPY = 64;
+
 const M_SCRATCH = 0;
 const M_SLAB = 1;
 const M_TARGET = 2;
@@ -121,8 +129,12 @@ export class DirectInput {
     let chunk: Buffer;
     if (this.#mode === M_SCRATCH) {
       chunk = Buffer.allocUnsafe(n);
-      SCRATCH.copy(chunk, 0, 0, n);
-      if (n >= BURST) this.#freshSlab();
+      if (n <= BYTEWISE_COPY) {
+        for (let i = 0; i < n; i++) chunk[i] = SCRATCH[i]!;
+      } else {
+        SCRATCH.copy(chunk, 0, 0, n);
+        if (n >= BURST) this.#freshSlab();
+      }
     } else {
       chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
       if (this.#mode === M_SLAB) {
