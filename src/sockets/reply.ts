@@ -11,20 +11,27 @@
  * - A peer whose Identity is already taken is ignored, as libzmq's ROUTER does.
  */
 import { ZmqError } from "../errors.ts";
-import type { Msg } from "../pipe.ts";
+import type { Msg, Pipe } from "../pipe.ts";
 import type { OptionSpec } from "./options.ts";
 import { RouterBase } from "./router.ts";
 import { defineOptions, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+
+const NO_FRAMES: Msg = [];
 
 export const REPLY_OPTIONS: Record<string, OptionSpec> = {
   routingId: { kind: "routingId", default: null },
 };
 
 export class Reply extends RouterBase {
-  /** Between a request and its reply. */
   #sendingReply = false;
-  /** The request's envelope: routing id (added by the router layer), hops, empty delimiter. */
-  #envelope: Msg = [];
+  /**
+   * The request being answered: the pipe it came from, its frames, and how many of them are the envelope
+   * (up to and including the delimiter). Kept as they came, so the reply is built once, frame by frame,
+   * and goes straight to that pipe, with no routing-id lookup (`xsend` says why that is libzmq's result).
+   */
+  #from: Pipe | null = null;
+  #request: Msg = NO_FRAMES;
+  #envelopeLength = 0;
 
   constructor(options?: Partial<Omit<Reply, "send" | "receive">> & { context?: unknown }) {
     super("REP", options, REPLY_OPTIONS);
@@ -35,20 +42,24 @@ export class Reply extends RouterBase {
       throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must send the reply before it receives the next request");
     }
     for (;;) {
-      const m = this.routeRecv();
+      const m = this.fq.recv();
       if (m === undefined) return undefined;
-      // m[0] is the routing id; the delimiter must be followed by at least one body frame.
+      // The envelope ends at the first empty frame, which needs at least one body frame after it.
       let bottom = -1;
-      for (let i = 1; i < m.length - 1; i++) {
+      for (let i = 0; i < m.length - 1; i++) {
         if (m[i]!.length === 0) {
           bottom = i;
           break;
         }
       }
       if (bottom === -1) continue; // malformed: no delimiter (libzmq rolls the envelope back and drops it)
-      this.#envelope = m.slice(0, bottom + 1);
+      this.#from = this.fq.lastPipe!;
+      this.#request = m;
+      this.#envelopeLength = bottom + 1;
       this.#sendingReply = true;
-      return m.slice(bottom + 1);
+      const body = new Array<Buffer>(m.length - bottom - 1);
+      for (let i = 0; i < body.length; i++) body[i] = m[bottom + 1 + i]!;
+      return body;
     }
   }
 
@@ -56,11 +67,22 @@ export class Reply extends RouterBase {
     if (!this.#sendingReply) {
       throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must receive a request before it sends a reply");
     }
-    const env = this.#envelope;
-    this.#envelope = [];
+    const pipe = this.#from!;
+    const request = this.#request;
+    const n = this.#envelopeLength;
+    this.#from = null;
+    this.#request = NO_FRAMES;
     this.#sendingReply = false;
-    // Unknown or full peer: dropped (REP never uses mandatory).
-    this.routeSend(env.concat(msg), false);
+    // The reply goes back over the connection the request came in on. If that connection has gone, or
+    // its queue is full, the reply is dropped, even when the requester is back with the same routing id:
+    // libzmq's REP routes by id, but the old connection keeps its id until the socket reads past its end,
+    // which a REP that owes a reply never does, so the id still leads to the old connection (probed
+    // against libzmq 4.3.5 through zeromq.js; test/reqrep.test.ts checks both libraries).
+    if (!pipe.checkWrite()) return true;
+    const out = new Array<Buffer>(n + msg.length);
+    for (let i = 0; i < n; i++) out[i] = request[i]!;
+    for (let i = 0; i < msg.length; i++) out[n + i] = msg[i]!;
+    pipe.write(out);
     return true;
   }
 
