@@ -120,7 +120,10 @@ export class Request extends Socket {
       }
       // The delimiter must be there, with at least one body frame after it.
       if (m.length < i + 2 || m[i]!.length !== 0) continue;
-      this.#reply = m.slice(i + 1);
+      // The body after the delimiter, copied by hand: Array#slice is a generic builtin call.
+      const body = new Array<Buffer>(m.length - i - 1);
+      for (let k = 0; k < body.length; k++) body[k] = m[i + 1 + k]!;
+      this.#reply = body;
       this.#replyFrom = pipe;
     }
   }
@@ -154,15 +157,17 @@ export class Request extends Socket {
     let frames: Msg;
     let nextId = this.#requestId;
     let idFrame = EMPTY;
+    // The request's frames in an array of their final length (no growing it frame by frame).
+    const head = correlate ? 2 : 1;
+    frames = new Array<Buffer>(head + msg.length);
     if (correlate) {
       nextId = (this.#requestId + 1) >>> 0;
       idFrame = Buffer.allocUnsafe(4);
       idFrame.writeUInt32LE(nextId, 0);
-      frames = [idFrame, EMPTY];
-    } else {
-      frames = [EMPTY];
+      frames[0] = idFrame;
     }
-    for (const f of msg) frames.push(f);
+    frames[head - 1] = EMPTY;
+    for (let k = 0; k < msg.length; k++) frames[head + k] = msg[k]!;
     const pipe = this.#lb.send(frames);
     if (pipe === null) return false;
     if (correlate) {
