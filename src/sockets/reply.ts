@@ -6,8 +6,9 @@
  *   of the reply, so replies find their way back through any number of ROUTER/DEALER hops.
  * - A request with no empty delimiter (or nothing after it) is silently discarded (G24): a DEALER
  *   talking to REP must send `["", ...body]`.
- * - Requests are fair-queued from all peers; a reply to a peer that has gone is dropped, as is one to a
- *   peer whose queue is full (ROUTER without `mandatory`).
+ * - Requests are fair-queued from all peers; a reply to a peer that has gone is dropped (even if it is
+ *   back with the same routing id, as in libzmq), as is one to a peer whose queue is full (ROUTER
+ *   without `mandatory`).
  * - A peer whose Identity is already taken is ignored, as libzmq's ROUTER does.
  */
 import { ZmqError } from "../errors.ts";
