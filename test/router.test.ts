@@ -291,8 +291,56 @@ test("zocket: notify (DRAFT ZMQ_ROUTER_NOTIFY) announces connects and disconnect
     dealer.close();
     assert.deepEqual(str(await within(router.receive(), T, "disconnect")), ["n1", ""]);
   } finally {
+    closeAll(dealer, router);
+  }
+});
+
+test("zocket: a reply routed with the id Buffer the ROUTER handed out reaches that peer; once it has gone, EHOSTUNREACH", async () => {
+  // routeSend skips the id lookup when the id is the very Buffer of the last pipe read from: the result
+  // must be the lookup's, including after that pipe has gone.
+  const router = new Router({ linger: 0, mandatory: true });
+  const dealer = new Dealer({ linger: 0 });
+  try {
+    await router.bind(endpoint("tcp", "same-id-buffer"));
+    dealer.connect(router.lastEndpoint!);
+    await dealer.send("hi");
+    const [id] = await within(router.receive(), T, "request");
+    await router.send([id!, "one"]);
+    await router.send([id!, "two", "parts"]);
+    assert.deepEqual(str(await within(dealer.receive(), T, "one")), ["one"]);
+    assert.deepEqual(str(await within(dealer.receive(), T, "two")), ["two", "parts"]);
+    dealer.close();
+    await waitUntil(async () => (await codeOf(router.send([id!, "late"]))) === "EHOSTUNREACH", T, "EHOSTUNREACH for the gone peer");
+  } finally {
     dealer.close();
     router.close();
+  }
+});
+
+test("zocket: a reply routed with the id Buffer of a peer that has gone goes where the id lookup sends it", async () => {
+  // The id-Buffer shortcut must give the lookup's answer. zocket frees an id when its connection goes, so
+  // a peer back with the same id gets it (libzmq keeps the old connection's id until the ROUTER reads
+  // past its end; this pins the shortcut to zocket's lookup, not the lookup to libzmq).
+  const router = new Router({ linger: 0 });
+  const first = new Dealer({ linger: 0, routingId: "asker" });
+  const again = new Dealer({ linger: 0, routingId: "asker" });
+  let handshakes = 0;
+  let disconnects = 0;
+  router.events.on("handshake", () => handshakes++);
+  router.events.on("disconnect", () => disconnects++);
+  try {
+    await router.bind(endpoint("tcp", "id-buffer-gone"));
+    first.connect(router.lastEndpoint!);
+    await first.send("hi");
+    const [id] = await within(router.receive(), T, "request"); // the last pipe read from is first's
+    first.close();
+    await waitUntil(() => disconnects === 1, T, "the ROUTER to see the first peer go");
+    again.connect(router.lastEndpoint!);
+    await waitUntil(() => handshakes === 2, T, "the ROUTER to see the peer come back");
+    await router.send([id!, "to the peer now called asker"]);
+    assert.deepEqual(str(await within(again.receive(), T, "reply")), ["to the peer now called asker"]);
+  } finally {
+    closeAll(first, again, router);
   }
 });
 

@@ -237,17 +237,26 @@ export abstract class RouterBase extends Socket {
   protected routeSend(msg: Msg, mandatory: boolean): boolean {
     // libzmq: a routing id with no frame after it is "malformed" and silently ignored.
     if (msg.length < 2) return true;
-    const pipe = this.#out.get(idKey(msg[0]!));
+    const id = msg[0]!;
+    // A reply usually carries the very Buffer that routeRecv put in front of the request: the pipe's own
+    // routingId. A live pipe whose routingId is that Buffer is the one the map would give (a pipe leaves
+    // the map only once terminated, and handover gives the old pipe a new Buffer), so the lookup — the id
+    // as a latin1 string, a call into C++, then a Map probe: ~1,000 instructions — is skipped for it.
+    // callgrind, an inproc DEALER↔ROUTER echo round trip (with the copy below): 9112 → 8169 instructions.
+    const last = this.fq.lastPipe;
+    const pipe = last !== null && last.routingId === id && !last.terminated ? last : this.#out.get(idKey(id));
     if (pipe === undefined) {
-      if (mandatory) throw unreachable(msg[0]!);
+      if (mandatory) throw unreachable(id);
       return true;
     }
     if (!pipe.checkWrite()) {
       if (!mandatory) return true;
-      if (pipe.terminated) throw unreachable(msg[0]!);
+      if (pipe.terminated) throw unreachable(id);
       return false;
     }
-    pipe.write(msg.slice(1));
+    const frames = new Array<Buffer>(msg.length - 1);
+    for (let i = 0; i < frames.length; i++) frames[i] = msg[i + 1]!;
+    pipe.write(frames);
     return true;
   }
 
