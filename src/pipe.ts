@@ -13,6 +13,13 @@ import { Fifo } from "./util/fifo.ts";
 /** A message: its frames, in order. */
 export type Msg = Buffer[];
 
+/** The frames of `m` from index `start` on, in a new array: copied by hand, as Array#slice is a generic builtin call. */
+export function framesFrom(m: Msg, start: number): Msg {
+  const out = new Array<Buffer>(m.length - start);
+  for (let i = 0; i < out.length; i++) out[i] = m[start + i]!;
+  return out;
+}
+
 /** Marks a message that is a ZMTP command rather than data (e.g. SUBSCRIBE, CANCEL, JOIN, LEAVE). */
 export const MSG_COMMAND: unique symbol = Symbol("zocket.command");
 export interface CommandMsg extends Array<Buffer> {

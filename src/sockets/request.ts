@@ -20,7 +20,7 @@
  */
 import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
-import { setLastRead, type Msg, type Pipe } from "../pipe.ts";
+import { framesFrom, setLastRead, type Msg, type Pipe } from "../pipe.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
 import { microtask } from "../util/microtask.ts";
 import { LoadBalancer } from "../routing/load-balancer.ts";
@@ -120,10 +120,7 @@ export class Request extends Socket {
       }
       // The delimiter must be there, with at least one body frame after it.
       if (m.length < i + 2 || m[i]!.length !== 0) continue;
-      // The body after the delimiter, copied by hand: Array#slice is a generic builtin call.
-      const body = new Array<Buffer>(m.length - i - 1);
-      for (let k = 0; k < body.length; k++) body[k] = m[i + 1 + k]!;
-      this.#reply = body;
+      this.#reply = framesFrom(m, i + 1);
       this.#replyFrom = pipe;
     }
   }
