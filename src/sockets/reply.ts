@@ -12,7 +12,7 @@
  * - A peer whose Identity is already taken is ignored, as libzmq's ROUTER does.
  */
 import { ZmqError } from "../errors.ts";
-import type { Msg, Pipe } from "../pipe.ts";
+import { framesFrom, type Msg, type Pipe } from "../pipe.ts";
 import type { OptionSpec } from "./options.ts";
 import { RouterBase } from "./router.ts";
 import { defineOptions, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
@@ -24,9 +24,9 @@ export const REPLY_OPTIONS: Record<string, OptionSpec> = {
 };
 
 export class Reply extends RouterBase {
-  #sendingReply = false;
   /**
-   * The request being answered: the pipe it came from, its frames, and how many of them are the envelope
+   * The request being answered (set from its receipt until its reply is sent; `#from !== null` is the
+   * state between the two): the pipe it came from, its frames, and how many of them are the envelope
    * (up to and including the delimiter). Kept as they came, so the reply is built once, frame by frame,
    * and goes straight to that pipe, with no routing-id lookup (`xsend` says why that is libzmq's result).
    */
@@ -39,7 +39,7 @@ export class Reply extends RouterBase {
   }
 
   protected xrecv(): Msg | undefined {
-    if (this.#sendingReply) {
+    if (this.#from !== null) {
       throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must send the reply before it receives the next request");
     }
     for (;;) {
@@ -57,23 +57,19 @@ export class Reply extends RouterBase {
       this.#from = this.fq.lastPipe!;
       this.#request = m;
       this.#envelopeLength = bottom + 1;
-      this.#sendingReply = true;
-      const body = new Array<Buffer>(m.length - bottom - 1);
-      for (let i = 0; i < body.length; i++) body[i] = m[bottom + 1 + i]!;
-      return body;
+      return framesFrom(m, bottom + 1);
     }
   }
 
   protected xsend(msg: Msg): boolean {
-    if (!this.#sendingReply) {
+    const pipe = this.#from;
+    if (pipe === null) {
       throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must receive a request before it sends a reply");
     }
-    const pipe = this.#from!;
     const request = this.#request;
     const n = this.#envelopeLength;
     this.#from = null;
     this.#request = NO_FRAMES;
-    this.#sendingReply = false;
     // The reply goes back over the connection the request came in on. If that connection has gone, or
     // its queue is full, the reply is dropped, even when the requester is back with the same routing id:
     // libzmq's REP routes by id, but the old connection keeps its id until the socket reads past its end,
@@ -88,11 +84,11 @@ export class Reply extends RouterBase {
   }
 
   protected override xhasIn(): boolean {
-    return !this.#sendingReply && this.fq.hasIn();
+    return this.#from === null && this.fq.hasIn();
   }
 
   protected override xhasOut(): boolean {
-    return this.#sendingReply;
+    return this.#from !== null;
   }
 }
 defineOptions(Reply.prototype, REPLY_OPTIONS);
