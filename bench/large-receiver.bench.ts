@@ -16,7 +16,7 @@ import { fork } from "node:child_process";
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { Checker, checkBuild, makeEnd, median, tune, writeSeq, type ZSocket } from "./common.ts";
+import { Checker, checkBuild, loadZocket, makeEnd, median, tune, writeSeq, type ZSocket } from "./common.ts";
 
 const SKIP = 300;
 const HWM = 1000;
@@ -29,7 +29,6 @@ interface Figures {
 }
 
 async function zocket(): Promise<{ Push: new () => ZSocket; Pull: new () => ZSocket }> {
-  const { loadZocket } = await import("./common.ts");
   return (await loadZocket()) as unknown as { Push: new () => ZSocket; Pull: new () => ZSocket };
 }
 
