@@ -151,12 +151,11 @@ export class Request extends Socket {
     // another peer) is never taken for the answer to this one.
     this.#pump();
     const correlate = this.options["correlate"] === true;
-    let frames: Msg;
     let nextId = this.#requestId;
     let idFrame = EMPTY;
     // The request's frames in an array of their final length (no growing it frame by frame).
     const head = correlate ? 2 : 1;
-    frames = new Array<Buffer>(head + msg.length);
+    const frames: Msg = new Array<Buffer>(head + msg.length);
     if (correlate) {
       nextId = (this.#requestId + 1) >>> 0;
       idFrame = Buffer.allocUnsafe(4);
