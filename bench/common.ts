@@ -9,13 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type LibName = "zocket" | "zeromq" | "net";
+/** zocket, zeromq.js, native libzmq (a C program, bench/native.ts) and the bare node:net ceiling. */
+export type LibName = "zocket" | "zeromq" | "libzmq" | "net";
 export type Transport = "tcp" | "ipc" | "inproc";
 /** Benchmarks that run as a pair of roles (server binds, client connects). */
 export type PairBench = "thr" | "lat" | "dr" | "multi" | "fanout";
 export type BenchKind = PairBench | "conns";
 
-export const ALL_LIBS: readonly LibName[] = ["zocket", "zeromq", "net"];
+export const ALL_LIBS: readonly LibName[] = ["zocket", "zeromq", "libzmq", "net"];
 export const ALL_TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"];
 export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "conns"];
 

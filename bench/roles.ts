@@ -27,6 +27,7 @@ import {
   SETUP_TIMEOUT_MS,
 } from "./common.ts";
 import type { Channel, RoleResult, RoleSpec, ZSocket } from "./common.ts";
+import { nativeRole } from "./native.ts";
 import {
   BIG_BODY,
   Batcher,
@@ -775,19 +776,21 @@ async function fanoutSubNet(spec: RoleSpec, ch: Channel): Promise<void> {
 
 // ---------------------------------------------------------------------------
 
-function byLib(zmq: RoleFn, net: RoleFn): RoleFn {
-  return (spec, ch) => (spec.lib === "net" ? net(spec, ch) : zmq(spec, ch));
+/** The role for each library: zocket and zeromq.js share one, native libzmq runs bench/native/zmqperf.c. */
+function byLib(role: RoleName, zmq: RoleFn, net: RoleFn): RoleFn {
+  const native = nativeRole(role);
+  return (spec, ch) => (spec.lib === "net" ? net(spec, ch) : spec.lib === "libzmq" ? native(spec, ch) : zmq(spec, ch));
 }
 
 export const ROLES: Readonly<Record<RoleName, RoleFn>> = {
-  "thr-recv": byLib(thrRecvZmq, thrRecvNet),
-  "thr-send": byLib(thrSendZmq, thrSendNet),
-  "lat-server": byLib(latServerZmq, echoServerNet),
-  "lat-client": byLib(latClientZmq, (s, c) => echoClientNet(s, c, 1)),
-  "dr-router": byLib(drRouterZmq, echoServerNet),
-  "dr-dealer": byLib(drDealerZmq, (s, c) => echoClientNet(s, c, s.window)),
-  "fanout-pub": byLib(fanoutPubZmq, fanoutPubNet),
-  "fanout-sub": byLib(fanoutSubZmq, fanoutSubNet),
+  "thr-recv": byLib("thr-recv", thrRecvZmq, thrRecvNet),
+  "thr-send": byLib("thr-send", thrSendZmq, thrSendNet),
+  "lat-server": byLib("lat-server", latServerZmq, echoServerNet),
+  "lat-client": byLib("lat-client", latClientZmq, (s, c) => echoClientNet(s, c, 1)),
+  "dr-router": byLib("dr-router", drRouterZmq, echoServerNet),
+  "dr-dealer": byLib("dr-dealer", drDealerZmq, (s, c) => echoClientNet(s, c, s.window)),
+  "fanout-pub": byLib("fanout-pub", fanoutPubZmq, fanoutPubNet),
+  "fanout-sub": byLib("fanout-sub", fanoutSubZmq, fanoutSubNet),
 };
 
 export function isRoleName(s: string): s is RoleName {

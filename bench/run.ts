@@ -12,6 +12,7 @@ import { cpus, totalmem, platform, release, arch } from "node:os";
 import { dirname, resolve } from "node:path";
 import { ALL_BENCHES, ALL_LIBS, ALL_TRANSPORTS, checkBuild, errorMessage, median } from "./common.ts";
 import type { BenchKind, CaseSpec, LibName, Measurement, PairBench, Transport } from "./common.ts";
+import { buildNative } from "./native.ts";
 import { liveChildren, probeLib, runConns, runMeasurement } from "./orchestrate.ts";
 import type { ConnsResult } from "./orchestrate.ts";
 
@@ -42,7 +43,9 @@ interface Options {
 const HELP = `usage: npm run bench -- [options]
 
   --quick                few sizes, short runs, 1 run (under ~2 minutes)
-  --libs LIST            zocket,zeromq,net (default: all three)
+  --libs LIST            zocket,zeromq,libzmq,net (default: all four)
+                           libzmq: native libzmq through a C program, bench/native/zmqperf.c,
+                           built on first use (needs cc and libzmq3-dev; skipped without)
   --only LIST            ${ALL_BENCHES.join(",")} (default: all)
                            thr    PUSH->PULL throughput
                            lat    REQ<->REP round-trip latency
@@ -437,7 +440,8 @@ async function main(): Promise<number> {
       continue;
     }
     try {
-      await probeLib(l);
+      if (l === "libzmq") progress(`bench: libzmq: ${buildNative()}, through bench/native/zmqperf.c`);
+      else await probeLib(l);
       libs.push(l);
     } catch (e) {
       skipped[l] = errorMessage(e);
@@ -446,7 +450,7 @@ async function main(): Promise<number> {
   }
 
   const cases = casesOf(o);
-  const connsLibs = o.only.includes("conns") ? (libs.includes("zocket") ? ["zocket" as const] : libs.filter((l) => l !== "net")) : [];
+  const connsLibs = o.only.includes("conns") ? (libs.includes("zocket") ? ["zocket" as const] : libs.filter((l) => l !== "net" && l !== "libzmq")) : [];
   const total = cases.reduce((n, c) => n + libsFor(c, libs).length * o.runs, 0) + connsLibs.length;
   let done = 0;
   let failures = 0;
