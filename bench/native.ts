@@ -9,7 +9,8 @@
 // that does not load.
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { CheckError, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
@@ -18,6 +19,11 @@ import type { Channel, CaseSpec, Measurement, RoleResult, RoleSpec } from "./com
 const SOURCE = fileURLToPath(new URL("./native/zmqperf.c", import.meta.url));
 const BUILD_DIR = fileURLToPath(new URL("./native/build/", import.meta.url));
 const BINARY = `${BUILD_DIR}zmqperf`;
+/** The command that built BINARY: a different compiler or flags build it again. */
+const STAMP = `${BINARY}.cmd`;
+
+/** zmqperf processes of this process, for the driver to kill when it is interrupted. */
+export const nativeChildren = new Set<ChildProcess>();
 
 /** How long a finished role waits for the driver's "exit" (as in bench/roles.ts). */
 const EXIT_WAIT_MS = 120_000;
@@ -27,15 +33,19 @@ const EXIT_WAIT_MS = 120_000;
  * libzmq version it is linked with (e.g. "libzmq 4.3.4"). Throws with what to install when it cannot.
  */
 export function buildNative(): string {
-  const stale = !existsSync(BINARY) || statSync(BINARY).mtimeMs < statSync(SOURCE).mtimeMs;
+  const cc = process.env["CC"] ?? "cc";
+  const args = ["-O2", "-Wall", "-Wextra", "-std=c11", "-o", BINARY, SOURCE, "-lzmq", "-lpthread"];
+  const cmd = [cc, ...args].join(" ");
+  const stale =
+    !existsSync(BINARY) || !existsSync(STAMP) || statSync(BINARY).mtimeMs < statSync(SOURCE).mtimeMs || readFileSync(STAMP, "utf8") !== cmd;
   if (stale) {
     mkdirSync(BUILD_DIR, { recursive: true });
-    const cc = process.env["CC"] ?? "cc";
-    const r = spawnSync(cc, ["-O2", "-Wall", "-Wextra", "-std=c11", "-o", BINARY, SOURCE, "-lzmq", "-lpthread"], { encoding: "utf8" });
+    const r = spawnSync(cc, args, { encoding: "utf8" });
     if (r.error !== undefined || r.status !== 0) {
       const why = r.error?.message ?? r.stderr.trim().split("\n").slice(0, 3).join(" ");
       throw new Error(`cannot build ${SOURCE} (${why}); it needs a C compiler and libzmq's headers, e.g. apt-get install gcc libzmq3-dev`);
     }
+    writeFileSync(STAMP, cmd);
   }
   const v = spawnSync(BINARY, ["version"], { encoding: "utf8" });
   if (v.error !== undefined || v.status !== 0) throw new Error(`${BINARY} does not run: ${v.error?.message ?? v.stderr.trim()}`);
@@ -71,13 +81,18 @@ interface Run {
 function start(args: readonly string[]): Run {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing (the bench driver builds it; see bench/native.ts)`);
   const child = spawn(BINARY, args, { stdio: ["pipe", "pipe", "pipe"] });
+  nativeChildren.add(child);
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (d: string) => (stderr += d));
   child.stdin.on("error", () => {}); // the process may be gone already; its exit status tells why
   const exited = new Promise<void>((resolve, reject) => {
-    child.on("error", reject);
+    child.on("error", (e) => {
+      nativeChildren.delete(child);
+      reject(e);
+    });
     child.on("close", (code, signal) => {
+      nativeChildren.delete(child);
       if (code === 0) resolve();
       // Exit code 3: a check of the messages failed, a wrong result (as CheckError in the JavaScript roles).
       else if (code === 3) reject(new CheckError(stderr.trim()));

@@ -1,10 +1,11 @@
 // zocket benchmark driver: `npm run bench [-- options]` (see --help).
 //
-// Every figure is measured in the same run for zocket, zeromq.js (native
-// libzmq) and a bare node:net ceiling, so ratios compare like with like on the
-// same machine. tcp/ipc measurements run the two ends in two child processes
-// (like libzmq's local_thr/remote_thr, local_lat/remote_lat); inproc runs both
-// ends in one child process. Each measurement checks message count, sizes and
+// Every figure is measured in the same run for zocket, zeromq.js (a native
+// binding of libzmq), libzmq itself (a C program, bench/native.ts) and a bare
+// node:net ceiling, so ratios compare like with like on the same machine.
+// tcp/ipc measurements run the two ends in two child processes (like libzmq's
+// local_thr/remote_thr, local_lat/remote_lat); inproc runs both ends in one
+// child process. Each measurement checks message count, sizes and
 // order. Progress goes to stderr, the table to stdout, everything to JSON.
 
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -12,7 +13,7 @@ import { cpus, totalmem, platform, release, arch } from "node:os";
 import { dirname, resolve } from "node:path";
 import { ALL_BENCHES, ALL_LIBS, ALL_TRANSPORTS, checkBuild, errorMessage, median } from "./common.ts";
 import type { BenchKind, CaseSpec, LibName, Measurement, PairBench, Transport } from "./common.ts";
-import { buildNative } from "./native.ts";
+import { buildNative, nativeChildren } from "./native.ts";
 import { liveChildren, probeLib, runConns, runMeasurement } from "./orchestrate.ts";
 import type { ConnsResult } from "./orchestrate.ts";
 
@@ -53,7 +54,8 @@ const HELP = `usage: npm run bench -- [options]
                            multi  PUSH->PULL multipart throughput (--parts parts)
                            fanout PUB -> N SUB fan-out (--subscribers N)
                            conns  idle tcp connections to one ROUTER (zocket only;
-                                  other libs only when zocket is not in --libs)
+                                  zeromq only when zocket is not in --libs;
+                                  never libzmq)
   --transports LIST      tcp,ipc,inproc (default: all)
   --sizes LIST           bytes per part (default: ${DEFAULT_SIZES.join(",")}; quick: ${QUICK_SIZES.join(",")})
   --runs N               repeat each measurement N times, report the median (default 3; quick 1)
@@ -396,7 +398,7 @@ function connsTable(rs: readonly ConnsResult[]): string {
 // --- main -----------------------------------------------------------------------
 
 function killChildren(): void {
-  for (const c of liveChildren) {
+  for (const c of [...liveChildren, ...nativeChildren]) {
     try {
       c.kill("SIGKILL");
     } catch {

@@ -22,7 +22,9 @@
  * "start" and "credit N" for fanout-pub (relayed by the driver from fanout-sub), and "exit". A finished
  * role keeps its socket open until stdin says "exit" (or closes), as the driver's roles wait for its
  * "exit": with linger 0, closing early could drop the END marker or its echo. Errors go to
- * stderr, with exit code 3 when a check of the messages failed (a wrong result) and 1 otherwise.
+ * stderr, with exit code 3 when a check of the messages failed (a wrong result), 2 for a wrong command
+ * line and 1 otherwise. On Linux a zmqperf process ends with the process that started it (the driver's
+ * worker), so that a failed or interrupted measurement leaves no zmqperf behind.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -37,6 +39,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
+#ifdef __linux__
+#include <signal.h>
+#include <sys/prctl.h>
+#endif
 
 #define MAX_FRAMES 64
 #define WARMUP_ROUND_TRIPS 5
@@ -67,7 +73,9 @@ static _Noreturn void vdie(int code, const char *fmt, va_list ap) {
   fputs("zmqperf: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
-  exit(code);
+  /* _exit: no atexit or C++ teardown while the other role's thread may be inside libzmq. */
+  fflush(NULL);
+  _exit(code);
 }
 
 static _Noreturn void fail(const char *fmt, ...) {
@@ -163,22 +171,34 @@ typedef struct {
   int n;
 } msg_t;
 
-static void recv_msg(void *s, msg_t *m) {
+static void close_msg(msg_t *m) {
+  for (int i = 0; i < m->n; i++) zmq_msg_close(&m->f[i]);
+  m->n = 0;
+}
+
+/**
+ * The next whole message into `m`. With ZMQ_DONTWAIT in `flags`, 0 if there is none now; the parts after
+ * the first are always waited for (libzmq delivers a message's parts together).
+ */
+static int recv_msg_flags(void *s, msg_t *m, int flags) {
   m->n = 0;
   for (;;) {
     if (m->n == MAX_FRAMES) fail("a message of more than %d parts", MAX_FRAMES);
     zmq_msg_t *f = &m->f[m->n];
     zmq_msg_init(f);
-    if (zmq_msg_recv(f, s, 0) < 0) zfail("zmq_msg_recv");
+    if (zmq_msg_recv(f, s, m->n == 0 ? flags : 0) < 0) {
+      int err = zmq_errno();
+      zmq_msg_close(f);
+      if (err == EAGAIN && m->n == 0) return 0;
+      close_msg(m);
+      fail("zmq_msg_recv: %s", zmq_strerror(err));
+    }
     m->n++;
-    if (!zmq_msg_more(f)) return;
+    if (!zmq_msg_more(f)) return 1;
   }
 }
 
-static void close_msg(msg_t *m) {
-  for (int i = 0; i < m->n; i++) zmq_msg_close(&m->f[i]);
-  m->n = 0;
-}
+static void recv_msg(void *s, msg_t *m) { recv_msg_flags(s, m, 0); }
 
 /** Sends the received frames back in order (zmq_msg_send takes each one over). */
 static void echo_msg(void *s, msg_t *m) {
@@ -354,6 +374,17 @@ static void thr_send(role_t *r) {
 static void echo_server(role_t *r, int type, int skip) {
   const spec_t *sp = r->sp;
   void *s = bound(r, type);
+  if (type == ZMQ_ROUTER) {
+    /* The suite keeps at most HWM/2 requests in flight so that a ROUTER never finds its pipe full. libzmq's
+     * pipes count the reader's progress lazily: the reader reports it every LWM messages (pipe.cpp), and
+     * a busy writer takes the report only when it next processes commands (socket_base.cpp: every 100
+     * receives, or ~1 ms of sends). So with inproc 1 MiB (HWM 64 a side, 128 in all, LWM 64; 32 in
+     * flight) the ROUTER's view fell more than 96 messages behind, it saw its pipe full and dropped
+     * replies (6 runs of 6; docs/performance.md, twelfth round). With ZMQ_ROUTER_MANDATORY it waits
+     * instead of dropping, and nothing is lost. */
+    int on = 1;
+    if (zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &on, sizeof on) != 0) zfail("ZMQ_ROUTER_MANDATORY");
+  }
   checker_t chk = {sp->size, sp->parts, type == ZMQ_REP ? "REP" : "ROUTER", 0, 0};
   msg_t *m = malloc(sizeof *m);
   if (m == NULL) fail("out of memory");
@@ -493,8 +524,9 @@ static void fanout_sub(role_t *r) {
   checker_t *chk = calloc((size_t)n, sizeof *chk);
   int *synced = calloc((size_t)n, sizeof *synced);
   acker_t *acker = calloc(1, sizeof *acker);
+  char *labels = malloc((size_t)n * 16);
   msg_t *m = malloc(sizeof *m);
-  if (items == NULL || chk == NULL || synced == NULL || acker == NULL || m == NULL) fail("out of memory");
+  if (items == NULL || chk == NULL || synced == NULL || acker == NULL || labels == NULL || m == NULL) fail("out of memory");
   acker->step = sp->window / 4 > 0 ? (uint64_t)sp->window / 4 : 1;
   acker->subscribers = n;
   for (int i = 0; i < n; i++) {
@@ -502,7 +534,8 @@ static void fanout_sub(role_t *r) {
     if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0) zfail("ZMQ_SUBSCRIBE");
     if (zmq_connect(s, sp->endpoint) != 0) fail("zmq_connect %s: %s", sp->endpoint, zmq_strerror(zmq_errno()));
     items[i] = (zmq_pollitem_t){s, 0, ZMQ_POLLIN, 0};
-    chk[i] = (checker_t){sp->size, sp->parts, "SUB", 0, 0};
+    snprintf(labels + (size_t)i * 16, 16, "SUB %d", i);
+    chk[i] = (checker_t){sp->size, sp->parts, labels + (size_t)i * 16, 0, 0};
   }
   warmup_t w = warmup(sp->warmup_ms, clock_mask(sp));
   uint64_t bytes = sp->size * (uint64_t)sp->parts;
@@ -514,22 +547,7 @@ static void fanout_sub(role_t *r) {
       if ((items[i].revents & ZMQ_POLLIN) == 0) continue;
       /* Everything this subscriber has now, then the next one. */
       while (items[i].events != 0) {
-        zmq_msg_t probe;
-        zmq_msg_init(&probe);
-        if (zmq_msg_recv(&probe, items[i].socket, ZMQ_DONTWAIT) < 0) {
-          zmq_msg_close(&probe);
-          if (zmq_errno() == EAGAIN) break;
-          zfail("zmq_msg_recv");
-        }
-        /* The rest of the message, blocking: its parts arrive together. */
-        m->f[0] = probe;
-        m->n = 1;
-        while (zmq_msg_more(&m->f[m->n - 1])) {
-          if (m->n == MAX_FRAMES) fail("a message of more than %d parts", MAX_FRAMES);
-          zmq_msg_init(&m->f[m->n]);
-          if (zmq_msg_recv(&m->f[m->n], items[i].socket, 0) < 0) zfail("zmq_msg_recv");
-          m->n++;
-        }
+        if (!recv_msg_flags(items[i].socket, m, ZMQ_DONTWAIT)) break;
         if (m->n == 1 && zmq_msg_size(&m->f[0]) == 0) {
           if (!synced[i]) {
             synced[i] = 1;
@@ -565,6 +583,7 @@ static void fanout_sub(role_t *r) {
   free(chk);
   free(synced);
   free(acker);
+  free(labels);
   free(m);
 }
 
@@ -631,10 +650,12 @@ static int read_line(char *line, size_t cap, int ms) {
     if (in_len == sizeof in_buf) fail("a line of input over %zu bytes", sizeof in_buf);
     struct pollfd pfd = {0, POLLIN, 0};
     int ready = poll(&pfd, 1, ms);
-    if (ready < 0 && errno != EINTR) fail("poll: %s", strerror(errno));
-    if (ready <= 0) return 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) fail("poll: %s", strerror(errno));
+    if (ready == 0) return 0;
     ssize_t got = read(0, in_buf + in_len, sizeof in_buf - in_len);
-    if (got < 0 && errno != EINTR) fail("read: %s", strerror(errno));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) fail("read: %s", strerror(errno));
     if (got == 0) in_eof = 1;
     if (got > 0) in_len += (size_t)got;
   }
@@ -674,7 +695,8 @@ static const link_t STDIO_LINK = {ready_stdout, credit_stdout, started_stdin, mo
 /* --- both ends in one process (inproc): shared state ------------------------------------------------ */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+/* Initialised by run_inproc with the monotonic clock, for started_shared()'s timed wait. */
+static pthread_cond_t changed;
 static int server_bound = 0;
 static int client_ready = 0;
 static uint64_t credit_granted = 0;
@@ -706,7 +728,7 @@ static void credit_shared(uint64_t n) {
 
 static int started_shared(int ms) {
   struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
+  clock_gettime(CLOCK_MONOTONIC, &until);
   until.tv_nsec += (long)ms * 1000000L;
   until.tv_sec += until.tv_nsec / 1000000000L;
   until.tv_nsec %= 1000000000L;
@@ -769,6 +791,11 @@ static void pair_of(const char *bench, const role_def_t **server, const role_def
 static void run_inproc(void *ctx, const char *bench, const spec_t *sp) {
   const role_def_t *server, *client;
   pair_of(bench, &server, &client);
+  pthread_condattr_t attr;
+  if (pthread_condattr_init(&attr) != 0 || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 || pthread_cond_init(&changed, &attr) != 0) {
+    fail("cannot set up a condition variable on the monotonic clock");
+  }
+  pthread_condattr_destroy(&attr);
   thread_arg_t s = {server, {ctx, sp, &SERVER_LINK, {0, 0, 0, 0, 0}}};
   thread_arg_t c = {client, {ctx, sp, &CLIENT_LINK, {0, 0, 0, 0, 0}}};
   pthread_t ts, tc;
@@ -822,6 +849,11 @@ int main(int argc, char **argv) {
     printf("libzmq %d.%d.%d\n", major, minor, patch);
     return 0;
   }
+#ifdef __linux__
+  /* End with the process that started this one (see the header); if it is already gone, now. */
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) return 1;
+#endif
   int inproc = argc == 3 + SPEC_ARGS && strcmp(argv[1], "inproc") == 0;
   const role_def_t *role = argc == 2 + SPEC_ARGS ? find_role(argv[1]) : NULL;
   if (!inproc && role == NULL) {
