@@ -9,7 +9,6 @@ import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Channel, CheckError, asCtl, bindAddress, channelPair, errorMessage, ipcPath, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
 import type { CaseSpec, ConnsSpec, Measurement, PairBench, RoleResult, RoleSpec } from "./common.ts";
-import { runNativeInproc } from "./native.ts";
 import { ROLES } from "./roles.ts";
 import type { RoleName } from "./roles.ts";
 
@@ -230,7 +229,11 @@ export async function runInprocChild(spec: CaseSpec): Promise<Measurement> {
 }
 
 export async function runMeasurement(spec: CaseSpec): Promise<Measurement> {
-  if (spec.transport === "inproc") return spec.lib === "libzmq" ? runNativeInproc(spec, measurementOf) : runInprocChild(spec);
+  if (spec.transport === "inproc") {
+    // Loaded here only, in the driver: an inproc worker of a JavaScript library does not load it.
+    if (spec.lib === "libzmq") return (await import("./native.ts")).runNativeInproc(spec, measurementOf);
+    return runInprocChild(spec);
+  }
   try {
     return await runPair(spec, processStarter());
   } finally {

@@ -27,7 +27,6 @@ import {
   SETUP_TIMEOUT_MS,
 } from "./common.ts";
 import type { Channel, RoleResult, RoleSpec, ZSocket } from "./common.ts";
-import { nativeRole } from "./native.ts";
 import {
   BIG_BODY,
   Batcher,
@@ -776,10 +775,17 @@ async function fanoutSubNet(spec: RoleSpec, ch: Channel): Promise<void> {
 
 // ---------------------------------------------------------------------------
 
-/** The role for each library: zocket and zeromq.js share one, native libzmq runs bench/native/zmqperf.c. */
+/**
+ * The role for each library: zocket and zeromq.js share one, native libzmq runs bench/native/zmqperf.c.
+ * bench/native.ts is loaded only by a libzmq role's worker, so the JavaScript libraries' workers load
+ * and compile exactly what they did before the libzmq column existed.
+ */
 function byLib(role: RoleName, zmq: RoleFn, net: RoleFn): RoleFn {
-  const native = nativeRole(role);
-  return (spec, ch) => (spec.lib === "net" ? net(spec, ch) : spec.lib === "libzmq" ? native(spec, ch) : zmq(spec, ch));
+  return async (spec, ch) => {
+    if (spec.lib === "net") return net(spec, ch);
+    if (spec.lib === "libzmq") return (await import("./native.ts")).nativeRole(role)(spec, ch);
+    return zmq(spec, ch);
+  };
 }
 
 export const ROLES: Readonly<Record<RoleName, RoleFn>> = {
