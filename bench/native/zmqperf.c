@@ -176,6 +176,14 @@ static void close_msg(msg_t *m) {
   m->n = 0;
 }
 
+/** Room for one received message (on the heap: MAX_FRAMES zmq_msg_t are 4 KiB). */
+static msg_t *new_msg(void) {
+  msg_t *m = malloc(sizeof *m);
+  if (m == NULL) fail("out of memory");
+  m->n = 0;
+  return m;
+}
+
 /**
  * The next whole message into `m`. With ZMQ_DONTWAIT in `flags`, 0 if there is none now; the parts after
  * the first are always waited for (libzmq delivers a message's parts together).
@@ -336,8 +344,7 @@ static void thr_recv(role_t *r) {
   void *s = bound(r, ZMQ_PULL);
   checker_t chk = {sp->size, sp->parts, "PULL", 0, 0};
   warmup_t w = warmup(sp->warmup_ms, clock_mask(sp));
-  msg_t *m = malloc(sizeof *m);
-  if (m == NULL) fail("out of memory");
+  msg_t *m = new_msg();
   recv_msg(s, m);
   w_arrived(&w);
   int data = check(&chk, m, 0);
@@ -386,8 +393,7 @@ static void echo_server(role_t *r, int type, int skip) {
     if (zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &on, sizeof on) != 0) zfail("ZMQ_ROUTER_MANDATORY");
   }
   checker_t chk = {sp->size, sp->parts, type == ZMQ_REP ? "REP" : "ROUTER", 0, 0};
-  msg_t *m = malloc(sizeof *m);
-  if (m == NULL) fail("out of memory");
+  msg_t *m = new_msg();
   for (;;) {
     recv_msg(s, m);
     int data = check(&chk, m, skip);
@@ -405,13 +411,26 @@ static void round_trip(void *s, const spec_t *sp, checker_t *chk, msg_t *m, uint
   close_msg(m);
 }
 
+/**
+ * The end of a round-trip client (REQ, DEALER): the timed part ends now; the END marker (after `seq`
+ * requests) must come back as sent; then the role reports `count` round trips of `bytes`.
+ */
+static void end_round_trips(role_t *r, void *s, checker_t *chk, msg_t *m, warmup_t *w, uint64_t count, uint64_t bytes, uint64_t seq) {
+  double t1 = now_ms();
+  send_end(s, r->sp, seq);
+  recv_msg(s, m);
+  if (check(chk, m, 0)) check_fail("%s: END was not echoed", chk->label);
+  close_msg(m);
+  free(m);
+  done(r, s, w_result(w, count, bytes, t1, seq));
+}
+
 /** REQ: round trips for the warm-up and durationMs. */
 static void lat_client(role_t *r) {
   const spec_t *sp = r->sp;
   void *s = connected(r, ZMQ_REQ);
   checker_t chk = {sp->size, sp->parts, "REQ", 0, 0};
-  msg_t *m = malloc(sizeof *m);
-  if (m == NULL) fail("out of memory");
+  msg_t *m = new_msg();
   uint64_t seq = 0;
   for (int i = 0; i < WARMUP_ROUND_TRIPS; i++) round_trip(s, sp, &chk, m, &seq);
   warmup_t w = warmup(sp->warmup_ms, 0);
@@ -422,13 +441,7 @@ static void lat_client(role_t *r) {
     round_trip(s, sp, &chk, m, &seq);
     n++;
   } while (!w_ended(&w, n, n * bytes, sp->duration_ms));
-  double t1 = now_ms();
-  send_end(s, sp, seq);
-  recv_msg(s, m);
-  if (check(&chk, m, 0)) check_fail("REQ: END was not echoed");
-  close_msg(m);
-  free(m);
-  done(r, s, w_result(&w, n, n * bytes, t1, seq));
+  end_round_trips(r, s, &chk, m, &w, n, n * bytes, seq);
 }
 
 /** DEALER: keeps `window` requests in flight for the warm-up and durationMs. */
@@ -436,8 +449,7 @@ static void dr_dealer(role_t *r) {
   const spec_t *sp = r->sp;
   void *s = connected(r, ZMQ_DEALER);
   checker_t chk = {sp->size, sp->parts, "DEALER", 0, 0};
-  msg_t *m = malloc(sizeof *m);
-  if (m == NULL) fail("out of memory");
+  msg_t *m = new_msg();
   uint64_t seq = 0;
   round_trip(s, sp, &chk, m, &seq); /* connection set-up, not timed */
   warmup_t w = warmup(sp->warmup_ms, 15);
@@ -459,13 +471,7 @@ static void dr_dealer(role_t *r) {
       }
     }
   }
-  double t1 = now_ms();
-  send_end(s, sp, seq);
-  recv_msg(s, m);
-  if (check(&chk, m, 0)) check_fail("DEALER: END was not echoed");
-  close_msg(m);
-  free(m);
-  done(r, s, w_result(&w, recvd, recvd * bytes, t1, seq));
+  end_round_trips(r, s, &chk, m, &w, recvd, recvd * bytes, seq);
 }
 
 /**
@@ -525,8 +531,8 @@ static void fanout_sub(role_t *r) {
   int *synced = calloc((size_t)n, sizeof *synced);
   acker_t *acker = calloc(1, sizeof *acker);
   char *labels = malloc((size_t)n * 16);
-  msg_t *m = malloc(sizeof *m);
-  if (items == NULL || chk == NULL || synced == NULL || acker == NULL || labels == NULL || m == NULL) fail("out of memory");
+  if (items == NULL || chk == NULL || synced == NULL || acker == NULL || labels == NULL) fail("out of memory");
+  msg_t *m = new_msg();
   acker->step = sp->window / 4 > 0 ? (uint64_t)sp->window / 4 : 1;
   acker->subscribers = n;
   for (int i = 0; i < n; i++) {
