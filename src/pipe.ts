@@ -231,6 +231,8 @@ export class Pipe {
   readonly endpoint: string;
   /** True for pipes the socket created by connect() (libzmq "locally initiated"). */
   readonly outgoing: boolean;
+  /** Both ends are sockets in this process (the peer's sends land in this pipe directly, no engine). */
+  readonly inproc: boolean;
   peer: PeerInfo | null = null;
   /** Routing id assigned by a ROUTER-like socket. */
   routingId: Buffer | null = null;
@@ -250,6 +252,7 @@ export class Pipe {
     this.outbound = outbound;
     this.endpoint = endpoint;
     this.outgoing = outgoing;
+    this.inproc = endpoint.startsWith("inproc://");
     inbound.onReadable = () => owner.pipeReadable(this);
     outbound.onWritable = () => owner.pipeWritable(this);
   }

@@ -182,6 +182,40 @@ describe("zocket receive side", () => {
     await waitUntil(() => raw.sock.writableLength === 0, 5000, "the peer's backlog to drain");
   });
 
+  test("receives at receiveHighWaterMark 1 get every message once and in order, waiting or not", async (t) => {
+    // A waiting receive is answered from inside the read that delivers its message, while the engine
+    // pauses and resumes at the HWM around it: nothing may be lost, repeated or reordered.
+    const pull = new z.Pull({ receiveHighWaterMark: 1, receiveTimeout: 5000 });
+    closeAfter(t, pull);
+    await pull.bind("tcp://127.0.0.1:*");
+    const raw = await RawPeer.connect(t, portOf(pull.lastEndpoint!));
+    await raw.handshake("PUSH");
+    const TOTAL = 4000;
+    const BATCH = 400;
+    const writing = (async () => {
+      for (let i = 0; i < TOTAL; i += BATCH) {
+        const frames: Buffer[] = [];
+        for (let k = i; k < i + BATCH; k++) {
+          const b = Buffer.alloc(4);
+          b.writeUInt32BE(k, 0);
+          frames.push(zframe(b));
+        }
+        raw.sock.write(Buffer.concat(frames));
+        await delay(i % (4 * BATCH) === 0 ? 20 : 0);
+      }
+    })();
+    for (let i = 0; i < TOTAL; i++) {
+      const m = await pull.receive();
+      assert.equal(m.length, 1);
+      assert.equal(m[0]!.readUInt32BE(0), i, `message ${i}`);
+      // Now and then the receiver falls behind (the engine stops at the HWM) or waits ahead of the data.
+      if (i % 97 === 0) await delay(i % 2 === 0 ? 2 : 0);
+    }
+    await writing;
+    pull.receiveTimeout = 100;
+    await assert.rejects(pull.receive(), { code: "EAGAIN" }, "nothing more than what was sent");
+  });
+
   test("maxMessageSize is per frame and enforced before buffering the body", async (t) => {
     const pull = new z.Pull({ maxMessageSize: 1024 });
     closeAfter(t, pull);

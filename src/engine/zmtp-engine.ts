@@ -5,8 +5,9 @@
  * - The handshake must finish within `handshakeInterval` ms (libzmq ZMQ_HANDSHAKE_IVL).
  * - Heartbeats as libzmq: PING every `heartbeatInterval`; the first PING sent while no timeout is armed
  *   arms one; any received byte disarms it; PINGs are always answered with PONG (digest §1.7).
- * - Output: messages are pulled from the pipe in a `setImmediate` flush, encoded into a reused slab and
- *   written in large chunks (one write per event-loop turn for small messages); big bodies go out as
+ * - Output: the first message of a burst is written at once; the rest are pulled from the pipe in a
+ *   `setImmediate` flush, encoded into a reused slab and written in large chunks (one write per
+ *   event-loop turn for small messages); big bodies go out as
  *   their own buffers under cork(), never copied. Reading pauses while the pipe's inbound queue is at
  *   its HWM, so back-pressure reaches the peer as TCP flow control (G29).
  * - A misbehaving peer only closes this connection: every error ends in {@link ZmtpEngine.close}.
@@ -30,7 +31,6 @@ import { FrameDecoder, FrameTooLargeError, type FrameSink } from "../protocol/fr
 import { Greeting } from "../protocol/greeting.ts";
 import type { Mechanism, MechanismFactory, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { MSG_COMMAND, type CommandMsg, type Msg, type PeerInfo, type Pipe, type PipeEnd } from "../pipe.ts";
-import { microtask } from "../util/microtask.ts";
 import { readFrom, type ByteStream } from "./byte-stream.ts";
 
 export interface EngineOptions {
@@ -490,22 +490,24 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
   // ---------------------------------------------------------------- output
 
   /**
-   * Latency and batching together: the first message of a burst is flushed in a microtask (so a request
-   * goes out without waiting for the next loop turn); every later one, while the sender keeps going
-   * without draining the microtask queue (`for (...) await send()`), waits for the `setImmediate` flush,
-   * which writes them all at once. The burst ends when the microtask queue drains (process.nextTick,
-   * cheaper than a setImmediate per message).
+   * Latency and batching together: the first message of a burst is written at once, from inside the
+   * send (a reply leaves before anything else queued runs; libzmq's I/O thread also writes as soon as
+   * the first message is there); every later one, while the sender keeps going without draining the
+   * microtask queue (`for (...) await send()`), waits for the `setImmediate` flush, which writes them
+   * all at once. The burst ends when the microtask queue drains (process.nextTick, cheaper than a
+   * setImmediate per message).
    */
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#phase !== P_ACTIVE) return;
-    this.#flushScheduled = true;
     if (this.#burst) {
+      this.#flushScheduled = true;
       setImmediate(this.#flushBound);
-    } else {
-      this.#burst = true;
-      microtask(this.#flushBound);
-      nextTick(this.#endBurstBound);
+      return;
     }
+    // Set first: whatever the flush itself wakes (a blocked send retried) joins the burst.
+    this.#burst = true;
+    this.#flush();
+    nextTick(this.#endBurstBound);
   }
 
   #flush(): void {

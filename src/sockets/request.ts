@@ -73,8 +73,9 @@ export class Request extends Socket {
   protected override xreadable(pipe: Pipe): void {
     this.#fq.activate(pipe);
     // Look at what arrived soon, even if nobody is receiving: libzmq's session checks every message
-    // as it comes in (and closes a connection that sends garbage).
-    if (!this.#pumpScheduled) {
+    // as it comes in (and closes a connection that sends garbage). A waiting receive that is answered
+    // right away does that check itself (xrecv pumps), with no microtask ahead of the reply.
+    if (!this.#pumpScheduled && !this.receivesNow(pipe)) {
       this.#pumpScheduled = true;
       microtask(this.#pumpLater);
     }
@@ -107,7 +108,7 @@ export class Request extends Socket {
       if (m === undefined) return;
       const pipe = this.#fq.lastPipe!;
       if (this.#rejected.size !== 0 && this.#rejected.has(pipe)) continue;
-      if (!isReplyShaped(m) && !pipe.endpoint.startsWith("inproc://")) {
+      if (!isReplyShaped(m) && !pipe.inproc) {
         this.#reject(pipe);
         continue;
       }
