@@ -7,9 +7,9 @@
  *   arms one; any received byte disarms it; PINGs are always answered with PONG (digest §1.7).
  * - Output: the first message of a burst is written at once; the rest are pulled from the pipe in a
  *   `setImmediate` flush, encoded into a reused slab and written in large chunks (one write per
- *   event-loop turn for small messages); big bodies go out as
- *   their own buffers under cork(), never copied. Reading pauses while the pipe's inbound queue is at
- *   its HWM, so back-pressure reaches the peer as TCP flow control (G29).
+ *   event-loop turn for small messages); big bodies go out as their own buffers under cork(), never
+ *   copied. Reading pauses while the pipe's inbound queue is at its HWM, so back-pressure reaches the
+ *   peer as TCP flow control (G29).
  * - A misbehaving peer only closes this connection: every error ends in {@link ZmtpEngine.close}.
  */
 // The module binding: the global `Buffer` is a getter on Node 20, measurable on per-message paths.

@@ -574,8 +574,8 @@ export abstract class Socket implements PipeOwner, SessionOwner, InprocPeer {
     if (this.#pendingRecv === null) return;
     // A message from a connection answers a waiting receive here and now: the engine delivers a whole
     // read before anything else runs, so the rest of it still queues up for the cheap path, and a reply
-    // written from the receiver's continuation goes out without waiting behind a microtask (a REQ/REP
-    // round trip spends ~1,700 fewer instructions between reading a message and writing the next).
+    // written from the receiver's continuation goes out without waiting behind a microtask (item 24 in
+    // docs/performance.md).
     if (this.receivesNow(pipe)) {
       this.#retryRecv();
       return;
