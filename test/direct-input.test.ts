@@ -86,6 +86,25 @@ describe("direct input: every byte arrives, in order, on every read path", () =>
     await sendAndReadSlowly(push, pull, messages(), 4);
   });
 
+  // After a large message, the next read lands in a buffer of that message's shape (frame-decoder.ts): runs
+  // of same-shaped messages are read that way, and every change of shape must fall back without a loss.
+  function runsOfShapes(): Buffer[][] {
+    const shapes: number[][] = [[65536], [0, 40_000], [100_000, 3], [1 << 20], [50_000, 50_000], [7], [33_000], [200_000], [40_000, 0, 40_000]];
+    const out: Buffer[][] = [];
+    for (const shape of shapes) for (let i = 0; i < 6; i++) out.push(shape.map((n) => randomBytes(n)));
+    return out;
+  }
+  for (const sender of ["zocket", "libzmq (zeromq.js)"] as const) {
+    test(`runs of same-shaped large messages, the shape changing between runs, ${sender} sending: same bytes`, async (t) => {
+      const push = sender === "zocket" ? new z.Push({ sendHighWaterMark: 4 }) : new zmq.Push({ sendHighWaterMark: 4 });
+      const pull = new z.Pull({ receiveHighWaterMark: 1 });
+      closeAfter(t, push, pull);
+      await pull.bind("tcp://127.0.0.1:*");
+      push.connect(pull.lastEndpoint!);
+      await sendAndReadSlowly(push, pull, runsOfShapes(), 5);
+    });
+  }
+
   test("many connections, quiet and streaming at once, share the scratch buffer without mixing bytes", async (t) => {
     const router = new z.Router();
     const dealers: z.Dealer[] = [];

@@ -6,11 +6,16 @@
  * split body (at least `assembleAt` bytes) gets its buffer as soon as its header is read, and each
  * chunk is copied into it on arrival: the chunks are freed at once instead of piling up until the frame
  * is complete, and each is copied while it is still in the CPU cache.
+ * After a large message (one with a body of at least `speculateAt` bytes), the next read is offered a
+ * buffer of that message's exact wire size: the peer is likely streaming messages of one shape, and when
+ * the next one arrives like it, each of its bodies is a view into that read (or is completed in place
+ * there), so no byte of it is copied. A read that does not match the shape is copied out to its own size,
+ * so a short read never pins a large buffer.
  * Every length is checked before anything is allocated: `maxMessageSize`, and 64-bit lengths above what a
  * Buffer can hold (a frame claiming 2^62 bytes is an error at once, not an allocation).
  */
 import { Buffer, constants as bufferConstants } from "node:buffer";
-import { FLAG_COMMAND, FLAG_LONG } from "./constants.ts";
+import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./constants.ts";
 
 /** Receives decoded frames. Return `false` to stop decoding until {@link FrameDecoder.resume}. */
 export interface FrameSink {
@@ -48,11 +53,29 @@ export class FrameDecoder {
   #bodyFilled = 0;
   readonly #assembleAt: number;
 
-  constructor(sink: FrameSink, options: { maxSize?: number; legacyV2?: boolean; assembleAt?: number } = {}) {
+  // The shape of the last large message, for the next read (see the class comment). Positions count the
+  // bytes of the stream: #pushed is every byte fed, so a frame ends at #pushed - #buffered.
+  readonly #speculateAt: number;
+  #pushed = 0;
+  #tracking = false;
+  /** Where the current message began; where its first large body began, relative to that (or NONE, UNKNOWN). */
+  #msgStart = 0;
+  #bigAt = NONE;
+  #bigSize = 0;
+  /** The last large message: its wire size (0: the last message was not large), its large body's place. */
+  #expect = 0;
+  #expectAt = 0;
+  #expectSize = 0;
+  /** The buffer offered for the next read (null: none offered), and the one the last such read filled. */
+  #offered: Buffer | null = null;
+  #owned: ArrayBufferLike | null = null;
+
+  constructor(sink: FrameSink, options: { maxSize?: number; legacyV2?: boolean; assembleAt?: number; speculateAt?: number } = {}) {
     this.#sink = sink;
     this.#maxSize = options.maxSize ?? -1;
     this.#commandBit = options.legacyV2 ? 0 : FLAG_COMMAND;
     this.#assembleAt = options.assembleAt ?? ASSEMBLE_AT;
+    this.#speculateAt = options.speculateAt ?? SPECULATE_AT;
   }
 
   /** Bytes received but not yet delivered. */
@@ -65,13 +88,23 @@ export class FrameDecoder {
   }
 
   /**
-   * While a large body is being assembled: the part of it still missing, so the transport can read the
-   * next bytes straight into place (push() then sees they are already there and copies nothing).
+   * Where the transport should read next, or null for a buffer of its own. While a large body is being
+   * assembled: the part of it still missing, so the next bytes land straight in place (push() then sees
+   * they are already there and copies nothing). At the start of a message that follows a large one: a
+   * fresh buffer of that message's size (see the class comment).
    */
   readTarget(): Uint8Array | null {
     const body = this.#body;
-    if (body === null || this.#bodyFilled >= body.length) return null;
-    return body.subarray(this.#bodyFilled);
+    if (body !== null) return this.#bodyFilled < body.length ? body.subarray(this.#bodyFilled) : null;
+    if (this.#expect === 0 || this.#buffered !== 0 || this.#pushed !== this.#msgStart || this.#stopped) return null;
+    return (this.#offered ??= this.#speculate());
+  }
+
+  /** A buffer for the whole next message, placed so that its large body starts 8-byte aligned. */
+  #speculate(): Buffer {
+    const pad = (8 - (this.#expectAt & 7)) & 7;
+    // Its own ArrayBuffer (never the shared pool): a body may be completed in place after the read.
+    return Buffer.allocUnsafeSlow(pad + this.#expect).subarray(pad);
   }
 
   /**
@@ -80,6 +113,9 @@ export class FrameDecoder {
    */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    this.#pushed += chunk.length;
+    const offered = this.#offered;
+    if (offered !== null && chunk.buffer === offered.buffer) chunk = this.#speculated(chunk, offered);
     const body = this.#body;
     if (body !== null && this.#bodyFilled < body.length) {
       const take = Math.min(body.length - this.#bodyFilled, chunk.length);
@@ -96,6 +132,23 @@ export class FrameDecoder {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     if (!this.#stopped && !this.#running) this.#run();
+  }
+
+  /**
+   * The bytes of a read into the offered buffer. Kept where they are if the message they start has its
+   * large body where the last one had it (same place, same size: it is completed in place if short);
+   * otherwise copied out to their own size, so that small frames do not hold the large buffer.
+   */
+  #speculated(chunk: Buffer, offered: Buffer): Buffer {
+    this.#offered = null;
+    const at = this.#expectAt - 9;
+    if (chunk.length >= this.#expectAt && (chunk[at]! & FLAG_LONG) !== 0 && chunk.readUInt32BE(at + 1) === 0 && chunk.readUInt32BE(at + 5) === this.#expectSize) {
+      this.#owned = offered.buffer;
+      return chunk;
+    }
+    const copy = Buffer.allocUnsafe(chunk.length);
+    chunk.copy(copy);
+    return copy;
   }
 
   /** Continue after the sink returned false. */
@@ -125,6 +178,7 @@ export class FrameDecoder {
           body = this.#size === 0 ? EMPTY : this.#consume(this.#size);
         }
         this.#state = S_HEADER;
+        if (body.length >= this.#speculateAt || this.#tracking) this.#track(body.length);
         if (!this.#sink.onFrame(this.#flags, body)) {
           this.#stopped = true;
           return;
@@ -134,6 +188,36 @@ export class FrameDecoder {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * A frame was decoded while shapes are tracked (from the first large frame on, until a message without
+   * one): where the message's first large body began, and at the message's end, its shape. The message in
+   * which tracking starts has no known start, so the first shape is that of the message after it.
+   */
+  #track(size: number): void {
+    if (!this.#tracking) {
+      this.#tracking = true;
+      this.#bigAt = UNKNOWN;
+    }
+    const end = this.#pushed - this.#buffered;
+    if (size >= this.#speculateAt && this.#bigAt === NONE) {
+      this.#bigAt = end - size - this.#msgStart;
+      this.#bigSize = size;
+    }
+    if ((this.#flags & FLAG_MORE) !== 0) return;
+    // The message ends here.
+    this.#owned = null;
+    if (this.#bigAt >= 0 && end - this.#msgStart <= SPECULATE_MAX) {
+      this.#expect = end - this.#msgStart;
+      this.#expectAt = this.#bigAt;
+      this.#expectSize = this.#bigSize;
+    } else {
+      this.#expect = 0;
+      if (this.#bigAt === NONE) this.#tracking = false;
+    }
+    this.#bigAt = NONE;
+    this.#msgStart = end;
   }
 
   /** Stop from outside (e.g. the connection closed inside onFrame). */
@@ -247,9 +331,26 @@ export class FrameDecoder {
     return out;
   }
 
-  /** A large body split across reads: its buffer now, with what has arrived of it so far. */
+  /**
+   * A large body split across reads: its buffer now, with what has arrived of it so far. In the buffer of
+   * a speculated read, where it fits, the body is completed in place there.
+   */
   #startAssembly(): void {
     const have = this.#buffered;
+    const first = this.#chunks[0];
+    const owned = this.#owned;
+    if (owned !== null && first !== undefined && first.buffer === owned && this.#chunks.length === 1) {
+      const at = first.byteOffset + this.#offset;
+      if (at + this.#size <= owned.byteLength) {
+        this.#owned = null;
+        this.#chunks.shift();
+        this.#offset = 0;
+        this.#buffered = 0;
+        this.#body = Buffer.from(owned, at, this.#size);
+        this.#bodyFilled = have;
+        return;
+      }
+    }
     this.#body = have === 0 ? Buffer.allocUnsafe(this.#size) : this.#consume(this.#size, have);
     this.#bodyFilled = have;
   }
@@ -277,3 +378,15 @@ const EMPTY = Buffer.alloc(0);
 
 /** Split bodies at least this large are assembled in place as they arrive (see the class comment). */
 const ASSEMBLE_AT = 16 * 1024;
+
+/** #bigAt: no large body in the message yet; the message's start is not known. */
+const NONE = -1;
+const UNKNOWN = -2;
+
+/** A message with a body at least this large has the next read offered a buffer of its size. */
+const SPECULATE_AT = 32 * 1024;
+/**
+ * ...and at most this large: a buffer this size is allocated before it is known that the next message
+ * needs it, and above it the one read that is copied is a small part of the message anyway.
+ */
+const SPECULATE_MAX = 8 * 1024 * 1024;

@@ -98,6 +98,60 @@ describe("frame decoder properties", () => {
     );
   });
 
+  test("reads into the buffers the decoder offers (speculated and in place), in runs of same-shaped messages, yield the same frames, none overwritten later", () => {
+    // Messages of a few shapes, each repeated a few times (so the next read is often speculated), with
+    // MORE set on all but the last frame; large bodies relative to a small speculateAt.
+    const shapeArb = fc.array(fc.record({ size: fc.integer({ min: 0, max: 700 }), long: fc.boolean() }), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(shapeArb, fc.integer({ min: 1, max: 4 })), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 9 }),
+        (runs, reads, ignoreTarget, speculateAt, assembleAt, pauses) => {
+          const frames: Frame[] = [];
+          let fill = 0;
+          for (const [shape, times] of runs) {
+            for (let t = 0; t < times; t++) {
+              shape.forEach((f, i) => {
+                const body = new Uint8Array(f.size).map(() => (fill = (fill * 31 + 7) & 0xff));
+                frames.push({ flags: i < shape.length - 1 ? 0x01 : 0, body, long: f.long });
+              });
+            }
+          }
+          const stream = encode(frames);
+          // The sink keeps the bodies themselves, not copies: a later read must not overwrite any of them.
+          const got: Array<{ flags: number; body: Buffer }> = [];
+          let p = 0;
+          const d = new FrameDecoder({ onFrame: (flags, body) => (got.push({ flags, body }), !pauses[p++ % pauses.length]) }, { speculateAt, assembleAt });
+          let pos = 0;
+          for (let i = 0; pos < stream.length; i++) {
+            const want = reads[i % reads.length]!;
+            const target = d.readTarget();
+            if (target !== null && !ignoreTarget[i % ignoreTarget.length]) {
+              // What DirectInput does: the read lands in the target, and a view of it is pushed.
+              const n = Math.min(want, target.length, stream.length - pos);
+              target.set(stream.subarray(pos, pos + n), 0);
+              d.push(Buffer.from(target.buffer, target.byteOffset, n));
+              pos += n;
+            } else {
+              const n = Math.min(want, stream.length - pos);
+              d.push(Buffer.from(stream.subarray(pos, pos + n)));
+              pos += n;
+            }
+            if (d.stopped && pauses[i % pauses.length]) d.resume();
+          }
+          while (d.stopped) d.resume();
+          assert.deepEqual(got.map((g) => ({ flags: g.flags, body: Buffer.from(g.body) })), decode([stream]));
+          assert.equal(d.buffered, 0);
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
   test("one byte at a time yields the same frames", () => {
     fc.assert(
       fc.property(fc.array(frameArb, { maxLength: 5 }), (frames) => {
