@@ -345,6 +345,27 @@ describe("frame decoder", () => {
       assert.ok(body.equals(big(2, 10)));
     });
 
+    test("a large body is completed in place 64 KiB at a time", () => {
+      const r = reading();
+      const body = Buffer.alloc(200_000);
+      for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
+      const wire = zframe(body);
+      assert.equal(r.read(wire.subarray(0, 1000)), null, "the first read: no large message yet");
+      let pos = 1000;
+      const sizes: number[] = [];
+      while (pos < wire.length) {
+        const target = r.d.readTarget()!;
+        sizes.push(target.length);
+        const n = Math.min(target.length, wire.length - pos);
+        target.set(wire.subarray(pos, pos + n), 0);
+        r.d.push(Buffer.from(target.buffer, target.byteOffset, n));
+        pos += n;
+      }
+      assert.deepEqual(sizes, [64 * 1024, 64 * 1024, 64 * 1024, 200_000 - 991 - 3 * 64 * 1024]);
+      assert.equal(r.bodies.length, 1);
+      assert.ok(r.bodies[0]!.equals(body));
+    });
+
     test("a read that does not match the shape is copied out to its own size; small messages then read as usual", () => {
       const r = reading();
       r.read(zframe(big(0, 1), { long: true }));
