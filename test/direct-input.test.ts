@@ -146,7 +146,7 @@ describe("direct input: every byte arrives, in order, on every read path", () =>
 });
 
 describe("DirectInput: which buffer each read lands in", () => {
-  function reader(target: () => Uint8Array | null = () => null): StreamReader & { chunks: Buffer[] } {
+  function reader(target: (bodyReadMax: number) => Uint8Array | null = () => null): StreamReader & { chunks: Buffer[] } {
     const chunks: Buffer[] = [];
     return { chunks, onBytes: (c) => chunks.push(c), readTarget: target };
   }
@@ -215,6 +215,15 @@ describe("DirectInput: which buffer each read lands in", () => {
     }
     // Every later read overwrote the scratch buffer; each chunk kept its own bytes.
     assert.deepEqual(r.chunks.map((c) => c.toString("hex")), sent.map((b) => b.toString("hex")));
+  });
+
+  test("the transport's limit for one read into a body reaches the reader (tcp sockets: 64 KiB; default: none)", () => {
+    const asked: number[] = [];
+    for (const input of [new DirectInput(64 * 1024), new DirectInput()]) {
+      input.setReader(reader((max) => (asked.push(max), null)));
+      input.options.buffer();
+    }
+    assert.deepEqual(asked, [64 * 1024, Number.POSITIVE_INFINITY]);
   });
 
   test("a reader's target (the rest of a large body) receives the next read in place", () => {

@@ -10,8 +10,11 @@
 export interface StreamReader {
   /** Bytes arrived: a view the reader may keep. */
   onBytes(chunk: Buffer): void;
-  /** A buffer the next read should land in (the rest of a large frame body), or null. */
-  readTarget(): Uint8Array | null;
+  /**
+   * A buffer the next read should land in (the rest of a large frame body, or a buffer shaped like the
+   * last large message), or null. A read into a body takes at most `bodyReadMax` bytes.
+   */
+  readTarget(bodyReadMax: number): Uint8Array | null;
 }
 
 export interface ByteStream {

@@ -164,7 +164,7 @@ export class ZmtpEngine implements FrameSink, MechanismHost, PipeEnd {
     });
     readFrom(stream, {
       onBytes: (chunk) => this.#onData(chunk),
-      readTarget: () => (this.#decoder === null ? null : this.#decoder.readTarget()),
+      readTarget: (bodyReadMax) => (this.#decoder === null ? null : this.#decoder.readTarget(bodyReadMax)),
     });
     stream.on("drain", () => {
       this.#waitingDrain = false;

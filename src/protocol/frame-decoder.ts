@@ -91,12 +91,13 @@ export class FrameDecoder {
    * Where the transport should read next, or null for a buffer of its own. While a large body is being
    * assembled: the part of it still missing, so the next bytes land straight in place (push() then sees
    * they are already there and copies nothing). At the start of a message that follows a large one: a
-   * fresh buffer of that message's size (see the class comment).
+   * fresh buffer of that message's size (see the class comment). `bodyReadMax`: the most a read into a
+   * body should take at a time (the transport's choice, see transports/net.ts).
    */
-  readTarget(): Uint8Array | null {
+  readTarget(bodyReadMax: number = Number.POSITIVE_INFINITY): Uint8Array | null {
     const body = this.#body;
     const filled = this.#bodyFilled;
-    if (body !== null) return filled < body.length ? body.subarray(filled, Math.min(body.length, filled + READ_MAX)) : null;
+    if (body !== null) return filled < body.length ? body.subarray(filled, Math.min(body.length, filled + bodyReadMax)) : null;
     if (this.#expect === 0 || this.#buffered !== 0 || this.#pushed !== this.#msgStart || this.#stopped) return null;
     return (this.#offered ??= this.#speculate());
   }
@@ -383,14 +384,6 @@ const ASSEMBLE_AT = 16 * 1024;
 /** #bigAt: no large body in the message yet; the message's start is not known. */
 const NONE = -1;
 const UNKNOWN = -2;
-
-/**
- * Reads into a body being completed take at most this much at a time. Over loopback tcp at 1 MiB, in
- * alternating runs on the benchmark VM, reads of up to 64 KiB gave 3.1-3.6 k msg/s against 2.3-2.5 k for
- * reads of up to 128 KiB or of the whole rest of the body, with less CPU a message on both ends (sender
- * 250-290 against 360-380 µs, receiver 233-254 against 272-335 µs): see docs/performance.md, item 25.
- */
-const READ_MAX = 64 * 1024;
 
 /** A message with a body at least this large has the next read offered a buffer of its size. */
 const SPECULATE_AT = 32 * 1024;

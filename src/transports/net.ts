@@ -78,6 +78,16 @@ const M_SCRATCH = 0;
 const M_SLAB = 1;
 const M_TARGET = 2;
 
+/**
+ * Over tcp, a read into a large body takes at most 64 KiB at a time (ipc: the whole rest of the body).
+ * Loopback tcp at 1 MiB, builds alternating on the benchmark VM: 64 KiB reads gave 9.1-11.5 k messages in
+ * 3 s against 6.4-7.8 k for the body's whole remainder, with less CPU a message on both ends (sender
+ * 252-296 against 333-391 µs, receiver 211-265 against 293-362 µs); 32 KiB measured like 64 KiB, 128 KiB
+ * and 256 KiB like no limit. Over ipc the same limit cost 15-35 % at 1 MiB (PUSH, DEALER↔ROUTER,
+ * multipart), so it is not used there. See docs/performance.md, item 25.
+ */
+const TCP_BODY_READ_MAX = 64 * 1024;
+
 /** @internal exported for tests. */
 export class DirectInput {
   reader: StreamReader | null = null;
@@ -86,6 +96,9 @@ export class DirectInput {
   #slab: Buffer | null = null;
   #pos = 0;
   #mode = M_SCRATCH;
+
+  /** `bodyReadMax`: the most one read into a large body takes (tcp: TCP_BODY_READ_MAX). */
+  constructor(private readonly bodyReadMax: number = Number.POSITIVE_INFINITY) {}
 
   readonly options = {
     buffer: (): Uint8Array => this.#next(),
@@ -103,7 +116,7 @@ export class DirectInput {
   }
 
   #next(): Uint8Array {
-    const target = this.reader === null ? null : this.reader.readTarget();
+    const target = this.reader === null ? null : this.reader.readTarget(this.bodyReadMax);
     if (target !== null) {
       this.#mode = M_TARGET;
       return target;
@@ -164,8 +177,8 @@ function withReader(sock: net.Socket, input: DirectInput): DirectSocket {
 }
 
 /** A socket for an outgoing connection, with direct input. */
-function dial(options: net.NetConnectOpts): DirectSocket {
-  const input = new DirectInput();
+function dial(options: net.NetConnectOpts, bodyReadMax: number): DirectSocket {
+  const input = new DirectInput(bodyReadMax);
   return withReader(net.connect({ ...options, onread: input.options }), input);
 }
 
@@ -175,7 +188,7 @@ function dial(options: net.NetConnectOpts): DirectSocket {
  * (what child_process uses to pass sockets); falls back to 'data' events where they are missing.
  * @internal exported for tests.
  */
-export function adopt(accepted: net.Socket): ByteStream {
+export function adopt(accepted: net.Socket, bodyReadMax: number = Number.POSITIVE_INFINITY): ByteStream {
   const handle = (accepted as unknown as { _handle?: { readStart?: unknown; useUserBuffer?: unknown } | null })._handle;
   if (handle == null || typeof handle.readStart !== "function" || typeof handle.useUserBuffer !== "function") {
     accepted.resume();
@@ -184,9 +197,13 @@ export function adopt(accepted: net.Socket): ByteStream {
   (accepted as unknown as { _handle: unknown })._handle = null;
   // The shell closes without touching the handle (it has none now) and the server counts it as gone.
   accepted.destroy();
-  const input = new DirectInput();
+  const input = new DirectInput(bodyReadMax);
   const opts = { handle, readable: true, writable: true, onread: input.options } as unknown as net.SocketConstructorOpts;
   return withReader(new net.Socket(opts), input);
+}
+
+function bodyReadMaxOf(ep: StreamEp): number {
+  return ep.transport === "tcp" ? TCP_BODY_READ_MAX : Number.POSITIVE_INFINITY;
 }
 
 function configure(sock: net.Socket, ep: StreamEp, opts: NetOptions): void {
@@ -298,7 +315,7 @@ export async function listen(
     throw bindError(err as NodeJS.ErrnoException, ep.address);
   }
   server.on("connection", (accepted) => {
-    const sock = adopt(accepted) as net.Socket & ByteStream;
+    const sock = adopt(accepted, bodyReadMaxOf(ep)) as net.Socket & ByteStream;
     configure(sock, ep, opts);
     onConnection(sock, info(sock, ep));
   });
@@ -327,8 +344,8 @@ export function connect(
   let timer: NodeJS.Timeout | null = null;
   const sock =
     ep.transport === "tcp"
-      ? dial({ host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true })
-      : dial({ path: ipcPath(ep) });
+      ? dial({ host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true }, bodyReadMaxOf(ep))
+      : dial({ path: ipcPath(ep) }, bodyReadMaxOf(ep));
   const finish = (err: Error | null): void => {
     if (finished) return;
     finished = true;
