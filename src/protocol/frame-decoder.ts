@@ -148,9 +148,7 @@ export class FrameDecoder {
       this.#owned = offered.buffer;
       return chunk;
     }
-    const copy = Buffer.allocUnsafe(chunk.length);
-    chunk.copy(copy);
-    return copy;
+    return Buffer.from(chunk);
   }
 
   /** Continue after the sink returned false. */

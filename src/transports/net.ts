@@ -342,10 +342,10 @@ export function connect(
 ): () => void {
   let finished = false;
   let timer: NodeJS.Timeout | null = null;
-  const sock =
-    ep.transport === "tcp"
-      ? dial({ host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true }, bodyReadMaxOf(ep))
-      : dial({ path: ipcPath(ep) }, bodyReadMaxOf(ep));
+  const sock = dial(
+    ep.transport === "tcp" ? { host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true } : { path: ipcPath(ep) },
+    bodyReadMaxOf(ep),
+  );
   const finish = (err: Error | null): void => {
     if (finished) return;
     finished = true;
