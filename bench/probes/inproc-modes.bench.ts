@@ -1,5 +1,5 @@
 /**
- * The inproc 8 B cell's two compiles (run: `npm run build && npx tsx bench/inproc-modes.bench.ts [runs]`,
+ * The inproc 8 B cell's two compiles (run: `npm run build && npx tsx bench/probes/inproc-modes.bench.ts [runs]`,
  * ~3 s a run).
  *
  * The suite times each cell in a fresh process, and what it times is the code V8 compiled for the
@@ -17,8 +17,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { median, type CaseSpec } from "./common.ts";
-import { memoryStarter, runPair } from "./orchestrate.ts";
+import { median, type CaseSpec } from "../suite/common.ts";
+import { memoryStarter, runPair } from "../suite/orchestrate.ts";
 
 if (process.argv[2] === "cell") {
   // The child: the suite's inproc thr cell for zocket, as `npm run bench` runs it. V8's trace goes to

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** zocket, zeromq.js, native libzmq (a C program, bench/native.ts) and the bare node:net ceiling. */
+/** zocket, zeromq.js, native libzmq (a C program, bench/suite/native.ts) and the bare node:net ceiling. */
 export type LibName = "zocket" | "zeromq" | "libzmq" | "net";
 export type Transport = "tcp" | "ipc" | "inproc";
 /** Benchmarks that run as a pair of roles (server binds, client connects). */
@@ -65,8 +65,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * `__name()` call, i.e. an `Object.defineProperty` each time one is created: per pending receive, that
  * was ~1 µs of a ~85 µs REQ/REP round trip (perf), a cost that only exists under tsx.
  */
-const ZOCKET_BUILD = new URL("../dist/index.js", import.meta.url);
-const ZOCKET_SRC = new URL("../src/", import.meta.url);
+const ZOCKET_BUILD = new URL("../../dist/index.js", import.meta.url);
+const ZOCKET_SRC = new URL("../../src/", import.meta.url);
 
 /** Newest modification time (ms) of the files under `dir`. */
 function newestMtime(dir: string): number {
@@ -103,8 +103,8 @@ export async function loadBuilt(path: string): Promise<unknown> {
 }
 
 /** zocket's build, typed as its source (for the scripts that use zocket only). */
-export async function loadZocket(): Promise<typeof import("../src/index.ts")> {
-  return (await loadBuilt("index.js")) as typeof import("../src/index.ts");
+export async function loadZocket(): Promise<typeof import("../../src/index.ts")> {
+  return (await loadBuilt("index.js")) as typeof import("../../src/index.ts");
 }
 
 function ctor<T>(lib: LibName, mod: Record<string, unknown>, key: string): new () => T {

@@ -1,7 +1,7 @@
 // zocket benchmark driver: `npm run bench [-- options]` (see --help).
 //
 // Every figure is measured in the same run for zocket, zeromq.js (a native
-// binding of libzmq), libzmq itself (a C program, bench/native.ts) and a bare
+// binding of libzmq), libzmq itself (a C program, bench/suite/native.ts) and a bare
 // node:net ceiling, so ratios compare like with like on the same machine.
 // tcp/ipc measurements run the two ends in two child processes (like libzmq's
 // local_thr/remote_thr, local_lat/remote_lat); inproc runs both ends in one
@@ -45,7 +45,7 @@ const HELP = `usage: npm run bench -- [options]
 
   --quick                few sizes, short runs, 1 run (under ~2 minutes)
   --libs LIST            zocket,zeromq,libzmq,net (default: all four)
-                           libzmq: native libzmq through a C program, bench/native/zmqperf.c,
+                           libzmq: native libzmq through a C program, bench/suite/native/zmqperf.c,
                            built on first use (needs cc and libzmq3-dev; skipped without)
   --only LIST            ${ALL_BENCHES.join(",")} (default: all)
                            thr    PUSH->PULL throughput
@@ -110,7 +110,7 @@ function parseArgs(argv: readonly string[]): Options {
     transports: [...ALL_TRANSPORTS],
     sizes: DEFAULT_SIZES,
     runs: 3,
-    json: resolve(import.meta.dirname, "results", "latest.json"),
+    json: resolve(import.meta.dirname, "..", "results", "latest.json"),
     durationMs: 1500,
     warmupMs: 500,
     parts: 4,
@@ -422,7 +422,7 @@ function progress(s: string): void {
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
-  // Workers inherit the environment (bench/workers/worker.ts reads it).
+  // Workers inherit the environment (bench/suite/worker.ts reads it).
   process.env["BENCH_HEAP_MB"] = String(o.heapMb);
   const started = Date.now();
   const cpu = cpus();
@@ -442,7 +442,7 @@ async function main(): Promise<number> {
       continue;
     }
     try {
-      if (l === "libzmq") progress(`bench: libzmq: ${buildNative()}, through bench/native/zmqperf.c`);
+      if (l === "libzmq") progress(`bench: libzmq: ${buildNative()}, through bench/suite/native/zmqperf.c`);
       else await probeLib(l);
       libs.push(l);
     } catch (e) {
