@@ -5,7 +5,7 @@
 //   conns-router SPEC  / conns-clients SPEC   the 10k idle connections test
 //   probe LIB          checks that a library loads and makes a socket
 
-import { ALL_LIBS, closeQuietly, errorMessage, loadLib, parentChannel, sendToParent } from "./common.ts";
+import { KNOWN_LIBS, closeQuietly, errorMessage, loadLib, parentChannel, sendToParent } from "./common.ts";
 import type { CaseSpec, ConnsSpec, LibName, RoleSpec } from "./common.ts";
 import { connsClients, connsRouter } from "./conns.ts";
 import { memoryStarter, runPair } from "./orchestrate.ts";
@@ -50,7 +50,7 @@ function str(o: Record<string, unknown>, k: string): string {
 }
 
 function lib(v: string): LibName {
-  const found = ALL_LIBS.find((l) => l === v);
+  const found = KNOWN_LIBS.find((l) => l === v);
   if (found === undefined) throw new Error(`unknown lib ${v}`);
   return found;
 }
