@@ -12,7 +12,7 @@
  *  - floor:      the cell's shape with a plain array as the queue and no socket (bench/suite/common.ts's
  *                `sendAndCheckPlainArray`), 10 M messages.
  *
- * and prints the medians. See docs/performance.md, "What limits zocket now", for what it showed.
+ * and prints the medians. See docs/performance-history.md, "What limits zocket now", for what it showed.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

@@ -11,9 +11,9 @@
  * the factory's chain and runs out of budget on zocket's side. This script runs the suite's cell (0.5 s
  * warm-up, 1.5 s timed) in fresh processes with `--trace-turbo-inlining`,
  * tells the two apart by whether `makeFrame` was inlined into the sender's loop, and prints the rates of
- * each. Any compile of the loop in a run counts: in the runs traced for item 23, the loop was compiled
- * once before the END marker deoptimised it, and not again with `makeFrame` inlined. See
- * docs/performance.md, item 23.
+ * each. Any compile of the loop in a run counts: in the runs traced for design decision 23, the loop was
+ * compiled once before the END marker deoptimised it, and not again with `makeFrame` inlined. See
+ * docs/performance.md, design decision 23.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

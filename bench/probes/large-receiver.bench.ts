@@ -10,7 +10,8 @@
  * Why: at 1 MiB the receiver is nearly as busy as the sender, and most of its time is the kernel's (the copy
  * out of the socket, and the page faults of every fresh body buffer). The faults depend on how often the C
  * allocator (glibc's malloc) gives freed memory back to the system and takes it again, which depends on the
- * process's whole allocation pattern, not on zocket alone: see "Tried and not kept" in docs/performance.md.
+ * process's whole allocation pattern, not on zocket alone: see the eighth round's trial ("Tried, measured and
+ * not kept") in docs/performance-history.md.
  */
 import { fork } from "node:child_process";
 import { Buffer } from "node:buffer";

@@ -1,5 +1,6 @@
 /**
- * A REQ/REP round trip over tcp at 8 B, split where latency is decided (docs/performance.md, item 24):
+ * A REQ/REP round trip over tcp at 8 B, split where latency is decided (docs/performance.md, design
+ * decision 24):
  * instructions from a read's arrival to the next write (the critical path: the peer waits for it), and
  * from that write to the next read (the rest, which overlaps with the network and the peer).
  *

@@ -74,7 +74,7 @@ const HELP = `usage: npm run bench -- [options]
   --connections N        idle connections for conns (default 10000)
   --heap MB              every worker process (all libraries) first fills this much
                          heap with live objects, as an application would (default 0);
-                         see docs/performance.md, "The garbage collector"
+                         see docs/performance.md, design decision 15
   --baseline DIR         A/B: also measure the zocket build of another checkout, DIR/dist/index.js
                          (build it there first), as the column "zocket@base", alternating with
                          this checkout's zocket run by run, and print zocket/zocket@base per cell

@@ -387,7 +387,7 @@ static void echo_server(role_t *r, int type, int skip) {
      * a busy writer takes the report only when it next processes commands (socket_base.cpp: every 100
      * receives, or ~1 ms of sends). So with inproc 1 MiB (HWM 64 a side, 128 in all, LWM 64; 32 in
      * flight) the ROUTER's view fell more than 96 messages behind, it saw its pipe full and dropped
-     * replies (6 runs of 6; docs/performance.md, twelfth round). With ZMQ_ROUTER_MANDATORY it waits
+     * replies (6 runs of 6; docs/performance-history.md, twelfth round). With ZMQ_ROUTER_MANDATORY it waits
      * instead of dropping, and nothing is lost. */
     int on = 1;
     if (zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &on, sizeof on) != 0) zfail("ZMQ_ROUTER_MANDATORY");
