@@ -1,15 +1,15 @@
 /**
  * Instructions per REQ/REP round trip on one side of a tcp connection, counted by valgrind (callgrind), the
- * latency cell's counterpart of bench/inproc-instructions.bench.ts: time per round trip on this VM moves by
+ * latency cell's counterpart of bench/probes/inproc-instructions.bench.ts: time per round trip on this VM moves by
  * ±10 µs from run to run, the count by ~1 %.
  *
  * One side runs under callgrind, the other as a normal process (start the server first, on port 5996):
  *
  *   npm run build
- *   npx tsx bench/reqrep-instructions.bench.ts server zocket &            # a REP (`net`: a bare echo)
+ *   npx tsx bench/probes/reqrep-instructions.bench.ts server zocket &            # a REP (`net`: a bare echo)
  *   valgrind --tool=callgrind --smc-check=all-non-file --dump-before=uv_os_getpriority \
  *     --callgrind-out-file=/tmp/cg node --no-concurrent-recompilation --import tsx \
- *     bench/reqrep-instructions.bench.ts client zocket                     # a REQ (`net`: a bare client)
+ *     bench/probes/reqrep-instructions.bench.ts client zocket                     # a REQ (`net`: a bare client)
  *   callgrind_annotate /tmp/cg.2 | grep TOTALS        # the steady segment; / 20,000 = per round trip
  *
  * To count the server instead, run the server under callgrind (it needs ~15 s to start there) and the
@@ -23,7 +23,7 @@
 import * as net from "node:net";
 import { Buffer } from "node:buffer";
 import { getPriority } from "node:os";
-import { loadZocket } from "./common.ts";
+import { loadZocket } from "../suite/common.ts";
 
 const PORT = 5996;
 const SIZE = 8;

@@ -1,5 +1,5 @@
 /**
- * What the inproc throughput cell could reach at best (run: `npm run build && npx tsx bench/inproc-floor.bench.ts`, ~10 s).
+ * What the inproc throughput cell could reach at best (run: `npm run build && npx tsx bench/probes/inproc-floor.bench.ts`, ~10 s).
  *
  * The `thr` cell over inproc runs both ends in one thread: the sender does `await push.send(makeFrame())`,
  * the receiver `await pull.receive()` and checks size and order. That shape has a cost of its own, with no
@@ -13,8 +13,8 @@
  */
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
-import type * as Z from "../src/index.ts";
-import { Checker, loadZocket, median, sendAndCheck, sendAndCheckPlainArray } from "./common.ts";
+import type * as Z from "../../src/index.ts";
+import { Checker, loadZocket, median, sendAndCheck, sendAndCheckPlainArray } from "../suite/common.ts";
 
 // zocket as users get it (its build, dist/: `npm run build` first).
 const zocket = await loadZocket();

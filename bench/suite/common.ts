@@ -6,17 +6,25 @@
 import { Buffer } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** zocket, zeromq.js, native libzmq (a C program, bench/native.ts) and the bare node:net ceiling. */
-export type LibName = "zocket" | "zeromq" | "libzmq" | "net";
+/**
+ * zocket, zeromq.js, native libzmq (a C program, bench/suite/native.ts) and the bare node:net ceiling; and
+ * "zocket@base", a second zocket build (another checkout's dist/) measured beside this one (`--baseline`).
+ */
+export type LibName = "zocket" | "zocket@base" | "zeromq" | "libzmq" | "net";
 export type Transport = "tcp" | "ipc" | "inproc";
 /** Benchmarks that run as a pair of roles (server binds, client connects). */
 export type PairBench = "thr" | "lat" | "dr" | "multi" | "fanout";
 export type BenchKind = PairBench | "conns";
 
+/** The libraries `--libs` names ("zocket@base" comes with `--baseline DIR` instead). */
 export const ALL_LIBS: readonly LibName[] = ["zocket", "zeromq", "libzmq", "net"];
+/** The baseline build's column: zocket loaded from `$BENCH_BASELINE/dist/index.js`. */
+export const BASELINE_LIB = "zocket@base";
+/** Every library a worker can be asked to load. */
+export const KNOWN_LIBS: readonly LibName[] = [...ALL_LIBS, BASELINE_LIB];
 export const ALL_TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"];
 export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "conns"];
 
@@ -65,8 +73,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * `__name()` call, i.e. an `Object.defineProperty` each time one is created: per pending receive, that
  * was ~1 µs of a ~85 µs REQ/REP round trip (perf), a cost that only exists under tsx.
  */
-const ZOCKET_BUILD = new URL("../dist/index.js", import.meta.url);
-const ZOCKET_SRC = new URL("../src/", import.meta.url);
+const ZOCKET_BUILD = new URL("../../dist/index.js", import.meta.url);
+const ZOCKET_SRC = new URL("../../src/", import.meta.url);
 
 /** Newest modification time (ms) of the files under `dir`. */
 function newestMtime(dir: string): number {
@@ -77,19 +85,46 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** Throws unless `build` exists and is newer than every file under `src` (when there is a `src`). */
+function checkBuildOf(build: URL, src: URL, what: string, fix: string): void {
+  const built = existsSync(build) ? statSync(build).mtimeMs : 0;
+  if (built === 0) throw new Error(`${what}: ${fileURLToPath(build)} is missing: ${fix}`);
+  if (existsSync(src) && newestMtime(fileURLToPath(src)) > built) {
+    throw new Error(`${what}: dist/ is older than src/: ${fix}`);
+  }
+}
+
 /** Throws unless dist/ exists and is newer than every file in src/ (`npm run bench` builds it first). */
 export function checkBuild(): void {
-  const built = existsSync(ZOCKET_BUILD) ? statSync(ZOCKET_BUILD).mtimeMs : 0;
-  if (built === 0) throw new Error("dist/ is missing: run `npm run build` (npm run bench builds it first)");
-  if (newestMtime(fileURLToPath(ZOCKET_SRC)) > built) {
-    throw new Error("dist/ is older than src/: run `npm run build` (npm run bench builds it first)");
-  }
+  checkBuildOf(ZOCKET_BUILD, ZOCKET_SRC, "zocket", "run `npm run build` (npm run bench builds it first)");
+}
+
+/**
+ * The baseline checkout (`--baseline DIR`): the driver puts its absolute path in `BENCH_BASELINE`, and the
+ * workers, which inherit the environment, load "zocket@base" from there.
+ */
+export function baselineDir(): string {
+  const dir = process.env["BENCH_BASELINE"] ?? "";
+  if (dir === "") throw new Error(`"${BASELINE_LIB}" needs --baseline DIR (BENCH_BASELINE is not set)`);
+  return resolve(dir);
+}
+
+function baselineBuild(): URL {
+  return pathToFileURL(join(baselineDir(), "dist", "index.js"));
+}
+
+/** Throws unless the baseline checkout has a build at least as new as its src/. */
+export function checkBaselineBuild(): void {
+  const dir = baselineDir();
+  const fix = `run \`npm run build\` in ${dir}`;
+  checkBuildOf(baselineBuild(), pathToFileURL(join(dir, "src") + "/"), BASELINE_LIB, fix);
 }
 
 /** Where a library is imported from, by name. */
 export function libSpecifier(name: LibName): string {
   if (name === "zeromq") return "zeromq";
   if (name === "zocket") return ZOCKET_BUILD.href;
+  if (name === BASELINE_LIB) return baselineBuild().href;
   throw new Error(`"${name}" is not a ZeroMQ library`);
 }
 
@@ -103,8 +138,8 @@ export async function loadBuilt(path: string): Promise<unknown> {
 }
 
 /** zocket's build, typed as its source (for the scripts that use zocket only). */
-export async function loadZocket(): Promise<typeof import("../src/index.ts")> {
-  return (await loadBuilt("index.js")) as typeof import("../src/index.ts");
+export async function loadZocket(): Promise<typeof import("../../src/index.ts")> {
+  return (await loadBuilt("index.js")) as typeof import("../../src/index.ts");
 }
 
 function ctor<T>(lib: LibName, mod: Record<string, unknown>, key: string): new () => T {
@@ -120,12 +155,13 @@ function ctor<T>(lib: LibName, mod: Record<string, unknown>, key: string): new (
 
 const libCache = new Map<LibName, Promise<ZmqLib>>();
 
-/** Loads zocket (its build, `../dist/index.js`) or zeromq.js (`zeromq`) by name. */
+/** Loads zocket (its build, `dist/index.js`), the baseline build or zeromq.js (`zeromq`) by name. */
 export function loadLib(name: LibName): Promise<ZmqLib> {
   let p = libCache.get(name);
   if (p === undefined) {
     p = (async (): Promise<ZmqLib> => {
       if (name === "zocket") checkBuild();
+      if (name === BASELINE_LIB) checkBaselineBuild();
       const mod: unknown = await import(libSpecifier(name));
       if (!isRecord(mod)) throw new Error(`${name}: module did not load`);
       return {

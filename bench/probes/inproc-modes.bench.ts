@@ -1,5 +1,5 @@
 /**
- * The inproc 8 B cell's two compiles (run: `npm run build && npx tsx bench/inproc-modes.bench.ts [runs]`,
+ * The inproc 8 B cell's two compiles (run: `npm run build && npx tsx bench/probes/inproc-modes.bench.ts [runs]`,
  * ~3 s a run).
  *
  * The suite times each cell in a fresh process, and what it times is the code V8 compiled for the
@@ -11,14 +11,14 @@
  * the factory's chain and runs out of budget on zocket's side. This script runs the suite's cell (0.5 s
  * warm-up, 1.5 s timed) in fresh processes with `--trace-turbo-inlining`,
  * tells the two apart by whether `makeFrame` was inlined into the sender's loop, and prints the rates of
- * each. Any compile of the loop in a run counts: in the runs traced for item 23, the loop was compiled
- * once before the END marker deoptimised it, and not again with `makeFrame` inlined. See
- * docs/performance.md, item 23.
+ * each. Any compile of the loop in a run counts: in the runs traced for design decision 23, the loop was
+ * compiled once before the END marker deoptimised it, and not again with `makeFrame` inlined. See
+ * docs/performance.md, design decision 23.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { median, type CaseSpec } from "./common.ts";
-import { memoryStarter, runPair } from "./orchestrate.ts";
+import { median, type CaseSpec } from "../suite/common.ts";
+import { memoryStarter, runPair } from "../suite/orchestrate.ts";
 
 if (process.argv[2] === "cell") {
   // The child: the suite's inproc thr cell for zocket, as `npm run bench` runs it. V8's trace goes to

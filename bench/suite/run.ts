@@ -1,17 +1,22 @@
 // zocket benchmark driver: `npm run bench [-- options]` (see --help).
 //
 // Every figure is measured in the same run for zocket, zeromq.js (a native
-// binding of libzmq), libzmq itself (a C program, bench/native.ts) and a bare
+// binding of libzmq), libzmq itself (a C program, bench/suite/native.ts) and a bare
 // node:net ceiling, so ratios compare like with like on the same machine.
 // tcp/ipc measurements run the two ends in two child processes (like libzmq's
 // local_thr/remote_thr, local_lat/remote_lat); inproc runs both ends in one
 // child process. Each measurement checks message count, sizes and
 // order. Progress goes to stderr, the table to stdout, everything to JSON.
+//
+// `--baseline DIR` adds a second zocket build, DIR/dist/index.js, as the column "zocket@base", measured
+// alternately with this checkout's build, for before/after tables (bench/README.md).
 
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, platform, release, arch } from "node:os";
 import { dirname, resolve } from "node:path";
-import { ALL_BENCHES, ALL_LIBS, ALL_TRANSPORTS, checkBuild, errorMessage, median } from "./common.ts";
+import { ALL_BENCHES, ALL_LIBS, ALL_TRANSPORTS, BASELINE_LIB, checkBaselineBuild, checkBuild } from "./common.ts";
+import { errorMessage, median } from "./common.ts";
 import type { BenchKind, CaseSpec, LibName, Measurement, PairBench, Transport } from "./common.ts";
 import { buildNative, nativeChildren } from "./native.ts";
 import { liveChildren, probeLib, runConns, runMeasurement } from "./orchestrate.ts";
@@ -36,6 +41,8 @@ interface Options {
   connections: number;
   /** Extra live heap (MB) every worker holds, as an application would (0: none). */
   heapMb: number;
+  /** `--baseline DIR`: another checkout whose build is measured beside this one as "zocket@base". */
+  baseline: string | null;
   /** --sizes / --transports given: apply them to every benchmark. */
   explicitSizes: boolean;
   explicitTransports: boolean;
@@ -45,7 +52,7 @@ const HELP = `usage: npm run bench -- [options]
 
   --quick                few sizes, short runs, 1 run (under ~2 minutes)
   --libs LIST            zocket,zeromq,libzmq,net (default: all four)
-                           libzmq: native libzmq through a C program, bench/native/zmqperf.c,
+                           libzmq: native libzmq through a C program, bench/suite/native/zmqperf.c,
                            built on first use (needs cc and libzmq3-dev; skipped without)
   --only LIST            ${ALL_BENCHES.join(",")} (default: all)
                            thr    PUSH->PULL throughput
@@ -67,7 +74,11 @@ const HELP = `usage: npm run bench -- [options]
   --connections N        idle connections for conns (default 10000)
   --heap MB              every worker process (all libraries) first fills this much
                          heap with live objects, as an application would (default 0);
-                         see docs/performance.md, "The garbage collector"
+                         see docs/performance.md, design decision 15
+  --baseline DIR         A/B: also measure the zocket build of another checkout, DIR/dist/index.js
+                         (build it there first), as the column "zocket@base", alternating with
+                         this checkout's zocket run by run, and print zocket/zocket@base per cell
+                         and an A/B table (needs zocket in --libs)
   --json FILE            results file (default bench/results/latest.json)
 
 In --quick mode dr, multi and fanout run on tcp at the smallest size only,
@@ -110,13 +121,14 @@ function parseArgs(argv: readonly string[]): Options {
     transports: [...ALL_TRANSPORTS],
     sizes: DEFAULT_SIZES,
     runs: 3,
-    json: resolve(import.meta.dirname, "results", "latest.json"),
+    json: resolve(import.meta.dirname, "..", "results", "latest.json"),
     durationMs: 1500,
     warmupMs: 500,
     parts: 4,
     subscribers: 100,
     connections: 10_000,
     heapMb: 0,
+    baseline: null,
     explicitSizes: false,
     explicitTransports: false,
   };
@@ -180,12 +192,20 @@ function parseArgs(argv: readonly string[]): Options {
       case "--heap":
         o.heapMb = nonNegativeInt(value(), "--heap", "MB");
         break;
+      case "--baseline":
+        o.baseline = resolve(value());
+        break;
       case "--json":
         o.json = resolve(value());
         break;
       default:
         fail(`unknown option ${arg}`);
     }
+  }
+  if (o.baseline !== null) {
+    if (!o.libs.includes("zocket")) fail("--baseline compares two zocket builds: keep zocket in --libs");
+    // The baseline's column comes right after zocket's, so the two are measured back to back.
+    o.libs.splice(o.libs.indexOf("zocket") + 1, 0, BASELINE_LIB);
   }
   if (o.quick && !o.explicitSizes) o.sizes = QUICK_SIZES;
   o.runs = runs ?? (o.quick ? 1 : 3);
@@ -395,6 +415,64 @@ function connsTable(rs: readonly ConnsResult[]): string {
   return markdownTable(header, rows, 1);
 }
 
+// --- A/B: zocket against the baseline build (--baseline) ------------------------
+
+/** The short commit of the checkout at `dir`, or "?" when git cannot tell (read-only: no index refresh). */
+function commitOf(dir: string): string {
+  const r = spawnSync("git", ["-C", dir, "rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : "?";
+}
+
+/**
+ * The order of one run's libraries: zocket and its baseline swap places every other run, so that neither
+ * build always runs first in a cell (the machine's speed drifts within a cell too).
+ */
+function runOrder(libs: readonly LibName[], run: number): LibName[] {
+  const order = [...libs];
+  const a = order.indexOf("zocket");
+  const b = order.indexOf(BASELINE_LIB);
+  if (run % 2 === 0 && a >= 0 && b >= 0) [order[a], order[b]] = [BASELINE_LIB, "zocket"];
+  return order;
+}
+
+/** Per cell: both builds' medians, their speed ratio and the ratio of each run pair (run i against run i). */
+function abTable(results: readonly CaseResult[]): { table: string; summary: string } {
+  const header = ["benchmark", "transport", "size", "zocket", BASELINE_LIB, `zocket/${BASELINE_LIB}`, "run pairs"];
+  const rows: string[][] = [];
+  const ratios: Array<{ r: number; cell: string }> = [];
+  for (const c of results) {
+    const a = c.results.zocket;
+    const b = c.results[BASELINE_LIB];
+    if (a === undefined || b === undefined) continue;
+    const cell = [benchLabel(c), c.transport, sizeLabel(c.size)];
+    if (a.median === null || b.median === null) {
+      const fig = (f: Figures | null): string => (f === null ? "ERR" : fmtMain(c, f));
+      rows.push([...cell, fig(a.median), fig(b.median), "", ""]);
+      continue;
+    }
+    const pairs: string[] = [];
+    for (let i = 0; i < Math.min(a.runs.length, b.runs.length); i++) {
+      const x = a.runs[i];
+      const y = b.runs[i];
+      if (x !== null && x !== undefined && y !== null && y !== undefined) pairs.push(speedRatio(c, x, y).toFixed(2));
+    }
+    const r = speedRatio(c, a.median, b.median);
+    ratios.push({ r, cell: `${benchLabel(c)} ${c.transport} ${sizeLabel(c.size)}` });
+    rows.push([...cell, fmtMain(c, a.median), fmtMain(c, b.median), `${r.toFixed(2)}×`, pairs.join(", ")]);
+  }
+  let summary = "";
+  if (ratios.length > 0) {
+    const geo = Math.exp(ratios.reduce((sum, x) => sum + Math.log(x.r), 0) / ratios.length);
+    const sorted = [...ratios].sort((x, y) => x.r - y.r);
+    const lo = sorted[0]!;
+    const hi = sorted[sorted.length - 1]!;
+    summary =
+      `zocket/${BASELINE_LIB} over ${ratios.length} cell(s): geometric mean ${geo.toFixed(3)}×, ` +
+      `lowest ${lo.r.toFixed(2)}× (${lo.cell}), highest ${hi.r.toFixed(2)}× (${hi.cell}).`;
+  }
+  return { table: markdownTable(header, rows, 3), summary };
+}
+
 // --- main -----------------------------------------------------------------------
 
 function killChildren(): void {
@@ -422,7 +500,7 @@ function progress(s: string): void {
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
-  // Workers inherit the environment (bench/workers/worker.ts reads it).
+  // Workers inherit the environment (bench/suite/worker.ts reads it).
   process.env["BENCH_HEAP_MB"] = String(o.heapMb);
   const started = Date.now();
   const cpu = cpus();
@@ -432,6 +510,17 @@ async function main(): Promise<number> {
 
   // zocket is measured as users get it, its build: a missing or stale dist/ is an error, not a skip.
   if (o.libs.includes("zocket")) checkBuild();
+  // The baseline too: workers inherit BENCH_BASELINE and load "zocket@base" from it.
+  const builds: Record<string, { dir: string; commit: string }> = {};
+  if (o.baseline !== null) {
+    process.env["BENCH_BASELINE"] = o.baseline;
+    checkBaselineBuild();
+    const here = resolve(import.meta.dirname, "..", "..");
+    builds["zocket"] = { dir: here, commit: commitOf(here) };
+    builds[BASELINE_LIB] = { dir: o.baseline, commit: commitOf(o.baseline) };
+    const ab = `zocket = ${here} @ ${builds["zocket"].commit}`;
+    progress(`bench: A/B: ${ab}, ${BASELINE_LIB} = ${o.baseline} @ ${builds[BASELINE_LIB].commit}`);
+  }
 
   // Drop libraries that do not load.
   const skipped: Record<string, string> = {};
@@ -442,7 +531,7 @@ async function main(): Promise<number> {
       continue;
     }
     try {
-      if (l === "libzmq") progress(`bench: libzmq: ${buildNative()}, through bench/native/zmqperf.c`);
+      if (l === "libzmq") progress(`bench: libzmq: ${buildNative()}, through bench/suite/native/zmqperf.c`);
       else await probeLib(l);
       libs.push(l);
     } catch (e) {
@@ -452,7 +541,9 @@ async function main(): Promise<number> {
   }
 
   const cases = casesOf(o);
-  const connsLibs = o.only.includes("conns") ? (libs.includes("zocket") ? ["zocket" as const] : libs.filter((l) => l !== "net" && l !== "libzmq")) : [];
+  const zocketConns: LibName[] = libs.includes(BASELINE_LIB) ? ["zocket", BASELINE_LIB] : ["zocket"];
+  const jsLibs = libs.filter((l) => l !== "net" && l !== "libzmq");
+  const connsLibs = o.only.includes("conns") ? (libs.includes("zocket") ? zocketConns : jsLibs) : [];
   const total = cases.reduce((n, c) => n + libsFor(c, libs).length * o.runs, 0) + connsLibs.length;
   let done = 0;
   let failures = 0;
@@ -465,7 +556,7 @@ async function main(): Promise<number> {
     const caseLibs = libsFor(c, libs);
     for (const l of caseLibs) cr.results[l] = { runs: [], errors: [], median: null };
     for (let run = 1; run <= o.runs; run++) {
-      for (const l of caseLibs) {
+      for (const l of runOrder(caseLibs, run)) {
         const lr = cr.results[l] as LibRuns;
         const spec: CaseSpec = { ...c, lib: l, durationMs: o.durationMs, warmupMs: o.warmupMs, id: `${process.pid}-${++seq}` };
         const label = `[${String(++done).padStart(String(total).length)}/${total}] ${benchLabel(c)} ${c.transport} ${sizeLabel(c.size)} ${l} #${run}`;
@@ -525,6 +616,18 @@ async function main(): Promise<number> {
       "",
     );
   }
+  if (o.baseline !== null && results.length > 0) {
+    const ab = abTable(results);
+    const base = `${BASELINE_LIB} (${o.baseline} @ ${builds[BASELINE_LIB]?.commit ?? "?"})`;
+    out.push(
+      `A/B: zocket (${builds["zocket"]?.commit ?? "?"}) against ${base}, alternating run by run; ` +
+        "speed ratios, >1: this checkout is faster.",
+      "",
+      ab.table,
+      "",
+    );
+    if (ab.summary !== "") out.push(ab.summary, "");
+  }
   if (conns.length > 0) out.push(connsTable(conns), "");
   const errs: string[] = [];
   for (const r of results) {
@@ -546,6 +649,7 @@ async function main(): Promise<number> {
       totalMemGiB: totalmem() / 2 ** 30,
       argv: process.argv.slice(2),
       wallSeconds: (Date.now() - started) / 1000,
+      builds,
     },
     options: { ...o, libs },
     skippedLibs: skipped,

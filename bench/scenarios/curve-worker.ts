@@ -1,11 +1,11 @@
-// Child-process entry of the CURVE throughput benchmark (bench/curve.bench.ts), started as
-// `node --import tsx bench/workers/curve-worker.ts ROLE SPEC` with an IPC channel:
+// Child-process entry of the CURVE throughput benchmark (bench/scenarios/curve.bench.ts), started as
+// `node --import tsx bench/scenarios/curve-worker.ts ROLE SPEC` with an IPC channel:
 //   recv SPEC   PULL: binds, CURVE server when spec.keys is set; measures from the first message to END
 //   send SPEC   PUSH: connects, CURVE client when spec.keys is set; sends for durationMs, then END
 // The socket code is the same for zocket and zeromq.js (same API, options set as properties).
 
-import { Checker, closeQuietly, errorMessage, loadLib, makeEnd, makeMessage, parentChannel, sendToParent, tune } from "../common.ts";
-import type { LibName, RoleResult, ZSocket } from "../common.ts";
+import { Checker, closeQuietly, errorMessage, loadLib, makeEnd, makeMessage, parentChannel, sendToParent, tune } from "../suite/common.ts";
+import type { LibName, RoleResult, ZSocket } from "../suite/common.ts";
 
 /** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */
 export interface CurveKeys {

@@ -1,15 +1,15 @@
-// Child-process entry of the benchmark suite (started by bench/orchestrate.ts
-// as `node --import tsx bench/workers/worker.ts MODE ...`, with an IPC channel):
+// Child-process entry of the benchmark suite (started by bench/suite/orchestrate.ts
+// as `node --import tsx bench/suite/worker.ts MODE ...`, with an IPC channel):
 //   role NAME SPEC     one end of a pair benchmark (tcp, ipc)
 //   inproc SPEC        both ends in this process (inproc), sends a measurement
 //   conns-router SPEC  / conns-clients SPEC   the 10k idle connections test
 //   probe LIB          checks that a library loads and makes a socket
 
-import { ALL_LIBS, closeQuietly, errorMessage, loadLib, parentChannel, sendToParent } from "../common.ts";
-import type { CaseSpec, ConnsSpec, LibName, RoleSpec } from "../common.ts";
-import { connsClients, connsRouter } from "../conns.ts";
-import { memoryStarter, runPair } from "../orchestrate.ts";
-import { ROLES, isRoleName } from "../roles.ts";
+import { KNOWN_LIBS, closeQuietly, errorMessage, loadLib, parentChannel, sendToParent } from "./common.ts";
+import type { CaseSpec, ConnsSpec, LibName, RoleSpec } from "./common.ts";
+import { connsClients, connsRouter } from "./conns.ts";
+import { memoryStarter, runPair } from "./orchestrate.ts";
+import { ROLES, isRoleName } from "./roles.ts";
 
 /**
  * `--heap MB`: live objects this worker holds for its whole life, the same for every library. The size of
@@ -50,7 +50,7 @@ function str(o: Record<string, unknown>, k: string): string {
 }
 
 function lib(v: string): LibName {
-  const found = ALL_LIBS.find((l) => l === v);
+  const found = KNOWN_LIBS.find((l) => l === v);
   if (found === undefined) throw new Error(`unknown lib ${v}`);
   return found;
 }

@@ -1,11 +1,11 @@
 /*
  * zmqperf: the benchmark suite's roles written in C against libzmq itself (the "libzmq" column of
  * `npm run bench`), so that zocket, zeromq.js and the node:net ceiling are measured beside native
- * libzmq in the same run. It does what bench/roles.ts does for the ZeroMQ libraries, message for
+ * libzmq in the same run. It does what bench/suite/roles.ts does for the ZeroMQ libraries, message for
  * message: the same sockets and options (HWM, linger 0), the same messages (a sequence number in the
  * first 4 bytes of the first part, fresh parts from zmq_msg_init_size, as libzmq's own remote_thr
  * does), the same END marker, the same checks of count, size and order, and the same warm-up rule
- * (timing starts warmupMs after the first message). bench/native.ts builds and drives it.
+ * (timing starts warmupMs after the first message). bench/suite/native.ts builds and drives it.
  *
  *   zmqperf version
  *   zmqperf ROLE ENDPOINT SIZE PARTS HWM WARMUP_MS DURATION_MS WINDOW SUBSCRIBERS
@@ -112,7 +112,7 @@ static void wr32(void *p, uint32_t v) {
   b[3] = (unsigned char)(v >> 24);
 }
 
-/* --- the warm-up rule of bench/roles.ts (class Warmup) --------------------------------------- */
+/* --- the warm-up rule of bench/suite/roles.ts (class Warmup) --------------------------------------- */
 
 typedef struct {
   double ms;
@@ -161,7 +161,7 @@ static result_t w_result(warmup_t *w, uint64_t count, uint64_t bytes, double t1,
   return (result_t){count - w->count0, bytes - w->bytes0, t1 - w->t0, total, 0};
 }
 
-/** As clockMask() in bench/roles.ts: reading the clock every message is cheap only for big ones. */
+/** As clockMask() in bench/suite/roles.ts: reading the clock every message is cheap only for big ones. */
 static uint64_t clock_mask(const spec_t *sp) { return sp->size * (size_t)sp->parts >= 4096 ? 0 : 31; }
 
 /* --- messages ------------------------------------------------------------------------------- */
@@ -233,7 +233,7 @@ static void send_frame(void *s, const void *data, size_t len, int more) {
   if (zmq_msg_send(&f, s, more ? ZMQ_SNDMORE : 0) < 0) zfail("zmq_msg_send");
 }
 
-/** The END marker (makeEnd in bench/common.ts): the count, parts - 1 empty parts, END_MAGIC. */
+/** The END marker (makeEnd in bench/suite/common.ts): the count, parts - 1 empty parts, END_MAGIC. */
 static void send_end(void *s, const spec_t *sp, uint64_t count) {
   unsigned char c[4];
   wr32(c, (uint32_t)count);
@@ -242,7 +242,7 @@ static void send_end(void *s, const spec_t *sp, uint64_t count) {
   send_frame(s, END_MAGIC, END_LEN, 0);
 }
 
-/* --- checks (class Checker in bench/common.ts) ---------------------------------------------- */
+/* --- checks (class Checker in bench/suite/common.ts) ---------------------------------------------- */
 
 typedef struct {
   size_t size;
@@ -282,7 +282,7 @@ static int check(checker_t *c, msg_t *m, int offset) {
 
 /**
  * What a role tells the other end or the driver, and waits for. One process per role (tcp, ipc): lines
- * on stdout and stdin, relayed by bench/native.ts. Both roles in one process (inproc): shared state.
+ * on stdout and stdin, relayed by bench/suite/native.ts. Both roles in one process (inproc): shared state.
  */
 typedef struct {
   /** A binding role is bound; fanout-sub: every subscriber has its first sync message. */
@@ -387,7 +387,7 @@ static void echo_server(role_t *r, int type, int skip) {
      * a busy writer takes the report only when it next processes commands (socket_base.cpp: every 100
      * receives, or ~1 ms of sends). So with inproc 1 MiB (HWM 64 a side, 128 in all, LWM 64; 32 in
      * flight) the ROUTER's view fell more than 96 messages behind, it saw its pipe full and dropped
-     * replies (6 runs of 6; docs/performance.md, twelfth round). With ZMQ_ROUTER_MANDATORY it waits
+     * replies (6 runs of 6; docs/performance-history.md, twelfth round). With ZMQ_ROUTER_MANDATORY it waits
      * instead of dropping, and nothing is lost. */
     int on = 1;
     if (zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &on, sizeof on) != 0) zfail("ZMQ_ROUTER_MANDATORY");

@@ -776,8 +776,8 @@ async function fanoutSubNet(spec: RoleSpec, ch: Channel): Promise<void> {
 // ---------------------------------------------------------------------------
 
 /**
- * The role for each library: zocket and zeromq.js share one, native libzmq runs bench/native/zmqperf.c.
- * bench/native.ts is loaded only by a libzmq role's worker, so the JavaScript libraries' workers load
+ * The role for each library: zocket and zeromq.js share one, native libzmq runs bench/suite/native/zmqperf.c.
+ * bench/suite/native.ts is loaded only by a libzmq role's worker, so the JavaScript libraries' workers load
  * and compile exactly what they did before the libzmq column existed.
  */
 function byLib(role: RoleName, zmq: RoleFn, net: RoleFn): RoleFn {

@@ -1,6 +1,6 @@
 /**
  * What a large message costs zocket's receiving process (run: `npm run build && npx tsx
- * bench/large-receiver.bench.ts [--size BYTES] [--runs N]`, ~4 s a run).
+ * bench/probes/large-receiver.bench.ts [--size BYTES] [--runs N]`, ~4 s a run).
  *
  * PUSH → PULL over tcp, 1 MiB messages by default, sender and receiver in two fresh child processes. The
  * sender takes its messages from a ring of buffers, as the suite does; the receiver checks count, size and
@@ -10,13 +10,14 @@
  * Why: at 1 MiB the receiver is nearly as busy as the sender, and most of its time is the kernel's (the copy
  * out of the socket, and the page faults of every fresh body buffer). The faults depend on how often the C
  * allocator (glibc's malloc) gives freed memory back to the system and takes it again, which depends on the
- * process's whole allocation pattern, not on zocket alone: see "Tried and not kept" in docs/performance.md.
+ * process's whole allocation pattern, not on zocket alone: see the eighth round's trial ("Tried, measured and
+ * not kept") in docs/performance-history.md.
  */
 import { fork } from "node:child_process";
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { Checker, checkBuild, loadZocket, makeEnd, median, tune, writeSeq, type ZSocket } from "./common.ts";
+import { Checker, checkBuild, loadZocket, makeEnd, median, tune, writeSeq, type ZSocket } from "../suite/common.ts";
 
 const SKIP = 300;
 const HWM = 1000;

@@ -1,5 +1,6 @@
 /**
- * A REQ/REP round trip over tcp at 8 B, split where latency is decided (docs/performance.md, item 24):
+ * A REQ/REP round trip over tcp at 8 B, split where latency is decided (docs/performance.md, design
+ * decision 24):
  * instructions from a read's arrival to the next write (the critical path: the peer waits for it), and
  * from that write to the next read (the rest, which overlaps with the network and the peer).
  *
@@ -9,11 +10,11 @@
  * One side runs under callgrind, the other as a normal process:
  *
  *   npm run build
- *   npx tsx bench/reqrep-critical-path.bench.ts server &
+ *   npx tsx bench/probes/reqrep-critical-path.bench.ts server &
  *   valgrind --tool=callgrind --smc-check=all-non-file --dump-before=uv_os_getpriority \
  *     --dump-before=uv_uptime --callgrind-out-file=/tmp/cp/c node --no-concurrent-recompilation \
- *     --import tsx bench/reqrep-critical-path.bench.ts client          # ~12,600 small files in /tmp/cp
- *   npx tsx bench/reqrep-critical-path.bench.ts split /tmp/cp          # medians of the last 300 of each
+ *     --import tsx bench/probes/reqrep-critical-path.bench.ts client          # ~12,600 small files in /tmp/cp
+ *   npx tsx bench/probes/reqrep-critical-path.bench.ts split /tmp/cp          # medians of the last 300 of each
  *
  * To split the server instead, run it under callgrind (it needs ~15 s to start there) and the client
  * plainly. The client stops after TOTAL round trips (default 6,300: 6,000 of warm-up, then 300).
@@ -25,7 +26,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getPriority, uptime } from "node:os";
 import { Buffer } from "node:buffer";
-import { loadBuilt, loadZocket } from "./common.ts";
+import { loadBuilt, loadZocket } from "../suite/common.ts";
 
 const PORT = 5995;
 const TOTAL = Number(process.env["TOTAL"] ?? 6300);
@@ -52,7 +53,7 @@ if (role === "split") {
   console.log(`read → write: median ${median(readToWrite)} instructions (${readToWrite.length} segments)`);
   console.log(`write → read: median ${median(writeToRead)} instructions (${writeToRead.length} segments)`);
 } else if (role === "server" || role === "client") {
-  const { DirectInput } = (await loadBuilt("transports/net.js")) as typeof import("../src/transports/net.ts");
+  const { DirectInput } = (await loadBuilt("transports/net.js")) as typeof import("../../src/transports/net.ts");
   const deliver = DirectInput.prototype.deliver;
   DirectInput.prototype.deliver = function (this: InstanceType<typeof DirectInput>, chunk: Buffer): void {
     getPriority();

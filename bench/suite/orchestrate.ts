@@ -143,8 +143,8 @@ export function memoryStarter(): Starter {
 
 // --- child processes ---------------------------------------------------------
 
-const WORKER = fileURLToPath(new URL("./workers/worker.ts", import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * Extra node flags for every worker, e.g. `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` to
@@ -160,7 +160,7 @@ export interface SpawnOptions {
   ulimit?: boolean;
   /** Run node with --expose-gc (memory measurements). */
   exposeGc?: boolean;
-  /** The worker script (default: bench/workers/worker.ts). */
+  /** The worker script (default: bench/suite/worker.ts). */
   script?: string;
   /** More node flags for this worker (e.g. --cpu-prof). */
   nodeArgs?: readonly string[];

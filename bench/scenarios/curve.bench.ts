@@ -1,9 +1,9 @@
-// CURVE throughput, zocket vs zeromq.js, side by side (run: `npx tsx bench/curve.bench.ts [options]`).
+// CURVE throughput, zocket vs zeromq.js, side by side (run: `npx tsx bench/scenarios/curve.bench.ts [options]`).
 //
 // PUSH -> PULL over tcp (127.0.0.1), 1 KiB messages by default, the PULL binding as CURVE server and the
 // PUSH connecting as CURVE client; the same with the NULL mechanism as a reference. Sender and receiver
-// are two child processes (bench/workers/curve-worker.ts), fresh for every measurement, like the main
-// suite (bench/run.ts). The receiver measures from its first message to the END marker; message count,
+// are two child processes (bench/scenarios/curve-worker.ts), fresh for every measurement, like the main
+// suite (bench/suite/run.ts). The receiver measures from its first message to the END marker; message count,
 // size and order are checked (common.ts Checker) and the sender's count must equal the receiver's.
 // Each case runs --runs times (runs of all cases interleaved) and the median is reported.
 //
@@ -19,10 +19,10 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CheckError, SETUP_TIMEOUT_MS, errorMessage, median } from "./common.ts";
-import type { LibName } from "./common.ts";
-import { spawnWorker, type RoleHandle } from "./orchestrate.ts";
-import type { CurveKeys, CurveRoleSpec } from "./workers/curve-worker.ts";
+import { CheckError, SETUP_TIMEOUT_MS, errorMessage, median } from "../suite/common.ts";
+import type { LibName } from "../suite/common.ts";
+import { spawnWorker, type RoleHandle } from "../suite/orchestrate.ts";
+import type { CurveKeys, CurveRoleSpec } from "./curve-worker.ts";
 
 type Mode = "curve" | "null";
 
@@ -81,7 +81,7 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-const WORKER = fileURLToPath(new URL("./workers/curve-worker.ts", import.meta.url));
+const WORKER = fileURLToPath(new URL("./curve-worker.ts", import.meta.url));
 
 function startRole(role: "recv" | "send", spec: CurveRoleSpec, cpuProfDir: string | null): RoleHandle {
   const mode = spec.keys === null ? "null" : "curve";

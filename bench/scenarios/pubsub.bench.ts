@@ -1,6 +1,6 @@
 // Publish-subscribe benchmarks (issue 4), a standalone script:
 //
-//   npm run build && npx tsx bench/pubsub.bench.ts [--quick] [--libs zocket,zeromq]
+//   npm run build && npx tsx bench/scenarios/pubsub.bench.ts [--quick] [--libs zocket,zeromq]
 //
 // 1. Fan-out: one PUB, 100 SUBs, every subscriber gets every message (the publisher sends in batches
 //    smaller than the HWM and waits for the slowest subscriber, so nothing is dropped and the figure is
@@ -13,11 +13,11 @@
 
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
-import { loadBuilt, loadZocket } from "./common.ts";
+import { loadBuilt, loadZocket } from "../suite/common.ts";
 
 // zocket as users get it (its build, dist/: `npm run build` first).
 const zocket = await loadZocket();
-const { MultiTrie } = (await loadBuilt("routing/trie.js")) as typeof import("../src/routing/trie.ts");
+const { MultiTrie } = (await loadBuilt("routing/trie.js")) as typeof import("../../src/routing/trie.ts");
 
 type LibName = "zocket" | "zeromq";
 interface Sock {

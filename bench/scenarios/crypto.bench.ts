@@ -1,5 +1,5 @@
 /**
- * CURVE crypto back-ends compared (run: `npm run build && npx tsx bench/crypto.bench.ts`, ~15 s).
+ * CURVE crypto back-ends compared (run: `npm run build && npx tsx bench/scenarios/crypto.bench.ts`, ~15 s).
  *
  * Each candidate implements NaCl crypto_box as CurveZMQ uses it (RFC 26): X25519 key pairs, `beforenm`
  * (X25519 then HSalsa20) and XSalsa20-Poly1305 seal/open with a precomputed key.
@@ -22,14 +22,14 @@ import { createPrivateKey, createPublicKey, diffieHellman, getRandomValues, type
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import sodium from "libsodium-wrappers";
-import type { Mechanism, MechanismHost, SecurityOptions } from "../src/mechanisms/mechanism.ts";
-import type { Properties } from "../src/protocol/command.ts";
-import type * as Curve from "../src/mechanisms/curve.ts";
-import { loadBuilt } from "./common.ts";
+import type { Mechanism, MechanismHost, SecurityOptions } from "../../src/mechanisms/mechanism.ts";
+import type { Properties } from "../../src/protocol/command.ts";
+import type * as Curve from "../../src/mechanisms/curve.ts";
+import { loadBuilt } from "../suite/common.ts";
 
-// zocket's mechanisms as users get them: the build (dist/), not src/ through tsx (see bench/common.ts).
-const { x25519Backend, loadFastBox, boxBackend } = (await loadBuilt("mechanisms/curve-crypto.js")) as typeof import("../src/mechanisms/curve-crypto.ts");
-const { CurveClient, CurveServer } = (await loadBuilt("mechanisms/curve.js")) as typeof import("../src/mechanisms/curve.ts");
+// zocket's mechanisms as users get them: the build (dist/), not src/ through tsx (see bench/suite/common.ts).
+const { x25519Backend, loadFastBox, boxBackend } = (await loadBuilt("mechanisms/curve-crypto.js")) as typeof import("../../src/mechanisms/curve-crypto.ts");
+const { CurveClient, CurveServer } = (await loadBuilt("mechanisms/curve.js")) as typeof import("../../src/mechanisms/curve.ts");
 
 interface Backend {
   name: string;

@@ -1,5 +1,5 @@
-// The "libzmq" column of the benchmark suite: native libzmq, measured through bench/native/zmqperf.c,
-// a C program that plays the same roles as bench/roles.ts does for the JavaScript libraries (same
+// The "libzmq" column of the benchmark suite: native libzmq, measured through bench/suite/native/zmqperf.c,
+// a C program that plays the same roles as bench/suite/roles.ts does for the JavaScript libraries (same
 // sockets, options, messages, checks and warm-up). This module builds it and drives it: over tcp and
 // ipc each role is its own zmqperf process, started by the role's worker and relayed on its Channel;
 // over inproc both ends run in one zmqperf process, one thread each, as libzmq's own inproc_thr does.
@@ -25,7 +25,7 @@ const STAMP = `${BINARY}.cmd`;
 /** zmqperf processes of this process, for the driver to kill when it is interrupted. */
 export const nativeChildren = new Set<ChildProcess>();
 
-/** How long a finished role waits for the driver's "exit" (as in bench/roles.ts). */
+/** How long a finished role waits for the driver's "exit" (as in bench/suite/roles.ts). */
 const EXIT_WAIT_MS = 120_000;
 
 /**
@@ -79,7 +79,7 @@ interface Run {
 }
 
 function start(args: readonly string[]): Run {
-  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing (the bench driver builds it; see bench/native.ts)`);
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing (the bench driver builds it; see bench/suite/native.ts)`);
   const child = spawn(BINARY, args, { stdio: ["pipe", "pipe", "pipe"] });
   nativeChildren.add(child);
   let stderr = "";

@@ -5,10 +5,10 @@
  *   npm run build
  *   valgrind --tool=callgrind --smc-check=all-non-file --dump-before=uv_os_getpriority \
  *     --callgrind-out-file=/tmp/cg node --no-concurrent-recompilation --import tsx \
- *     bench/inproc-instructions.bench.ts
+ *     bench/probes/inproc-instructions.bench.ts
  *   callgrind_annotate /tmp/cg.2 | grep TOTALS      # instructions in the steady segment; / 1e6 = per message
  *
- * The cell's shape (`sendAndCheck` in bench/common.ts, as bench/inproc-floor.bench.ts): PUSH → PULL over
+ * The cell's shape (`sendAndCheck` in bench/suite/common.ts, as bench/probes/inproc-floor.bench.ts): PUSH → PULL over
  * inproc, `await push.send(makeFrame())` against `chk.check(await pull.receive())`. A warm-up segment
  * (300 k messages, V8 compiles) and the measured one (1 M) are separated by calls to `os.getPriority()`, a libuv call nothing else makes, so
  * `--dump-before=uv_os_getpriority` writes one profile per segment: `.1` start-up and warm-up, `.2` the
@@ -20,7 +20,7 @@
  * ~6 k messages, ~55 with fewer): compare those lines of `callgrind_annotate` before crediting a change.
  */
 import { getPriority } from "node:os";
-import { Checker, loadZocket, sendAndCheck } from "./common.ts";
+import { Checker, loadZocket, sendAndCheck } from "../suite/common.ts";
 
 const SIZE = 8;
 const WARMUP = Number(process.env["WARMUP"] ?? 300_000);

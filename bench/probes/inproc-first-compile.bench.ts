@@ -1,6 +1,6 @@
 /**
  * How much of the inproc 8 B cell is V8's first compile (run: `npm run build && npx tsx
- * bench/inproc-first-compile.bench.ts [rounds]`, ~20 s a round).
+ * bench/probes/inproc-first-compile.bench.ts [rounds]`, ~20 s a round).
  *
  * The suite times every cell in a fresh process, so what it measures is the code V8 compiled for the
  * sender's and receiver's loops during the warm-up. This script runs, each in its own fresh process,
@@ -9,15 +9,15 @@
  *  - cell:       the suite's inproc thr cell for zocket (0.5 s warm-up, 1.5 s timed), as `npm run bench` runs it;
  *  - after-cell: the same cell, after a complete untimed 200 ms one in the same process (fresh sockets,
  *                END marker, close): the END marker deoptimises both loops and V8 compiles them again;
- *  - floor:      the cell's shape with a plain array as the queue and no socket (bench/common.ts's
+ *  - floor:      the cell's shape with a plain array as the queue and no socket (bench/suite/common.ts's
  *                `sendAndCheckPlainArray`), 10 M messages.
  *
- * and prints the medians. See docs/performance.md, "What limits zocket now", for what it showed.
+ * and prints the medians. See docs/performance-history.md, "What limits zocket now", for what it showed.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Checker, median, sendAndCheckPlainArray, type CaseSpec } from "./common.ts";
-import { memoryStarter, runPair } from "./orchestrate.ts";
+import { Checker, median, sendAndCheckPlainArray, type CaseSpec } from "../suite/common.ts";
+import { memoryStarter, runPair } from "../suite/orchestrate.ts";
 
 const MODES = ["cell", "after-cell", "floor"] as const;
 type Mode = (typeof MODES)[number];
