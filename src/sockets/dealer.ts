@@ -9,6 +9,7 @@ import type { OptionProps, OptionStore } from "./options.ts";
 import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 export class Dealer extends Socket {
+  /** @internal */
   declare readonly [kOptions]: OptionStore<"DEALER">;
   readonly #lb = new LoadBalancer();
   readonly #fq = new FairQueue();
@@ -17,6 +18,7 @@ export class Dealer extends Socket {
     super("DEALER", options);
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     const o = this[kOptions];
     // ZMQ_PROBE_ROUTER: an empty message to each new peer.
@@ -27,31 +29,38 @@ export class Dealer extends Socket {
     this.#lb.attach(pipe);
   }
 
+  /** @internal */
   override [xreadable](pipe: Pipe): void {
     this.#fq.activate(pipe);
   }
 
+  /** @internal */
   override [xwritable](pipe: Pipe): void {
     this.#lb.activate(pipe);
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     this.#lb.remove(pipe);
     this.#fq.terminated(pipe);
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     return this.#lb.send(msg) !== null;
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     return this.#fq.recv();
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     return this.#fq.hasIn();
   }
 
+  /** @internal */
   override [xhasOut](): boolean {
     return this.#lb.hasOut();
   }

@@ -10,22 +10,27 @@ export class Pair extends Socket {
     super("PAIR", options);
   }
 
+  /** @internal */
   override [xacceptsPipe](): boolean {
     return this.#pipe === null;
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     this.#pipe = pipe;
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     if (this.#pipe === pipe && pipe.inbound.length === 0) this.#pipe = null;
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     return this.#pipe !== null && this.#pipe.write(msg);
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     const p = this.#pipe;
     if (p === null) return undefined;
@@ -34,10 +39,12 @@ export class Pair extends Socket {
     return m;
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     return this.#pipe !== null && this.#pipe.inbound.length > 0;
   }
 
+  /** @internal */
   override [xhasOut](): boolean {
     return this.#pipe !== null && this.#pipe.checkWrite();
   }

@@ -18,6 +18,7 @@ import { PublisherBase } from "./xpublisher.ts";
  * It cannot receive; send() never waits for subscribers (unless `noDrop`).
  */
 export class Publisher extends PublisherBase {
+  /** @internal */
   declare readonly [kOptions]: OptionStore<"PUB">;
 
   constructor(options?: Partial<Omit<Publisher, "send">> & { context?: unknown }) {

@@ -8,6 +8,7 @@ import type { OptionProps, OptionStore } from "./options.ts";
 import { Socket, type Readable } from "./socket-base.ts";
 
 export class Pull extends Socket {
+  /** @internal */
   declare readonly [kOptions]: OptionStore<"PULL">;
   readonly #fq = new FairQueue();
 
@@ -15,29 +16,35 @@ export class Pull extends Socket {
     super("PULL", options);
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     // ZMQ_CONFLATE: each peer's queue keeps only its newest message (libzmq conflate pipe).
     if (this[kOptions].conflate) pipe.inbound.conflate = true;
     this.#fq.attach(pipe);
   }
 
+  /** @internal */
   override [xreadable](pipe: Pipe): void {
     this.#fq.activate(pipe);
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     // Messages already received stay readable; the fair-queue drops the pipe once drained.
     this.#fq.terminated(pipe);
   }
 
+  /** @internal */
   [xsend](): boolean {
     throw notSupported("send", "Pull");
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     return this.#fq.recv();
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     return this.#fq.hasIn();
   }

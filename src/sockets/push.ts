@@ -12,22 +12,27 @@ export class Push extends Socket {
     super("PUSH", options);
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     this.#lb.attach(pipe);
   }
 
+  /** @internal */
   override [xwritable](pipe: Pipe): void {
     this.#lb.activate(pipe);
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     this.#lb.remove(pipe);
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     return this.#lb.send(msg) !== null;
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     return undefined;
   }
@@ -36,6 +41,7 @@ export class Push extends Socket {
     return Promise.reject(notSupported("receive", "Push"));
   }
 
+  /** @internal */
   override [xhasOut](): boolean {
     return this.#lb.hasOut();
   }

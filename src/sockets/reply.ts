@@ -36,6 +36,7 @@ export class Reply extends RouterBase {
     super("REP", options);
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     if (this.#from !== null) {
       throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must send the reply before it receives the next request");
@@ -59,6 +60,7 @@ export class Reply extends RouterBase {
     }
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     const pipe = this.#from;
     if (pipe === null) {
@@ -81,10 +83,12 @@ export class Reply extends RouterBase {
     return true;
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     return this.#from === null && this[kFq].hasIn();
   }
 
+  /** @internal */
   override [xhasOut](): boolean {
     return this.#from !== null;
   }

@@ -47,6 +47,7 @@ import { Socket, type MessageLike, type Readable, type Writable } from "./socket
 const EMPTY = Buffer.alloc(0);
 
 export class Request extends Socket {
+  /** @internal */
   declare readonly [kOptions]: OptionStore<"REQ">;
   readonly #lb = new LoadBalancer();
   readonly #fq = new FairQueue();
@@ -73,6 +74,7 @@ export class Request extends Socket {
     super("REQ", options);
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     // ZMQ_PROBE_ROUTER (libzmq dealer_t::xattach_pipe, which REQ inherits).
     if (this[kOptions].probeRouter) pipe.write([EMPTY]);
@@ -80,6 +82,7 @@ export class Request extends Socket {
     this.#lb.attach(pipe);
   }
 
+  /** @internal */
   override [xreadable](pipe: Pipe): void {
     this.#fq.activate(pipe);
     // Look at what arrived soon, even if nobody is receiving: libzmq's session checks every message
@@ -91,10 +94,12 @@ export class Request extends Socket {
     }
   }
 
+  /** @internal */
   override [xwritable](pipe: Pipe): void {
     this.#lb.activate(pipe);
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     if (this.#replyPipe === pipe) this.#replyPipe = null;
     this.#rejected.delete(pipe);
@@ -102,6 +107,7 @@ export class Request extends Socket {
     this.#fq.terminated(pipe);
   }
 
+  /** @internal */
   override [xclosed](): void {
     this.#rejected.clear();
     this.#reply = null;
@@ -148,6 +154,7 @@ export class Request extends Socket {
     queueMicrotask(() => this[kTerminatePipe](pipe, 0));
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     if (this.#receivingReply) {
       if (!this[kOptions].relaxed) {
@@ -186,6 +193,7 @@ export class Request extends Socket {
     return true;
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     if (!this.#receivingReply) {
       throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Request socket must send a request before it receives a reply");
@@ -202,12 +210,14 @@ export class Request extends Socket {
     return reply;
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     if (!this.#receivingReply) return false;
     if (this.#reply === null) this.#pump();
     return this.#reply !== null;
   }
 
+  /** @internal */
   override [xhasOut](): boolean {
     if (this.#receivingReply && !this[kOptions].relaxed) return false;
     return this.#lb.hasOut();

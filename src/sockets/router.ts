@@ -60,7 +60,7 @@ export interface RouterConnectOptions {
 
 export { idKey } from "../routing/connect-ids.ts";
 
-/** RouterBase's fair-queue, shared with REP; and what only Router calls. */
+/** @internal RouterBase's fair-queue, shared with REP; and what only Router calls. */
 export const kFq = Symbol("zocket.router.fq");
 const kRouteRecv = Symbol("zocket.router.routeRecv");
 const kRouteSend = Symbol("zocket.router.routeSend");
@@ -86,8 +86,9 @@ export function connectRoutingId(options: unknown): Buffer | null {
 
 /** The routing machinery of ROUTER, reused by REP. */
 export abstract class RouterBase extends Socket {
-  /** ROUTER's options; REP, built on it, has only `routingId` of them. */
+  /** @internal ROUTER's options; REP, built on it, has only `routingId` of them. */
   declare readonly [kOptions]: OptionStore<"REP"> & Partial<OptionStore<"ROUTER">>;
+  /** @internal */
   protected readonly [kFq] = new FairQueue();
   /** Identified peers by routing id. */
   readonly #out = new Map<string, Pipe>();
@@ -107,12 +108,13 @@ export abstract class RouterBase extends Socket {
 
   // ------------------------------------------------------------------ connect with a routing id
 
-  /** connect() with zeromq.js's `{ routingId }` option (ZMQ_CONNECT_ROUTING_ID). */
+  /** @internal connect() with zeromq.js's `{ routingId }` option (ZMQ_CONNECT_ROUTING_ID). */
   protected [kConnectWithId](address: string, options: unknown): void {
     const id = connectRoutingId(options);
     this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
   }
 
+  /** @internal */
   override [kConnectEndpoint](ep: Endpoint): void {
     this.#connectIds.claim(ep.address);
     super[kConnectEndpoint](ep);
@@ -166,6 +168,7 @@ export abstract class RouterBase extends Socket {
     if ((this.#notify() & NOTIFY_CONNECT) !== 0) pipe.inbound.push([EMPTY]);
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     if (this[kOptions].probeRouter === true) pipe.write([EMPTY]);
     if (this.#identify(pipe)) {
@@ -176,7 +179,7 @@ export abstract class RouterBase extends Socket {
     }
   }
 
-  /** A pipe made at connect() time learned its peer (the handshake completed, maybe a reconnection). */
+  /** @internal A pipe made at connect() time learned its peer (the handshake completed, maybe a reconnection). */
   override [xpeerKnown](pipe: Pipe): boolean {
     if (this.#anonymous.has(pipe)) {
       if (!this.#identify(pipe)) return false; // duplicate identity: the connection stays unattached
@@ -188,6 +191,7 @@ export abstract class RouterBase extends Socket {
     return true;
   }
 
+  /** @internal */
   override [xreadable](pipe: Pipe): void {
     if (this.#anonymous.has(pipe)) {
       // libzmq router_t::xread_activated: try an unattached peer again (its id may be free now).
@@ -200,6 +204,7 @@ export abstract class RouterBase extends Socket {
     this[kFq].activate(pipe);
   }
 
+  /** @internal */
   override [xpeerTerminated](pipe: Pipe): void {
     // The peer went away (not closed by us): ZMQ_NOTIFY_DISCONNECT, read after what it sent before.
     const id = pipe.routingId;
@@ -208,6 +213,7 @@ export abstract class RouterBase extends Socket {
     }
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     if (this.#anonymous.delete(pipe)) return;
     if (pipe.routingId !== null) {
@@ -218,6 +224,7 @@ export abstract class RouterBase extends Socket {
     this[kFq].terminated(pipe);
   }
 
+  /** @internal */
   override [xclosed](): void {
     this.#out.clear();
     this.#anonymous.clear();
@@ -225,7 +232,7 @@ export abstract class RouterBase extends Socket {
 
   // ------------------------------------------------------------------ routing
 
-  /** Next message as `[routingId, ...frames]`, or undefined. */
+  /** @internal Next message as `[routingId, ...frames]`, or undefined. */
   protected [kRouteRecv](): Msg | undefined {
     const m = this[kFq].recv();
     if (m === undefined) return undefined;
@@ -239,6 +246,7 @@ export abstract class RouterBase extends Socket {
    * Route `[routingId, ...frames]`. Returns false only when `mandatory` and the peer's pipe is full
    * (the send waits). Unknown peers: EHOSTUNREACH if `mandatory`, else dropped; a full pipe without
    * `mandatory` drops the message (libzmq `router_t::xsend`).
+   * @internal
    */
   protected [kRouteSend](msg: Msg, mandatory: boolean): boolean {
     // libzmq: a routing id with no frame after it is "malformed" and silently ignored.
@@ -265,11 +273,12 @@ export abstract class RouterBase extends Socket {
     return true;
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     return this[kFq].hasIn();
   }
 
-  /** True if a message for some peer could be queued now (libzmq: always, unless mandatory). */
+  /** @internal True if a message for some peer could be queued now (libzmq: always, unless mandatory). */
   override [xhasOut](): boolean {
     if (this[kOptions].mandatory !== true) return true;
     for (const p of this.#out.values()) if (p.checkWrite()) return true;
@@ -282,6 +291,7 @@ function unreachable(id: Buffer): ZmqError {
 }
 
 export class Router extends RouterBase {
+  /** @internal */
   declare readonly [kOptions]: OptionStore<"ROUTER">;
 
   constructor(options?: Partial<Omit<Router, "send" | "receive" | "connect">> & { context?: unknown }) {
@@ -296,10 +306,12 @@ export class Router extends RouterBase {
     this[kConnectWithId](address, options);
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     return this[kRouteSend](msg, this[kOptions].mandatory);
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     return this[kRouteRecv]();
   }

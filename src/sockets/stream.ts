@@ -46,6 +46,7 @@ import { Socket, type MessageLike, type Readable, type Writable } from "./socket
 export type StreamConnectOptions = RouterConnectOptions;
 
 export class Stream extends Socket {
+  /** @internal */
   declare readonly [kOptions]: OptionStore<"STREAM">;
   readonly #fq = new FairQueue();
   readonly #out = new Map<string, Pipe>();
@@ -56,7 +57,7 @@ export class Stream extends Socket {
     super("STREAM", options);
   }
 
-  /** STREAM connections carry raw bytes, not ZMTP. */
+  /** @internal STREAM connections carry raw bytes, not ZMTP. */
   override [xcreateEngine](stream: ByteStream, host: EngineSessionHost, remoteAddress: string, _peerAddress: string): Engine {
     return new RawEngine(stream, host, { notify: this[kOptions].notify }, remoteAddress);
   }
@@ -70,6 +71,7 @@ export class Stream extends Socket {
     this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
   }
 
+  /** @internal */
   override [kConnectEndpoint](ep: Endpoint): void {
     this.#connectIds.claim(ep.address);
     super[kConnectEndpoint](ep);
@@ -80,11 +82,12 @@ export class Stream extends Socket {
     this.#connectIds.forget(address);
   }
 
-  /** Pipes exist only while a connection does (each connection is its own peer). */
+  /** @internal Pipes exist only while a connection does (each connection is its own peer). */
   override [xneedsPeer](): boolean {
     return true;
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     // libzmq stream_t::identify_peer: the connect routing id, else an auto id.
     let id: Buffer | null = null;
@@ -101,10 +104,12 @@ export class Stream extends Socket {
     this.#fq.attach(pipe);
   }
 
+  /** @internal */
   override [xreadable](pipe: Pipe): void {
     this.#fq.activate(pipe);
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     if (pipe.routingId !== null) {
       const k = idKey(pipe.routingId);
@@ -114,10 +119,12 @@ export class Stream extends Socket {
     this.#fq.terminated(pipe);
   }
 
+  /** @internal */
   override [xclosed](): void {
     this.#out.clear();
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     if (msg.length < 2) return true; // libzmq: an id with no data frame is ignored
     const id = msg[0]!;
@@ -138,17 +145,19 @@ export class Stream extends Socket {
     return false; // full: wait for room (libzmq EAGAIN)
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     const m = this.#fq.recv();
     if (m === undefined) return undefined;
     return [this.#fq.lastPipe!.routingId!, m[0]!];
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     return this.#fq.hasIn();
   }
 
-  /** libzmq: "In theory, STREAM socket is always ready for writing." */
+  /** @internal libzmq: "In theory, STREAM socket is always ready for writing." */
   override [xhasOut](): boolean {
     return true;
   }

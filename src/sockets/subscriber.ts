@@ -21,6 +21,7 @@ const ALL = Buffer.alloc(0);
  * subscribed to nothing. It cannot send.
  */
 export class Subscriber extends SubscriberBase {
+  /** @internal */
   declare readonly [kOptions]: OptionStore<"SUB">;
 
   constructor(options?: Partial<Omit<Subscriber, "receive" | "subscribe" | "unsubscribe">> & { context?: unknown }) {
@@ -42,6 +43,7 @@ export class Subscriber extends SubscriberBase {
     else for (const p of prefixes) this[kRemoveSubscription](topicBytes(p));
   }
 
+  /** @internal */
   [xsend](): boolean {
     throw notSupported("send", "Subscriber");
   }

@@ -49,7 +49,7 @@ interface PendingMsg {
  * fields), because the base constructor applies constructor options before subclass fields exist.
  */
 export abstract class PublisherBase extends Socket {
-  /** PUB's and XPUB's options (each has some the other lacks). */
+  /** @internal PUB's and XPUB's options (each has some the other lacks). */
   declare readonly [kOptions]: SocketOptionStore & Partial<OptionStore<"PUB"> & OptionStore<"XPUB">>;
   readonly #dist = new Distributor();
   readonly #subs = new MultiTrie<DistTarget>();
@@ -66,6 +66,7 @@ export abstract class PublisherBase extends Socket {
     this.#toApp = type === "XPUB";
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     const t = this.#dist.attach(pipe);
     if (this[kOptions].conflate === true) pipe.outbound.conflate = true;
@@ -76,15 +77,18 @@ export abstract class PublisherBase extends Socket {
     this.#readFrom(t);
   }
 
+  /** @internal */
   override [xreadable](pipe: Pipe): void {
     const t = this.#dist.target(pipe);
     if (t !== undefined) this.#readFrom(t);
   }
 
+  /** @internal */
   override [xwritable](pipe: Pipe): void {
     this.#dist.activated(pipe);
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     const t = this.#dist.target(pipe);
     if (t === undefined) return;
@@ -148,6 +152,7 @@ export abstract class PublisherBase extends Socket {
     if (this.#toApp) this.#pending.push({ msg, from });
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     const d = this.#dist;
     const o = this[kOptions];
@@ -160,10 +165,12 @@ export abstract class PublisherBase extends Socket {
     return true;
   }
 
+  /** @internal */
   override [xhasOut](): boolean {
     return true;
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     const p = this.#pending.shift();
     if (p === undefined) return undefined;
@@ -171,11 +178,12 @@ export abstract class PublisherBase extends Socket {
     return p.msg;
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     return this.#pending.length > 0;
   }
 
-  /** XPUB manual mode: subscribe the pipe of the last subscription message received (libzmq ZMQ_SUBSCRIBE). */
+  /** @internal XPUB manual mode: subscribe the pipe of the last subscription message received (libzmq ZMQ_SUBSCRIBE). */
   protected [kManualSubscribe](subscribe: boolean, topics: Array<Buffer | string>): void {
     if (this[kOptions].manual !== true) {
       throw new ZmqError("EINVAL", `${subscribe ? "subscribe" : "unsubscribe"}() on an XPublisher needs manual = true: in automatic mode subscribers decide`);
@@ -199,6 +207,7 @@ export type XPublisherVerbosity = (typeof OPTIONS.XPUB_VERBOSE.values)[number];
  * {@link XSubscriber} to build forwarders (see {@link Proxy}).
  */
 export class XPublisher extends PublisherBase {
+  /** @internal */
   declare readonly [kOptions]: OptionStore<"XPUB">;
 
   constructor(options?: Partial<Omit<XPublisher, "send" | "receive" | "subscribe" | "unsubscribe">> & { context?: unknown }) {

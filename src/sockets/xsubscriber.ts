@@ -22,8 +22,9 @@ import { kOptions, xattach, xhasIn, xhasOut, xhiccup, xreadable, xrecv, xsend, x
 import type { OptionStore, SocketOptionStore } from "./options.ts";
 import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
-/** What SUB's subscribe()/unsubscribe() and XSUB's send() do to the shared subscription set. */
+/** @internal SUB's subscribe(): count a subscription and send it to every peer. */
 export const kAddSubscription = Symbol("zocket.sub.add");
+/** @internal SUB's unsubscribe(). */
 export const kRemoveSubscription = Symbol("zocket.sub.remove");
 const kSubscriptions = Symbol("zocket.sub.subscriptions");
 const kSendUpstream = Symbol("zocket.sub.sendUpstream");
@@ -33,7 +34,7 @@ const kSendUpstream = Symbol("zocket.sub.sendUpstream");
  * worth waiting for on close. Options are read from the option store on use (see PublisherBase).
  */
 export abstract class SubscriberBase extends Socket {
-  /** SUB's options (XSUB has only the common ones). */
+  /** @internal SUB's options (XSUB has only the common ones). */
   declare readonly [kOptions]: SocketOptionStore & Partial<OptionStore<"SUB">>;
   readonly #fq = new FairQueue();
   readonly #dist = new Distributor();
@@ -48,6 +49,7 @@ export abstract class SubscriberBase extends Socket {
     this.#filter = type === "SUB";
   }
 
+  /** @internal */
   [xattach](pipe: Pipe): void {
     // ZMQ_CONFLATE (SUB): the pipe keeps only the newest message. Only inbound: conflating the
     // outbound would lose subscriptions.
@@ -57,7 +59,7 @@ export abstract class SubscriberBase extends Socket {
     this.#replay(pipe);
   }
 
-  /** A connecting pipe got a new connection: send every subscription again (libzmq xhiccuped). */
+  /** @internal A connecting pipe got a new connection: send every subscription again (libzmq xhiccuped). */
   override [xhiccup](pipe: Pipe): void {
     this.#replay(pipe);
   }
@@ -66,40 +68,43 @@ export abstract class SubscriberBase extends Socket {
     this.#subs.apply((topic) => pipe.sendCommand(commandMsg("SUBSCRIBE", topic)));
   }
 
+  /** @internal */
   override [xreadable](pipe: Pipe): void {
     this.#fq.activate(pipe);
   }
 
+  /** @internal */
   override [xwritable](pipe: Pipe): void {
     this.#dist.activated(pipe);
   }
 
+  /** @internal */
   override [xterminated](pipe: Pipe): void {
     this.#dist.terminated(pipe);
     // Messages already received stay readable; the fair-queue drops the pipe once drained.
     this.#fq.terminated(pipe);
   }
 
-  /** Count a subscription; it goes to every peer (each subscribe, as libzmq 4.3 does). */
+  /** @internal Count a subscription; it goes to every peer (each subscribe, as libzmq 4.3 does). */
   protected [kAddSubscription](topic: Buffer): void {
     this.#subs.add(topic);
     const copy = Buffer.from(topic);
     for (const t of this.#dist.targets()) t.pipe.sendCommand(commandMsg("SUBSCRIBE", copy));
   }
 
-  /** Count a subscription off; the cancel goes to every peer only when it was the last one. */
+  /** @internal Count a subscription off; the cancel goes to every peer only when it was the last one. */
   protected [kRemoveSubscription](topic: Buffer): void {
     if (!this.#subs.rm(topic)) return;
     const copy = Buffer.from(topic);
     for (const t of this.#dist.targets()) t.pipe.sendCommand(commandMsg("CANCEL", copy));
   }
 
-  /** The counted subscriptions (read-only use). */
+  /** @internal The counted subscriptions (read-only use). */
   protected get [kSubscriptions](): Trie {
     return this.#subs;
   }
 
-  /** Data upstream to every peer; a peer at its HWM loses it (libzmq dist send_to_all). */
+  /** @internal Data upstream to every peer; a peer at its HWM loses it (libzmq dist send_to_all). */
   protected [kSendUpstream](msg: Msg): void {
     this.#dist.sendToAll(msg);
   }
@@ -109,6 +114,7 @@ export abstract class SubscriberBase extends Socket {
     return this.#subs.check(msg[0]!) !== (this[kOptions].invertMatching === true);
   }
 
+  /** @internal */
   [xrecv](): Msg | undefined {
     const p = this.#prefetched;
     if (p !== undefined) {
@@ -121,6 +127,7 @@ export abstract class SubscriberBase extends Socket {
     }
   }
 
+  /** @internal */
   override [xhasIn](): boolean {
     if (this.#prefetched !== undefined) return true;
     for (;;) {
@@ -144,6 +151,7 @@ export class XSubscriber extends SubscriberBase {
     super("XSUB", options);
   }
 
+  /** @internal */
   [xsend](msg: Msg): boolean {
     const first = msg[0]!;
     if (first.length > 0 && first[0] === 1) {
@@ -156,6 +164,7 @@ export class XSubscriber extends SubscriberBase {
     return true;
   }
 
+  /** @internal */
   override [xhasOut](): boolean {
     // Subscriptions can be added or removed at any time (libzmq xsub has_out).
     return true;
