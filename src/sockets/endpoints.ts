@@ -16,7 +16,8 @@ export function closedError(): ZmqError {
 }
 
 function noEndpoint(address: string): ZmqError {
-  return new ZmqError("ENOENT", `No such endpoint: ${address} (it was not bound/connected by this socket)`, { address });
+  const text = `No such endpoint: ${address} (it was not bound/connected by this socket)`;
+  return new ZmqError("ENOENT", text, { address });
 }
 
 export class Endpoints {
@@ -26,7 +27,7 @@ export class Endpoints {
   readonly #connects = new Map<string, ConnectSession[]>();
   readonly #inprocBound = new Set<string>();
   readonly #inprocConnects = new Map<string, InprocConnect[]>();
-  /** inproc connect-before-bind: the connector's side of the pipe, made at connect() and handed to the binder at bind. */
+  /** inproc connect-before-bind: the connector's side of the pipe, made at connect(), handed over at bind. */
   readonly inprocPending = new Map<InprocConnect, Pipe>();
 
   constructor(core: SocketCore) {
@@ -35,7 +36,8 @@ export class Endpoints {
 
   /** How many endpoints are bound or connected now (zeromq.js's Proxy needs one on each side). */
   get count(): number {
-    return new Set(this.#listeners.values()).size + this.#inprocBound.size + this.#connects.size + this.#inprocConnects.size;
+    const listening = new Set(this.#listeners.values()).size + this.#inprocBound.size;
+    return listening + this.#connects.size + this.#inprocConnects.size;
   }
 
   async bind(address: string): Promise<void> {

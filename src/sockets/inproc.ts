@@ -67,7 +67,8 @@ export function acceptInproc(binder: SocketCore, connector: SocketCore, c: Inpro
 export function pendInproc(core: SocketCore, c: InprocConnect): void {
   if (core.socket[xneedsPeer]() || !core.socket[xacceptsPipe]()) return;
   const o = core.options;
-  const pipe = new Pipe(core, new MsgQueue(o.receiveHighWaterMark), new MsgQueue(o.sendHighWaterMark), `inproc://${c.name}`, true);
+  const address = `inproc://${c.name}`;
+  const pipe = new Pipe(core, new MsgQueue(o.receiveHighWaterMark), new MsgQueue(o.sendHighWaterMark), address, true);
   core.endpoints.inprocPending.set(c, pipe);
   core.attach(pipe);
 }

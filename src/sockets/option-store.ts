@@ -7,7 +7,17 @@ import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { SOCKET_TYPE, type SocketTypeName } from "../protocol/constants.ts";
 import { kOptions } from "./hooks.ts";
-import { checkOption, hasOption, OPTION_ENTRIES, OPTIONS, type OptionEntry, type OptionStore, type OptionValue, type SocketOptionStore } from "./options.ts";
+import {
+  checkOption,
+  hasOption,
+  isCommon,
+  OPTION_ENTRIES,
+  OPTIONS,
+  type OptionEntry,
+  type OptionStore,
+  type OptionValue,
+  type SocketOptionStore,
+} from "./options.ts";
 import { securityHooks } from "./security-hooks.ts";
 import type { Socket } from "./socket-base.ts";
 
@@ -21,7 +31,7 @@ const TEMPLATES = new Map<SocketTypeName, [string, OptionValue][]>();
 export function newOptionStore<T extends SocketTypeName>(type: T): OptionStore<T> {
   let entries = TEMPLATES.get(type);
   if (entries === undefined) {
-    entries = OPTION_ENTRIES.filter((e) => hasOption(e, type)).map((e): [string, OptionValue] => [e.name, defaultOf(e, type)]);
+    entries = OPTION_ENTRIES.filter((e) => hasOption(e, type)).map((e) => [e.name, defaultOf(e, type)]);
     TEMPLATES.set(type, entries);
   }
   return Object.fromEntries(entries) as OptionStore<T>;
@@ -43,12 +53,34 @@ function byName(socket: Socket): Record<string, OptionValue> {
  */
 export function defineOptions(proto: object, scope: "common" | SocketTypeName): void {
   for (const entry of OPTION_ENTRIES) {
-    const mine = scope === "common" ? typeof entry.scope === "string" : typeof entry.scope !== "string" && entry.scope.includes(scope);
-    if (!mine) continue;
+    if (scope === "common" ? !isCommon(entry) : isCommon(entry) || !hasOption(entry, scope)) continue;
     const descriptor: PropertyDescriptor = { configurable: true, enumerable: false, get: getter(entry) };
     if (entry.readOnly !== true) descriptor.set = setter(entry);
     Object.defineProperty(proto, entry.name, descriptor);
   }
+}
+
+/** Set the options given to a socket's constructor through their accessors ("context" is not one). */
+export function setOptions(socket: Socket, given: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(given)) {
+    if (k === "context") continue;
+    if (!isOptionName(socket, k)) {
+      const hint = "see the zeromq.js option names (e.g. sendHighWaterMark, linger)";
+      throw new ZmqError("EINVAL", `Unknown option "${k}" for ${socket.constructor.name}; ${hint}`);
+    }
+    (socket as unknown as Record<string, unknown>)[k] = v;
+  }
+}
+
+/** True if `name` is a settable option of the socket (an accessor with a setter on its prototype chain). */
+function isOptionName(obj: object, name: string): boolean {
+  let proto: object | null = Object.getPrototypeOf(obj);
+  while (proto !== null) {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (d) return d.set !== undefined;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return false;
 }
 
 /** libzmq's zmq_getsockopt/zmq_setsockopt on a closed socket give ENOTSOCK, and so does zeromq.js. */

@@ -12,9 +12,9 @@ import type { SocketTypeName } from "../protocol/constants.ts";
 export type OptionKind = "int" | "bool" | "string" | "key" | "routingId" | "enum";
 
 /**
- * Which sockets have an option: every socket ("Socket"), the ones that send ("Writable") or receive
- * ("Readable") — zeromq.js's interfaces; at run time every socket accepts these three, as libzmq's
- * setsockopt does — or the socket types listed.
+ * Which sockets have an option: every socket ("Socket", the default), the ones that send ("Writable") or
+ * receive ("Readable") — zeromq.js's interfaces; at run time every socket accepts these three, as
+ * libzmq's setsockopt does — or the socket types listed.
  */
 export type OptionScope = "Socket" | "Writable" | "Readable" | readonly SocketTypeName[];
 
@@ -28,7 +28,8 @@ export interface OptionEntry {
   readonly default: number | boolean | string | null;
   /** Defaults that differ for some socket types (libzmq gives SUB and XSUB a linger of 0). */
   readonly defaults?: Readonly<Partial<Record<SocketTypeName, number>>>;
-  readonly scope: OptionScope;
+  /** Which sockets have it; absent: every socket ("Socket"). */
+  readonly scope?: OptionScope;
   /** Set by the socket itself; no setter. */
   readonly readOnly?: boolean;
   /** Smallest and largest accepted integer ("int" only). */
@@ -45,60 +46,91 @@ const HWM = "messages, 0 = no limit";
 
 /** Every socket option zocket has, keyed by libzmq's name without `ZMQ_`. */
 export const OPTIONS = {
-  // zeromq.js `Socket`
-  AFFINITY: { id: 4, name: "affinity", kind: "int", default: 0, min: 0, scope: "Socket" },
-  RATE: { id: 8, name: "rate", kind: "int", default: 100, min: 1, scope: "Socket" },
-  RECOVERY_IVL: { id: 9, name: "recoveryInterval", kind: "int", default: 10000, min: 0, scope: "Socket" },
+  // zeromq.js `Socket`: every socket (no `scope`)
+  AFFINITY: { id: 4, name: "affinity", kind: "int", default: 0, min: 0 },
+  RATE: { id: 8, name: "rate", kind: "int", default: 100, min: 1 },
+  RECOVERY_IVL: { id: 9, name: "recoveryInterval", kind: "int", default: 10000, min: 0 },
   /** How long close() keeps delivering queued messages (ms; -1 until delivered, 0 drop them). */
-  LINGER: { id: 17, name: "linger", kind: "int", default: -1, defaults: { SUB: 0, XSUB: 0 }, min: -1, hint: MS, scope: "Socket" },
-  RECONNECT_IVL: { id: 18, name: "reconnectInterval", kind: "int", default: 100, min: -1, hint: MS, scope: "Socket" },
-  BACKLOG: { id: 19, name: "backlog", kind: "int", default: 100, min: 0, scope: "Socket" },
-  RECONNECT_IVL_MAX: { id: 21, name: "reconnectMaxInterval", kind: "int", default: 0, min: 0, scope: "Socket" },
-  MAXMSGSIZE: { id: 22, name: "maxMessageSize", kind: "int", default: -1, min: -1, hint: "bytes, -1 = no limit", scope: "Socket" },
+  LINGER: { id: 17, name: "linger", kind: "int", default: -1, defaults: { SUB: 0, XSUB: 0 }, min: -1, hint: MS },
+  RECONNECT_IVL: { id: 18, name: "reconnectInterval", kind: "int", default: 100, min: -1, hint: MS },
+  BACKLOG: { id: 19, name: "backlog", kind: "int", default: 100, min: 0 },
+  RECONNECT_IVL_MAX: { id: 21, name: "reconnectMaxInterval", kind: "int", default: 0, min: 0 },
+  MAXMSGSIZE: { id: 22, name: "maxMessageSize", kind: "int", default: -1, min: -1, hint: "bytes, -1 = no limit" },
   TCP_KEEPALIVE: {
-    id: 34, name: "tcpKeepalive", kind: "int", default: -1, min: -1, hint: "-1 = OS default, 0 = off, 1 = on", scope: "Socket",
+    id: 34,
+    name: "tcpKeepalive",
+    kind: "int",
+    default: -1,
+    min: -1,
+    hint: "-1 = OS default, 0 = off, 1 = on",
   },
-  TCP_KEEPALIVE_CNT: { id: 35, name: "tcpKeepaliveCount", kind: "int", default: -1, min: -1, scope: "Socket" },
+  TCP_KEEPALIVE_CNT: { id: 35, name: "tcpKeepaliveCount", kind: "int", default: -1, min: -1 },
   TCP_KEEPALIVE_IDLE: {
-    id: 36, name: "tcpKeepaliveIdle", kind: "int", default: -1, min: -1, hint: "seconds, -1 = OS default", scope: "Socket",
+    id: 36,
+    name: "tcpKeepaliveIdle",
+    kind: "int",
+    default: -1,
+    min: -1,
+    hint: "seconds, -1 = OS default",
   },
-  TCP_KEEPALIVE_INTVL: { id: 37, name: "tcpKeepaliveInterval", kind: "int", default: -1, min: -1, scope: "Socket" },
-  TCP_ACCEPT_FILTER: { id: 38, name: "tcpAcceptFilter", kind: "string", default: null, scope: "Socket" },
-  IMMEDIATE: { id: 39, name: "immediate", kind: "bool", default: false, scope: "Socket" },
-  IPV6: { id: 42, name: "ipv6", kind: "bool", default: false, scope: "Socket" },
-  PLAIN_SERVER: { id: 44, name: "plainServer", kind: "bool", default: false, scope: "Socket" },
-  PLAIN_USERNAME: { id: 45, name: "plainUsername", kind: "string", default: null, scope: "Socket" },
-  PLAIN_PASSWORD: { id: 46, name: "plainPassword", kind: "string", default: null, scope: "Socket" },
-  CURVE_SERVER: { id: 47, name: "curveServer", kind: "bool", default: false, scope: "Socket" },
-  CURVE_PUBLICKEY: { id: 48, name: "curvePublicKey", kind: "key", default: null, scope: "Socket" },
-  CURVE_SECRETKEY: { id: 49, name: "curveSecretKey", kind: "key", default: null, scope: "Socket" },
-  CURVE_SERVERKEY: { id: 50, name: "curveServerKey", kind: "key", default: null, scope: "Socket" },
-  ZAP_DOMAIN: { id: 55, name: "zapDomain", kind: "string", default: null, scope: "Socket" },
-  TOS: { id: 57, name: "typeOfService", kind: "int", default: 0, min: 0, scope: "Socket" },
+  TCP_KEEPALIVE_INTVL: { id: 37, name: "tcpKeepaliveInterval", kind: "int", default: -1, min: -1 },
+  TCP_ACCEPT_FILTER: { id: 38, name: "tcpAcceptFilter", kind: "string", default: null },
+  IMMEDIATE: { id: 39, name: "immediate", kind: "bool", default: false },
+  IPV6: { id: 42, name: "ipv6", kind: "bool", default: false },
+  PLAIN_SERVER: { id: 44, name: "plainServer", kind: "bool", default: false },
+  PLAIN_USERNAME: { id: 45, name: "plainUsername", kind: "string", default: null },
+  PLAIN_PASSWORD: { id: 46, name: "plainPassword", kind: "string", default: null },
+  CURVE_SERVER: { id: 47, name: "curveServer", kind: "bool", default: false },
+  CURVE_PUBLICKEY: { id: 48, name: "curvePublicKey", kind: "key", default: null },
+  CURVE_SECRETKEY: { id: 49, name: "curveSecretKey", kind: "key", default: null },
+  CURVE_SERVERKEY: { id: 50, name: "curveServerKey", kind: "key", default: null },
+  ZAP_DOMAIN: { id: 55, name: "zapDomain", kind: "string", default: null },
+  TOS: { id: 57, name: "typeOfService", kind: "int", default: 0, min: 0 },
   HANDSHAKE_IVL: {
-    id: 66, name: "handshakeInterval", kind: "int", default: 30000, min: 0, hint: "milliseconds, 0 = no limit", scope: "Socket",
+    id: 66,
+    name: "handshakeInterval",
+    kind: "int",
+    default: 30000,
+    min: 0,
+    hint: "milliseconds, 0 = no limit",
   },
-  SOCKS_PROXY: { id: 68, name: "socksProxy", kind: "string", default: null, scope: "Socket" },
-  HEARTBEAT_IVL: { id: 75, name: "heartbeatInterval", kind: "int", default: 0, min: 0, hint: "milliseconds, 0 = off", scope: "Socket" },
+  SOCKS_PROXY: { id: 68, name: "socksProxy", kind: "string", default: null },
+  HEARTBEAT_IVL: { id: 75, name: "heartbeatInterval", kind: "int", default: 0, min: 0, hint: "milliseconds, 0 = off" },
   HEARTBEAT_TTL: {
-    id: 76, name: "heartbeatTimeToLive", kind: "int", default: 0, min: 0, max: 6553500, hint: "milliseconds, 0..6553500", scope: "Socket",
+    id: 76,
+    name: "heartbeatTimeToLive",
+    kind: "int",
+    default: 0,
+    min: 0,
+    max: 6553500,
+    hint: "milliseconds, 0..6553500",
   },
-  HEARTBEAT_TIMEOUT: { id: 77, name: "heartbeatTimeout", kind: "int", default: -1, min: -1, hint: MS, scope: "Socket" },
+  HEARTBEAT_TIMEOUT: { id: 77, name: "heartbeatTimeout", kind: "int", default: -1, min: -1, hint: MS },
   CONNECT_TIMEOUT: {
-    id: 79, name: "connectTimeout", kind: "int", default: 0, min: 0, hint: "milliseconds, 0 = OS default", scope: "Socket",
+    id: 79,
+    name: "connectTimeout",
+    kind: "int",
+    default: 0,
+    min: 0,
+    hint: "milliseconds, 0 = OS default",
   },
-  TCP_MAXRT: { id: 80, name: "tcpMaxRetransmitTimeout", kind: "int", default: 0, min: 0, scope: "Socket" },
-  MULTICAST_MAXTPDU: { id: 84, name: "multicastMaxTransportDataUnit", kind: "int", default: 1500, min: 0, scope: "Socket" },
-  BINDTODEVICE: { id: 92, name: "interface", kind: "string", default: null, scope: "Socket" },
-  ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false, scope: "Socket" },
-  LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false, scope: "Socket" },
+  TCP_MAXRT: { id: 80, name: "tcpMaxRetransmitTimeout", kind: "int", default: 0, min: 0 },
+  MULTICAST_MAXTPDU: { id: 84, name: "multicastMaxTransportDataUnit", kind: "int", default: 1500, min: 0 },
+  BINDTODEVICE: { id: 92, name: "interface", kind: "string", default: null },
+  ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false },
+  LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false },
   // Read-only (libzmq keeps them in options_t too).
-  TYPE: { id: 16, name: "type", kind: "int", default: -1, readOnly: true, scope: "Socket" },
-  LAST_ENDPOINT: { id: 32, name: "lastEndpoint", kind: "string", default: null, readOnly: true, scope: "Socket" },
+  TYPE: { id: 16, name: "type", kind: "int", default: -1, readOnly: true },
+  LAST_ENDPOINT: { id: 32, name: "lastEndpoint", kind: "string", default: null, readOnly: true },
   MECHANISM: {
-    id: 43, name: "securityMechanism", kind: "enum", default: null, values: [null, "plain", "curve"], readOnly: true, scope: "Socket",
+    id: 43,
+    name: "securityMechanism",
+    kind: "enum",
+    default: null,
+    values: [null, "plain", "curve"],
+    readOnly: true,
   },
-  THREAD_SAFE: { id: 81, name: "threadSafe", kind: "bool", default: false, readOnly: true, scope: "Socket" },
+  THREAD_SAFE: { id: 81, name: "threadSafe", kind: "bool", default: false, readOnly: true },
 
   // zeromq.js `Writable`
   SNDBUF: { id: 11, name: "sendBufferSize", kind: "int", default: -1, min: -1, scope: "Writable" },
@@ -121,7 +153,12 @@ export const OPTIONS = {
    * application: null (none), "allSubs", "allSubsUnsubs".
    */
   XPUB_VERBOSE: {
-    id: 40, name: "verbosity", kind: "enum", default: null, values: [null, "allSubs", "allSubsUnsubs"], scope: ["XPUB"],
+    id: 40,
+    name: "verbosity",
+    kind: "enum",
+    default: null,
+    values: [null, "allSubs", "allSubsUnsubs"],
+    scope: ["XPUB"],
   },
   /** ZMQ_PROBE_ROUTER: an empty message to each new peer. */
   PROBE_ROUTER: { id: 51, name: "probeRouter", kind: "bool", default: false, scope: ["DEALER", "REQ", "ROUTER"] },
@@ -145,7 +182,13 @@ export const OPTIONS = {
   INVERT_MATCHING: { id: 74, name: "invertMatching", kind: "bool", default: false, scope: ["PUB", "SUB", "XPUB"] },
   /** DRAFT ZMQ_ROUTER_NOTIFY: 1 = `[id, ""]` on connect, 2 = on disconnect, 3 = both. */
   ROUTER_NOTIFY: {
-    id: 97, name: "notify", kind: "int", default: 0, min: 0, max: 3, hint: "1 = connect, 2 = disconnect, 3 = both (ZMQ_ROUTER_NOTIFY)",
+    id: 97,
+    name: "notify",
+    kind: "int",
+    default: 0,
+    min: 0,
+    max: 3,
+    hint: "1 = connect, 2 = disconnect, 3 = both (ZMQ_ROUTER_NOTIFY)",
     scope: ["ROUTER"],
   },
 } as const satisfies Record<string, OptionEntry>;
@@ -166,29 +209,36 @@ type PropValue<E> = E extends { kind: "int" }
 /** The value a socket keeps: routing ids and CURVE keys as bytes. */
 type StoredValue<E> = E extends { kind: "routingId" | "key" } ? Buffer | null : PropValue<E>;
 
-/** The options in a scope: "Socket", "Writable", "Readable", or those of one socket type. */
-type InScope<K extends OptionKey, S> = Table[K]["scope"] extends string
-  ? Table[K]["scope"] extends S
-    ? K
-    : never
-  : S extends Extract<Table[K]["scope"], readonly unknown[]>[number]
-    ? K
+/** An option's scope ("Socket" when the row has none). */
+type ScopeOf<E> = E extends { scope: infer S } ? S : "Socket";
+
+/** K if option K is in scope S: "Socket", "Writable", "Readable", or a socket type that lists it. */
+type InScope<K extends OptionKey, S> =
+  ScopeOf<Table[K]> extends string
+    ? ScopeOf<Table[K]> extends S
+      ? K
+      : never
+    : S extends Extract<ScopeOf<Table[K]>, readonly unknown[]>[number]
+      ? K
+      : never;
+
+/** The property name of option K if it is in scope S and (not) read-only. */
+type NameIn<K extends OptionKey, S, ReadOnly extends boolean> = [InScope<K, S>] extends [never]
+  ? never
+  : (Table[K] extends { readOnly: true } ? true : false) extends ReadOnly
+    ? Table[K]["name"]
     : never;
 
 /** The option properties of a scope, as the socket classes' interfaces declare them. */
 export type OptionProps<S extends string> = {
-  -readonly [K in OptionKey as Table[K] extends { readOnly: true } ? never : InScope<K, S> extends never ? never : Table[K]["name"]]: PropValue<
-    Table[K]
-  >;
+  -readonly [K in OptionKey as NameIn<K, S, false>]: PropValue<Table[K]>;
 } & {
-  readonly [K in OptionKey as Table[K] extends { readOnly: true } ? (InScope<K, S> extends never ? never : Table[K]["name"]) : never]: PropValue<
-    Table[K]
-  >;
+  readonly [K in OptionKey as NameIn<K, S, true>]: PropValue<Table[K]>;
 };
 
 /** The values kept for the options of a scope, by property name. */
 type StoreOf<S> = {
-  -readonly [K in OptionKey as InScope<K, S> extends never ? never : Table[K]["name"]]: StoredValue<Table[K]>;
+  -readonly [K in OptionKey as [InScope<K, S>] extends [never] ? never : Table[K]["name"]]: StoredValue<Table[K]>;
 };
 
 /** What every socket keeps: the options of the three shared scopes. */
@@ -212,9 +262,15 @@ export const OPTION_BY_ID: ReadonlyMap<number, OptionEntry> = new Map([
   [78, OPTIONS.XPUB_VERBOSE],
 ]);
 
-/** True if sockets of `type` have the option (the three shared scopes: every type). */
+/** True for the options every socket has (the three shared scopes). */
+export function isCommon(entry: OptionEntry): boolean {
+  return entry.scope === undefined || typeof entry.scope === "string";
+}
+
+/** True if sockets of `type` have the option. */
 export function hasOption(entry: OptionEntry, type: SocketTypeName): boolean {
-  return typeof entry.scope === "string" || entry.scope.includes(type);
+  const scope = entry.scope;
+  return scope === undefined || typeof scope === "string" || scope.includes(type);
 }
 
 /** Validate a value for an option; returns the value to keep (a routing id as a copied Buffer). */
@@ -259,7 +315,10 @@ export function checkOption(entry: OptionEntry, value: unknown, typeName: string
       if (value === null || value === undefined) return null;
       if (typeof value === "string" || Buffer.isBuffer(value)) return value;
       if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      throw new ZmqError("EINVAL", `Option ${name} must be a 40-character Z85 string or 32 bytes, got ${describe(value)}`);
+      throw new ZmqError(
+        "EINVAL",
+        `Option ${name} must be a 40-character Z85 string or 32 bytes, got ${describe(value)}`,
+      );
   }
 }
 
@@ -267,7 +326,9 @@ export function checkOption(entry: OptionEntry, value: unknown, typeName: string
 export function checkRoutingId(name: string, value: unknown): Buffer | null {
   if (value === null || value === undefined) return null;
   const b = typeof value === "string" ? Buffer.from(value) : Buffer.isBuffer(value) ? value : null;
-  if (b === null) throw new ZmqError("EINVAL", `Option ${name} must be a string, Buffer or null, got ${describe(value)}`);
+  if (b === null) {
+    throw new ZmqError("EINVAL", `Option ${name} must be a string, Buffer or null, got ${describe(value)}`);
+  }
   if (b.length < 1 || b.length > 255) {
     throw new ZmqError("EINVAL", `Option ${name} must be 1 to 255 bytes long, got ${b.length}`);
   }

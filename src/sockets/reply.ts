@@ -39,7 +39,11 @@ export class Reply extends RouterBase {
   /** @internal */
   [xrecv](): Msg | undefined {
     if (this.#from !== null) {
-      throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must send the reply before it receives the next request");
+      throw new ZmqError(
+        "EFSM",
+        "Operation cannot be accomplished in current state: " +
+          "a Reply socket must send the reply before it receives the next request",
+      );
     }
     for (;;) {
       const m = this[kFq].recv();
@@ -64,7 +68,11 @@ export class Reply extends RouterBase {
   [xsend](msg: Msg): boolean {
     const pipe = this.#from;
     if (pipe === null) {
-      throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must receive a request before it sends a reply");
+      throw new ZmqError(
+        "EFSM",
+        "Operation cannot be accomplished in current state: " +
+          "a Reply socket must receive a request before it sends a reply",
+      );
     }
     const request = this.#request;
     const n = this.#envelopeLength;

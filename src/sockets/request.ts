@@ -158,7 +158,11 @@ export class Request extends Socket {
   [xsend](msg: Msg): boolean {
     if (this.#receivingReply) {
       if (!this[kOptions].relaxed) {
-        throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Request socket must receive the reply before it sends the next request (or set relaxed = true)");
+        throw new ZmqError(
+          "EFSM",
+          "Operation cannot be accomplished in current state: a Request socket must receive the reply " +
+            "before it sends the next request (or set relaxed = true)",
+        );
       }
       // ZMQ_REQ_RELAXED: abandon the outstanding request (and a reply that may have come for it).
       this.#receivingReply = false;
@@ -196,7 +200,11 @@ export class Request extends Socket {
   /** @internal */
   [xrecv](): Msg | undefined {
     if (!this.#receivingReply) {
-      throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Request socket must send a request before it receives a reply");
+      throw new ZmqError(
+        "EFSM",
+        "Operation cannot be accomplished in current state: " +
+          "a Request socket must send a request before it receives a reply",
+      );
     }
     if (this.#reply === null) this.#pump();
     const reply = this.#reply;

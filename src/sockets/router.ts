@@ -80,7 +80,9 @@ export function autoId(counter: number): Buffer {
  */
 export function connectRoutingId(options: unknown): Buffer | null {
   if (options === undefined || options === null) return null;
-  if (typeof options !== "object") throw new ZmqError("EINVAL", `connect() options must be an object such as { routingId: "peer-1" }`);
+  if (typeof options !== "object") {
+    throw new ZmqError("EINVAL", `connect() options must be an object such as { routingId: "peer-1" }`);
+  }
   return checkRoutingId("routingId", (options as { routingId?: unknown }).routingId);
 }
 
@@ -254,10 +256,8 @@ export abstract class RouterBase extends Socket {
     const id = msg[0]!;
     // A reply usually carries the very Buffer that routeRecv put in front of the request: the pipe's own
     // routingId. A live pipe whose routingId is that Buffer is the one the map would give (a pipe leaves
-    // the map only once terminated, and handover gives the old pipe a new Buffer), so the lookup — the id
-    // as a latin1 string, a call into C++, then a Map probe: ~1,000 instructions — is skipped for it.
-    // callgrind, an inproc DEALER↔ROUTER echo round trip (with framesFrom below, not slice): 9073-9112 →
-    // 7735-8689 instructions (3 and 5 runs; the new build's count moves with when V8 compiles the loop).
+    // the map only once terminated, and handover gives the old pipe a new Buffer), so the lookup is
+    // skipped for it (docs/performance.md, design decision 22).
     const last = this[kFq].lastPipe;
     const pipe = last !== null && last.routingId === id && !last.terminated ? last : this.#out.get(idKey(id));
     if (pipe === undefined) {
@@ -287,7 +287,8 @@ export abstract class RouterBase extends Socket {
 }
 
 function unreachable(id: Buffer): ZmqError {
-  return new ZmqError("EHOSTUNREACH", `Host unreachable: no peer with routing id ${JSON.stringify(id.toString("latin1"))} (0x${id.toString("hex")})`);
+  const name = JSON.stringify(id.toString("latin1"));
+  return new ZmqError("EHOSTUNREACH", `Host unreachable: no peer with routing id ${name} (0x${id.toString("hex")})`);
 }
 
 export class Router extends RouterBase {

@@ -48,41 +48,13 @@ import {
   xwritable,
 } from "./hooks.ts";
 import { toMsg, type MessageLike } from "./message.ts";
+import { asMsg, asResult, eagain, iterationDone, type PendingRecv, type PendingSend } from "./pending.ts";
 import { Observer } from "./observer.ts";
-import { defineOptions, newOptionStore } from "./option-store.ts";
+import { defineOptions, newOptionStore, setOptions } from "./option-store.ts";
 import type { OptionProps, SocketOptionStore } from "./options.ts";
 import { SocketCore } from "./socket-core.ts";
 
 export type { MessageLike, Message } from "./message.ts";
-
-interface Pending<T> {
-  resolve: (v: T) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout | null;
-}
-
-/** A parked send: the message it retries with. */
-interface PendingSend extends Pending<void> {
-  msg: Msg;
-}
-
-/**
- * A parked receive: the promise's own resolve/reject plus what shapes its value (`result`), and what
- * it resolves with instead of rejecting once the socket is closed (`whenClosed`: async iteration ends).
- * Kept as data, not as wrapper closures, so a wait allocates no functions.
- */
-interface PendingRecv<T> extends Pending<T> {
-  result: (m: Msg) => T;
-  whenClosed: (() => T) | null;
-}
-
-const asMsg = (m: Msg): Msg => m;
-const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
-const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
-
-function eagain(): ZmqError {
-  return new ZmqError("EAGAIN", "Operation was not possible or timed out");
-}
 
 export abstract class Socket {
   readonly context: Context;
@@ -112,22 +84,15 @@ export abstract class Socket {
     let ctx: Context = defaultContext;
     let given: Record<string, unknown> = {};
     if (options !== undefined && options !== null) {
-      if (typeof options !== "object") throw new ZmqError("EINVAL", `Socket options must be an object, got ${typeof options}`);
+      if (typeof options !== "object") {
+        throw new ZmqError("EINVAL", `Socket options must be an object, got ${typeof options}`);
+      }
       given = options as Record<string, unknown>;
       if ("context" in given && given["context"] !== undefined) ctx = given["context"] as Context;
     }
     this.context = ctx;
     this[kCore] = new SocketCore(this, type, ctx, store);
-    for (const [k, v] of Object.entries(given)) {
-      if (k === "context") continue;
-      if (!isOptionName(this, k)) {
-        throw new ZmqError(
-          "EINVAL",
-          `Unknown option "${k}" for ${this.constructor.name}; see the zeromq.js option names (e.g. sendHighWaterMark, linger)`,
-        );
-      }
-      (this as unknown as Record<string, unknown>)[k] = v;
-    }
+    setOptions(this, given);
   }
 
   // ------------------------------------------------------------------ properties
@@ -465,17 +430,6 @@ export abstract class Socket {
  */
 export function endpointCount(socket: Socket): number {
   return socket.closed ? 0 : socket[kCore].endpoints.count;
-}
-
-/** True if `name` is a settable option of the socket (an accessor with a setter on its prototype chain). */
-function isOptionName(obj: object, name: string): boolean {
-  let proto: object | null = Object.getPrototypeOf(obj);
-  while (proto !== null) {
-    const d = Object.getOwnPropertyDescriptor(proto, name);
-    if (d) return d.set !== undefined;
-    proto = Object.getPrototypeOf(proto);
-  }
-  return false;
 }
 
 defineOptions(Socket.prototype, "common");

@@ -29,7 +29,7 @@ import {
   xterminated,
 } from "./hooks.ts";
 import { acceptInproc } from "./inproc.ts";
-import type { Event, Observer } from "./observer.ts";
+import { kEmit, type Event, type Observer } from "./observer.ts";
 import type { OptionStore, SocketOptionStore } from "./options.ts";
 import { securityHooks } from "./security-hooks.ts";
 import type { SessionOwner } from "./session.ts";
@@ -137,12 +137,13 @@ export class SocketCore implements PipeOwner, SessionOwner, InprocPeer {
   }
 
   emit(event: Event): void {
-    this.events?.emit(event);
+    this.events?.[kEmit](event);
   }
 
   engineOptions(): EngineOptions {
     const o = this.options;
-    const mech: MechanismName = o.securityMechanism === null ? "NULL" : o.securityMechanism === "plain" ? "PLAIN" : "CURVE";
+    const chosen = o.securityMechanism;
+    const mech: MechanismName = chosen === null ? "NULL" : chosen === "plain" ? "PLAIN" : "CURVE";
     const security: SecurityOptions = {
       plainServer: o.plainServer,
       plainUsername: o.plainUsername,
@@ -203,7 +204,8 @@ export class SocketCore implements PipeOwner, SessionOwner, InprocPeer {
   newPipe(endpoint: string, outgoing: boolean, peer: PeerInfo | null): Pipe | null {
     if (this.socket.closed || !this.socket[xacceptsPipe]()) return null;
     const o = this.options;
-    const pipe = new Pipe(this, new MsgQueue(o.receiveHighWaterMark), new MsgQueue(o.sendHighWaterMark), endpoint, outgoing);
+    const inbound = new MsgQueue(o.receiveHighWaterMark);
+    const pipe = new Pipe(this, inbound, new MsgQueue(o.sendHighWaterMark), endpoint, outgoing);
     pipe.peer = peer;
     this.attach(pipe);
     return pipe;

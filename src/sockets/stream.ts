@@ -58,7 +58,7 @@ export class Stream extends Socket {
   }
 
   /** @internal STREAM connections carry raw bytes, not ZMTP. */
-  override [xcreateEngine](stream: ByteStream, host: EngineSessionHost, remoteAddress: string, _peerAddress: string): Engine {
+  override [xcreateEngine](stream: ByteStream, host: EngineSessionHost, remoteAddress: string): Engine {
     return new RawEngine(stream, host, { notify: this[kOptions].notify }, remoteAddress);
   }
 
@@ -141,7 +141,9 @@ export class Stream extends Socket {
       return true;
     }
     if (pipe.write([data])) return true;
-    if (pipe.terminated) throw new ZmqError("EHOSTUNREACH", `Host unreachable: STREAM peer 0x${id.toString("hex")} has gone`);
+    if (pipe.terminated) {
+      throw new ZmqError("EHOSTUNREACH", `Host unreachable: STREAM peer 0x${id.toString("hex")} has gone`);
+    }
     return false; // full: wait for room (libzmq EAGAIN)
   }
 

@@ -183,10 +183,12 @@ export abstract class PublisherBase extends Socket {
     return this.#pending.length > 0;
   }
 
-  /** @internal XPUB manual mode: subscribe the pipe of the last subscription message received (libzmq ZMQ_SUBSCRIBE). */
+  /** @internal XPUB manual mode: subscribe the pipe of the last subscription received (libzmq ZMQ_SUBSCRIBE). */
   protected [kManualSubscribe](subscribe: boolean, topics: Array<Buffer | string>): void {
     if (this[kOptions].manual !== true) {
-      throw new ZmqError("EINVAL", `${subscribe ? "subscribe" : "unsubscribe"}() on an XPublisher needs manual = true: in automatic mode subscribers decide`);
+      const op = subscribe ? "subscribe" : "unsubscribe";
+      const why = "in automatic mode subscribers decide";
+      throw new ZmqError("EINVAL", `${op}() on an XPublisher needs manual = true: ${why}`);
     }
     const t = this.#lastPipe;
     if (t === null || !t.attached) return;
@@ -210,7 +212,9 @@ export class XPublisher extends PublisherBase {
   /** @internal */
   declare readonly [kOptions]: OptionStore<"XPUB">;
 
-  constructor(options?: Partial<Omit<XPublisher, "send" | "receive" | "subscribe" | "unsubscribe">> & { context?: unknown }) {
+  constructor(
+    options?: Partial<Omit<XPublisher, "send" | "receive" | "subscribe" | "unsubscribe">> & { context?: unknown },
+  ) {
     super("XPUB", options);
   }
 

@@ -8,7 +8,8 @@
  *   as SUBSCRIBE commands; the engine turns them into the legacy `01|topic` message for ZMTP 3.0/2.0
  *   peers (docs/zmtp-notes.md G10).
  * - XSUB: the application sends `[01|topic]` / `[00|topic]`; these are forwarded verbatim as data
- *   messages (libzmq does the same even to ZMTP 3.1 peers, docs/zmtp-notes.md G11). Any other message goes upstream as is.
+ *   messages (libzmq does the same even to ZMTP 3.1 peers, docs/zmtp-notes.md G11). Any other message
+ *   goes upstream as is.
  * - Receiving is fair-queued; SUB also filters locally (a publisher may send more than asked for).
  */
 import { Buffer } from "node:buffer";
@@ -18,7 +19,18 @@ import { Distributor } from "../routing/distributor.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
 import { Trie } from "../routing/trie.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
-import { kOptions, xattach, xhasIn, xhasOut, xhiccup, xreadable, xrecv, xsend, xterminated, xwritable } from "./hooks.ts";
+import {
+  kOptions,
+  xattach,
+  xhasIn,
+  xhasOut,
+  xhiccup,
+  xreadable,
+  xrecv,
+  xsend,
+  xterminated,
+  xwritable,
+} from "./hooks.ts";
 import type { OptionStore, SocketOptionStore } from "./options.ts";
 import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 

@@ -76,7 +76,10 @@ test("the accessors check with the row's rules", (t) => {
   const x = new z.XPublisher();
   t.after(() => [r, st, x].forEach((s) => s.close()));
   assert.throws(() => (r.notify = 4), { code: "EINVAL", message: /notify must be <= 3 \(1 = connect/ });
-  assert.throws(() => ((st as unknown as { notify: number }).notify = 1), { code: "EINVAL", message: /notify of Stream must be a boolean/ });
+  assert.throws(() => ((st as unknown as { notify: number }).notify = 1), {
+    code: "EINVAL",
+    message: /notify of Stream must be a boolean/,
+  });
   assert.throws(() => ((x as unknown as { verbosity: string }).verbosity = "all"), {
     code: "EINVAL",
     message: 'Option verbosity of XPublisher must be null, "allSubs" or "allSubsUnsubs", got "all"',
