@@ -62,7 +62,6 @@ export abstract class Socket {
   readonly [kOptions]: SocketOptionStore;
   /** @internal Pipes, sessions, endpoints: what the rest of zocket talks to. */
   readonly [kCore]: SocketCore;
-  readonly #type: SocketTypeName;
   #closed = false;
   /** Peer of the connection the last received message came from ({@link Socket.lastMessageProperties}). */
   #lastPeer: PeerInfo | null = null;
@@ -78,7 +77,6 @@ export abstract class Socket {
   };
 
   protected constructor(type: SocketTypeName, options: object | undefined) {
-    this.#type = type;
     const store = newOptionStore(type);
     this[kOptions] = store;
     let ctx: Context = defaultContext;
@@ -99,7 +97,7 @@ export abstract class Socket {
 
   /** The socket type's ZMTP name ("PUSH", "ROUTER", ...). */
   get typeName(): SocketTypeName {
-    return this.#type;
+    return this[kCore].type;
   }
 
   get closed(): boolean {
