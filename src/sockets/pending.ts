@@ -1,6 +1,5 @@
 /**
- * What a parked send() or receive() keeps until a pipe event, a timeout or close() settles it, and the
- * shapes a receive resolves with (a message, or an async-iteration step).
+ * What a parked send() or receive() keeps until a pipe event, a timeout or close() settles it.
  */
 import { ZmqError } from "../errors.ts";
 import type { Msg } from "../pipe.ts";
@@ -26,13 +25,6 @@ export interface PendingRecv<T> extends Pending<T> {
   result: (m: Msg) => T;
   whenClosed: (() => T) | null;
 }
-
-/** What receive() resolves with. */
-export const asMsg = (m: Msg): Msg => m;
-/** What a step of `for await` resolves with. */
-export const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
-/** Async iteration ends (the socket is closed). */
-export const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
 
 /** A send or receive that timed out, or was pending at close(). */
 export function eagain(): ZmqError {

@@ -48,13 +48,17 @@ import {
   xwritable,
 } from "./hooks.ts";
 import { toMsg, type MessageLike } from "./message.ts";
-import { asMsg, asResult, eagain, iterationDone, type PendingRecv, type PendingSend } from "./pending.ts";
+import { eagain, type PendingRecv, type PendingSend } from "./pending.ts";
 import { Observer } from "./observer.ts";
 import { defineOptions, newOptionStore, setOptions } from "./option-store.ts";
 import type { OptionProps, SocketOptionStore } from "./options.ts";
 import { SocketCore } from "./socket-core.ts";
 
 export type { MessageLike, Message } from "./message.ts";
+
+const asMsg = (m: Msg): Msg => m;
+const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
+const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
 
 export abstract class Socket {
   readonly context: Context;
@@ -333,7 +337,7 @@ export abstract class Socket {
     if (this.#pendingRecv === null) return;
     // From a connection: answered here and now, so a reply written in the receiver's continuation goes
     // out without waiting behind a microtask (docs/performance.md, design decision 24).
-    if (this[kReceivesNow](pipe)) {
+    if (!pipe.inproc && !this.#retrying) {
       this.#retryRecv();
       return;
     }
