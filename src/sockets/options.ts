@@ -303,7 +303,7 @@ export function checkOption(entry: OptionEntry, value: unknown, typeName: string
       throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a string or null, got ${describe(value)}`);
     case "enum": {
       const values = entry.values ?? [];
-      if (values.includes(value as string | null)) return value as string | null;
+      if ((typeof value === "string" || value === null) && values.includes(value)) return value;
       const list = values.map((v) => JSON.stringify(v));
       const choices = `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
       throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be ${choices}, got ${JSON.stringify(value)}`);

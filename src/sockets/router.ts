@@ -49,8 +49,8 @@ import { Socket, type MessageLike, type Readable, type Writable } from "./socket
 const EMPTY = Buffer.alloc(0);
 
 /** ZMQ_NOTIFY_CONNECT / ZMQ_NOTIFY_DISCONNECT bits of `notify`. */
-export const NOTIFY_CONNECT = 1;
-export const NOTIFY_DISCONNECT = 2;
+const NOTIFY_CONNECT = 1;
+const NOTIFY_DISCONNECT = 2;
 
 /** zeromq.js `RouterConnectOptions` (also used by STREAM). */
 export interface RouterConnectOptions {

@@ -36,7 +36,7 @@ import type { SessionOwner } from "./session.ts";
 import type { Socket } from "./socket-base.ts";
 
 /** The options every socket has, and the ones only some types have (absent on the others). */
-export type AnyOptionStore = SocketOptionStore & Partial<OptionStore<SocketTypeName>>;
+type AnyOptionStore = SocketOptionStore & Partial<OptionStore<SocketTypeName>>;
 
 const EMPTY = Buffer.alloc(0);
 
