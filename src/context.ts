@@ -6,10 +6,10 @@
  */
 import { ZmqError } from "./errors.ts";
 
-/** What the context needs from a socket for inproc. */
+/** What the registry needs from a bound socket. */
 export interface InprocPeer {
-  /** Called on the bound socket when a connector arrives (now, or later for connect-before-bind). */
-  acceptInproc(connector: InprocPeer, connect: InprocConnect): void;
+  /** A connector arrives (now, or at bind for connect-before-bind): attach its pipe. */
+  acceptInproc(connect: InprocConnect): void;
 }
 
 /** A pending inproc connection: created by connect(), completed when the name is bound. */
@@ -30,6 +30,63 @@ export interface ContextOptions {
   threadSchedulingPolicy?: number;
 }
 
+/**
+ * The inproc names of one context, reached as `context[kInproc]` (not public API).
+ * @internal
+ */
+export const kInproc = Symbol("zocket.inproc");
+
+/** @internal */
+export class InprocRegistry {
+  readonly #bound = new Map<string, InprocPeer>();
+  readonly #pending = new Map<string, InprocConnect[]>();
+
+  /** Bind a name; connectors that came first are accepted now. */
+  bind(name: string, peer: InprocPeer): void {
+    if (this.#bound.has(name)) {
+      throw new ZmqError("EADDRINUSE", `Address already in use: inproc://${name}`, { address: `inproc://${name}` });
+    }
+    this.#bound.set(name, peer);
+    const waiting = this.#pending.get(name);
+    if (waiting) {
+      this.#pending.delete(name);
+      for (const c of waiting) if (!c.done) peer.acceptInproc(c);
+    }
+  }
+
+  unbind(name: string, peer: InprocPeer): boolean {
+    if (this.#bound.get(name) !== peer) return false;
+    this.#bound.delete(name);
+    return true;
+  }
+
+  /** Connect now if bound, else queue until bound (libzmq 4.x connect-before-bind). */
+  connect(c: InprocConnect): void {
+    const peer = this.#bound.get(c.name);
+    if (peer) {
+      peer.acceptInproc(c);
+      return;
+    }
+    let list = this.#pending.get(c.name);
+    if (!list) this.#pending.set(c.name, (list = []));
+    list.push(c);
+  }
+
+  /** Forget a pending connection (disconnect/close before the bind happened). */
+  cancel(c: InprocConnect): void {
+    const list = this.#pending.get(c.name);
+    if (!list) return;
+    const i = list.indexOf(c);
+    if (i !== -1) list.splice(i, 1);
+    if (list.length === 0) this.#pending.delete(c.name);
+  }
+
+  /** The bound socket, if any. */
+  lookup(name: string): InprocPeer | undefined {
+    return this.#bound.get(name);
+  }
+}
+
 export class Context {
   blocky = true;
   ioThreads = 1;
@@ -40,58 +97,14 @@ export class Context {
   threadSchedulingPolicy = -1;
   readonly maxSocketsLimit = 65535;
 
-  readonly #bound = new Map<string, InprocPeer>();
-  readonly #pending = new Map<string, InprocConnect[]>();
+  /** @internal */
+  readonly [kInproc] = new InprocRegistry();
 
   constructor(options: ContextOptions = {}) {
     for (const [k, v] of Object.entries(options)) {
       if (!(k in this)) throw new ZmqError("EINVAL", `Unknown context option "${k}"`);
       (this as Record<string, unknown>)[k] = v;
     }
-  }
-
-  /** @internal */
-  bindInproc(name: string, peer: InprocPeer): void {
-    if (this.#bound.has(name)) throw new ZmqError("EADDRINUSE", `Address already in use: inproc://${name}`, { address: `inproc://${name}` });
-    this.#bound.set(name, peer);
-    const waiting = this.#pending.get(name);
-    if (waiting) {
-      this.#pending.delete(name);
-      for (const c of waiting) if (!c.done) peer.acceptInproc(c.connector, c);
-    }
-  }
-
-  /** @internal */
-  unbindInproc(name: string, peer: InprocPeer): boolean {
-    if (this.#bound.get(name) !== peer) return false;
-    this.#bound.delete(name);
-    return true;
-  }
-
-  /** @internal Connect now if bound, else queue until bound (libzmq 4.x connect-before-bind). */
-  connectInproc(c: InprocConnect): void {
-    const peer = this.#bound.get(c.name);
-    if (peer) {
-      peer.acceptInproc(c.connector, c);
-      return;
-    }
-    let list = this.#pending.get(c.name);
-    if (!list) this.#pending.set(c.name, (list = []));
-    list.push(c);
-  }
-
-  /** @internal Forget a pending connection (disconnect/close before the bind happened). */
-  cancelInproc(c: InprocConnect): void {
-    const list = this.#pending.get(c.name);
-    if (!list) return;
-    const i = list.indexOf(c);
-    if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.#pending.delete(c.name);
-  }
-
-  /** @internal The bound socket, if any. */
-  lookupInproc(name: string): InprocPeer | undefined {
-    return this.#bound.get(name);
   }
 }
 

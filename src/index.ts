@@ -22,8 +22,20 @@ export { XSubscriber } from "./sockets/xsubscriber.ts";
 export { Proxy } from "./proxy.ts";
 export { curveKeyPair, z85Encode, z85Decode, type CurveKeyPair } from "./protocol/z85.ts";
 export { curveReady } from "./mechanisms/curve-crypto.ts";
-export { Authenticator, CURVE_ALLOW_ANY, type AuthDecision, type AuthenticatorOptions, type CurvePolicy } from "./security/authenticator.ts";
-export { loadCertificate, saveCertificate, newCertificate, loadPublicKeysFromDirectory, type Certificate } from "./security/certificate.ts";
+export {
+  Authenticator,
+  CURVE_ALLOW_ANY,
+  type AuthDecision,
+  type AuthenticatorOptions,
+  type CurvePolicy,
+} from "./security/authenticator.ts";
+export {
+  loadCertificate,
+  saveCertificate,
+  newCertificate,
+  loadPublicKeysFromDirectory,
+  type Certificate,
+} from "./security/certificate.ts";
 
 /** The libzmq version zocket is wire-compatible with. */
 export const version = "4.3.5";

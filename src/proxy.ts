@@ -10,7 +10,7 @@
  */
 import { ZmqError } from "./errors.ts";
 import type { Msg } from "./pipe.ts";
-import { Socket } from "./sockets/socket-base.ts";
+import { endpointCount, Socket } from "./sockets/socket-base.ts";
 
 type State = "idle" | "running" | "done";
 
@@ -78,8 +78,8 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   run(): Promise<void> {
     // Like zeromq.js, these are thrown synchronously rather than returned as a rejected promise.
     if (this.#state === "running") throw new ZmqError("EBUSY", "Proxy is already running");
-    if (this.frontEnd.endpointCount === 0) throw new ZmqError("EINVAL", "Front-end socket must be bound or connected");
-    if (this.backEnd.endpointCount === 0) throw new ZmqError("EINVAL", "Back-end socket must be bound or connected");
+    if (endpointCount(this.frontEnd) === 0) throw new ZmqError("EINVAL", "Front-end socket must be bound or connected");
+    if (endpointCount(this.backEnd) === 0) throw new ZmqError("EINVAL", "Back-end socket must be bound or connected");
     this.#state = "running";
     return this.#run();
   }

@@ -5,7 +5,7 @@
  * waits for the 7-frame reply. No handler bound -> `null`, and the mechanism applies libzmq's default
  * (NULL proceeds, PLAIN refuses, CURVE accepts any key).
  */
-import type { Context } from "../context.ts";
+import { kInproc, type Context } from "../context.ts";
 import { ProtocolError, type ProtoErrorCode } from "../errors.ts";
 import type { ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { parseProperties, type Properties } from "../protocol/command.ts";
@@ -50,7 +50,7 @@ export function parseZapReply(frames: Buffer[]): ZapReply {
  * any other failure resolves as status 500.
  */
 export async function zapRequest(context: Context, request: ZapRequest): Promise<ZapReply | null> {
-  if (context.lookupInproc(ZAP_NAME) === undefined) return null;
+  if (context[kInproc].lookup(ZAP_NAME) === undefined) return null;
   const dealer = new Dealer({ context, linger: 0 });
   let reply: Buffer[];
   try {

@@ -37,6 +37,9 @@ export type Event =
 export type EventType = Event["type"];
 export type EventOfType<E extends EventType> = Extract<Event, { type: E }>;
 
+/** @internal How the socket hands an event to its observer (not public API). */
+export const kEmit = Symbol("zocket.observer.emit");
+
 /** Events kept for `receive()` when nobody listens; the oldest are dropped past this. */
 const MAX_QUEUED = 1000;
 
@@ -50,8 +53,8 @@ export class Observer {
     return this.#closed;
   }
 
-  /** Called by the socket. */
-  emit(event: Event): void {
+  /** @internal Called by the socket. */
+  [kEmit](event: Event): void {
     if (this.#closed) return;
     const set = this.#listeners.get(event.type);
     if (set && set.size > 0) {
@@ -87,7 +90,10 @@ export class Observer {
     if (this.#closed) return Promise.reject(new ZmqError("EBADF", "Observer is closed"));
     const e = this.#queue.shift();
     if (e) return Promise.resolve(e);
-    if (this.#waiter) return Promise.reject(new ZmqError("EBUSY", "Observer is busy reading; only one receive operation may be in progress at any time"));
+    if (this.#waiter) {
+      const text = "Observer is busy reading; only one receive operation may be in progress at any time";
+      return Promise.reject(new ZmqError("EBUSY", text));
+    }
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });
@@ -95,7 +101,7 @@ export class Observer {
 
   close(): void {
     if (this.#closed) return;
-    this.emit({ type: "end" });
+    this[kEmit]({ type: "end" });
     this.#closed = true;
     if (this.#waiter) {
       const w = this.#waiter;

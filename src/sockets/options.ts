@@ -1,112 +1,338 @@
 /**
- * Socket options: zeromq.js's property names and libzmq's defaults, checked at the call.
- * A wrong type or range throws EINVAL with a message naming the option and what it takes.
+ * Socket options: one table, one row per libzmq option — zeromq.js's property name, libzmq's numeric id
+ * (`include/zmq.h`), the kind of value, libzmq's default, whether it is read-only, and which sockets have
+ * it. The accessors (option-store.ts), the TypeScript option types (below) and the validation derive
+ * from it. A wrong type or range throws EINVAL with a message naming the option and what it takes.
  */
 import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
+import type { SocketTypeName } from "../protocol/constants.ts";
 
-export type OptionKind = "int" | "bool" | "string" | "key" | "routingId";
+/** How a value is checked and kept. "key": CURVE key, Z85 or 32 bytes; "routingId": 1 to 255 bytes. */
+export type OptionKind = "int" | "bool" | "string" | "key" | "routingId" | "enum";
 
-export interface OptionSpec {
-  kind: OptionKind;
-  default: number | boolean | string | null;
-  /** Smallest accepted integer (ints only). */
-  min?: number;
-  max?: number;
+/**
+ * Which sockets have an option: every socket ("Socket", the default), the ones that send ("Writable") or
+ * receive ("Readable") — zeromq.js's interfaces; at run time every socket accepts these three, as
+ * libzmq's setsockopt does — or the socket types listed.
+ */
+export type OptionScope = "Socket" | "Writable" | "Readable" | readonly SocketTypeName[];
+
+/** One row of {@link OPTIONS}. */
+export interface OptionEntry {
+  /** zeromq.js's property name. */
+  readonly name: string;
+  /** libzmq's option number (ZMQ_LINGER = 17, ...). */
+  readonly id: number;
+  readonly kind: OptionKind;
+  readonly default: number | boolean | string | null;
+  /** Defaults that differ for some socket types (libzmq gives SUB and XSUB a linger of 0). */
+  readonly defaults?: Readonly<Partial<Record<SocketTypeName, number>>>;
+  /** Which sockets have it; absent: every socket ("Socket"). */
+  readonly scope?: OptionScope;
+  /** Set by the socket itself; no setter. */
+  readonly readOnly?: boolean;
+  /** Smallest and largest accepted integer ("int" only). */
+  readonly min?: number;
+  readonly max?: number;
+  /** The accepted values ("enum" only). */
+  readonly values?: readonly (string | null)[];
   /** What the value means, for error messages. */
-  hint?: string;
+  readonly hint?: string;
 }
 
-const ms = (def: number, min = -1, hint = "milliseconds, -1 = default/forever"): OptionSpec => ({ kind: "int", default: def, min, hint });
-const int = (def: number, min = 0, hint?: string): OptionSpec => (hint ? { kind: "int", default: def, min, hint } : { kind: "int", default: def, min });
-const bool = (def = false): OptionSpec => ({ kind: "bool", default: def });
-const str = (): OptionSpec => ({ kind: "string", default: null });
+const MS = "milliseconds, -1 = default/forever";
+const HWM = "messages, 0 = no limit";
 
-/** Options every socket has (zeromq.js `Socket` + `Writable`/`Readable`). */
-export const SOCKET_OPTIONS: Record<string, OptionSpec> = {
-  affinity: int(0),
-  rate: int(100, 1),
-  recoveryInterval: int(10000),
-  linger: ms(-1),
-  reconnectInterval: ms(100),
-  backlog: int(100),
-  reconnectMaxInterval: int(0),
-  maxMessageSize: int(-1, -1, "bytes, -1 = no limit"),
-  tcpKeepalive: int(-1, -1, "-1 = OS default, 0 = off, 1 = on"),
-  tcpKeepaliveCount: int(-1, -1),
-  tcpKeepaliveIdle: int(-1, -1, "seconds, -1 = OS default"),
-  tcpKeepaliveInterval: int(-1, -1),
-  tcpAcceptFilter: str(),
-  immediate: bool(),
-  ipv6: bool(),
-  plainServer: bool(),
-  plainUsername: str(),
-  plainPassword: str(),
-  curveServer: bool(),
-  curvePublicKey: { kind: "key", default: null },
-  curveSecretKey: { kind: "key", default: null },
-  curveServerKey: { kind: "key", default: null },
-  zapDomain: str(),
-  typeOfService: int(0),
-  handshakeInterval: ms(30000, 0, "milliseconds, 0 = no limit"),
-  socksProxy: str(),
-  heartbeatInterval: ms(0, 0, "milliseconds, 0 = off"),
-  heartbeatTimeToLive: { kind: "int", default: 0, min: 0, max: 6553500, hint: "milliseconds, 0..6553500" },
-  heartbeatTimeout: ms(-1),
-  connectTimeout: ms(0, 0, "milliseconds, 0 = OS default"),
-  tcpMaxRetransmitTimeout: int(0),
-  multicastMaxTransportDataUnit: int(1500),
-  interface: str(),
-  zapEnforceDomain: bool(),
-  loopbackFastPath: bool(),
-  sendHighWaterMark: int(1000, 0, "messages, 0 = no limit"),
-  receiveHighWaterMark: int(1000, 0, "messages, 0 = no limit"),
-  sendTimeout: ms(-1),
-  receiveTimeout: ms(-1),
-  sendBufferSize: int(-1, -1),
-  receiveBufferSize: int(-1, -1),
-  multicastHops: int(1, -1),
+/** Every socket option zocket has, keyed by libzmq's name without `ZMQ_`. */
+export const OPTIONS = {
+  // zeromq.js `Socket`: every socket (no `scope`)
+  AFFINITY: { id: 4, name: "affinity", kind: "int", default: 0, min: 0 },
+  RATE: { id: 8, name: "rate", kind: "int", default: 100, min: 1 },
+  RECOVERY_IVL: { id: 9, name: "recoveryInterval", kind: "int", default: 10000, min: 0 },
+  /** How long close() keeps delivering queued messages (ms; -1 until delivered, 0 drop them). */
+  LINGER: { id: 17, name: "linger", kind: "int", default: -1, defaults: { SUB: 0, XSUB: 0 }, min: -1, hint: MS },
+  RECONNECT_IVL: { id: 18, name: "reconnectInterval", kind: "int", default: 100, min: -1, hint: MS },
+  BACKLOG: { id: 19, name: "backlog", kind: "int", default: 100, min: 0 },
+  RECONNECT_IVL_MAX: { id: 21, name: "reconnectMaxInterval", kind: "int", default: 0, min: 0 },
+  MAXMSGSIZE: { id: 22, name: "maxMessageSize", kind: "int", default: -1, min: -1, hint: "bytes, -1 = no limit" },
+  TCP_KEEPALIVE: {
+    id: 34,
+    name: "tcpKeepalive",
+    kind: "int",
+    default: -1,
+    min: -1,
+    hint: "-1 = OS default, 0 = off, 1 = on",
+  },
+  TCP_KEEPALIVE_CNT: { id: 35, name: "tcpKeepaliveCount", kind: "int", default: -1, min: -1 },
+  TCP_KEEPALIVE_IDLE: {
+    id: 36,
+    name: "tcpKeepaliveIdle",
+    kind: "int",
+    default: -1,
+    min: -1,
+    hint: "seconds, -1 = OS default",
+  },
+  TCP_KEEPALIVE_INTVL: { id: 37, name: "tcpKeepaliveInterval", kind: "int", default: -1, min: -1 },
+  TCP_ACCEPT_FILTER: { id: 38, name: "tcpAcceptFilter", kind: "string", default: null },
+  IMMEDIATE: { id: 39, name: "immediate", kind: "bool", default: false },
+  IPV6: { id: 42, name: "ipv6", kind: "bool", default: false },
+  PLAIN_SERVER: { id: 44, name: "plainServer", kind: "bool", default: false },
+  PLAIN_USERNAME: { id: 45, name: "plainUsername", kind: "string", default: null },
+  PLAIN_PASSWORD: { id: 46, name: "plainPassword", kind: "string", default: null },
+  CURVE_SERVER: { id: 47, name: "curveServer", kind: "bool", default: false },
+  CURVE_PUBLICKEY: { id: 48, name: "curvePublicKey", kind: "key", default: null },
+  CURVE_SECRETKEY: { id: 49, name: "curveSecretKey", kind: "key", default: null },
+  CURVE_SERVERKEY: { id: 50, name: "curveServerKey", kind: "key", default: null },
+  ZAP_DOMAIN: { id: 55, name: "zapDomain", kind: "string", default: null },
+  TOS: { id: 57, name: "typeOfService", kind: "int", default: 0, min: 0 },
+  HANDSHAKE_IVL: {
+    id: 66,
+    name: "handshakeInterval",
+    kind: "int",
+    default: 30000,
+    min: 0,
+    hint: "milliseconds, 0 = no limit",
+  },
+  SOCKS_PROXY: { id: 68, name: "socksProxy", kind: "string", default: null },
+  HEARTBEAT_IVL: { id: 75, name: "heartbeatInterval", kind: "int", default: 0, min: 0, hint: "milliseconds, 0 = off" },
+  HEARTBEAT_TTL: {
+    id: 76,
+    name: "heartbeatTimeToLive",
+    kind: "int",
+    default: 0,
+    min: 0,
+    max: 6553500,
+    hint: "milliseconds, 0..6553500",
+  },
+  HEARTBEAT_TIMEOUT: { id: 77, name: "heartbeatTimeout", kind: "int", default: -1, min: -1, hint: MS },
+  CONNECT_TIMEOUT: {
+    id: 79,
+    name: "connectTimeout",
+    kind: "int",
+    default: 0,
+    min: 0,
+    hint: "milliseconds, 0 = OS default",
+  },
+  TCP_MAXRT: { id: 80, name: "tcpMaxRetransmitTimeout", kind: "int", default: 0, min: 0 },
+  MULTICAST_MAXTPDU: { id: 84, name: "multicastMaxTransportDataUnit", kind: "int", default: 1500, min: 0 },
+  BINDTODEVICE: { id: 92, name: "interface", kind: "string", default: null },
+  ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false },
+  LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false },
+  // Read-only (libzmq keeps them in options_t too).
+  TYPE: { id: 16, name: "type", kind: "int", default: -1, readOnly: true },
+  LAST_ENDPOINT: { id: 32, name: "lastEndpoint", kind: "string", default: null, readOnly: true },
+  MECHANISM: {
+    id: 43,
+    name: "securityMechanism",
+    kind: "enum",
+    default: null,
+    values: [null, "plain", "curve"],
+    readOnly: true,
+  },
+  THREAD_SAFE: { id: 81, name: "threadSafe", kind: "bool", default: false, readOnly: true },
+
+  // zeromq.js `Writable`
+  SNDBUF: { id: 11, name: "sendBufferSize", kind: "int", default: -1, min: -1, scope: "Writable" },
+  SNDHWM: { id: 23, name: "sendHighWaterMark", kind: "int", default: 1000, min: 0, hint: HWM, scope: "Writable" },
+  MULTICAST_HOPS: { id: 25, name: "multicastHops", kind: "int", default: 1, min: -1, scope: "Writable" },
+  SNDTIMEO: { id: 28, name: "sendTimeout", kind: "int", default: -1, min: -1, hint: MS, scope: "Writable" },
+
+  // zeromq.js `Readable`
+  RCVBUF: { id: 12, name: "receiveBufferSize", kind: "int", default: -1, min: -1, scope: "Readable" },
+  RCVHWM: { id: 24, name: "receiveHighWaterMark", kind: "int", default: 1000, min: 0, hint: HWM, scope: "Readable" },
+  RCVTIMEO: { id: 27, name: "receiveTimeout", kind: "int", default: -1, min: -1, hint: MS, scope: "Readable" },
+
+  // Socket types' own
+  /** This socket's identity, sent to its peers in the handshake (1 to 255 bytes). */
+  ROUTING_ID: { id: 5, name: "routingId", kind: "routingId", default: null, scope: ["DEALER", "REQ", "REP", "ROUTER"] },
+  /** ZMQ_ROUTER_MANDATORY: an unroutable message is EHOSTUNREACH, a full peer makes send() wait. */
+  ROUTER_MANDATORY: { id: 33, name: "mandatory", kind: "bool", default: false, scope: ["ROUTER"] },
+  /**
+   * ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER (78): which duplicate subscription events reach the
+   * application: null (none), "allSubs", "allSubsUnsubs".
+   */
+  XPUB_VERBOSE: {
+    id: 40,
+    name: "verbosity",
+    kind: "enum",
+    default: null,
+    values: [null, "allSubs", "allSubsUnsubs"],
+    scope: ["XPUB"],
+  },
+  /** ZMQ_PROBE_ROUTER: an empty message to each new peer. */
+  PROBE_ROUTER: { id: 51, name: "probeRouter", kind: "bool", default: false, scope: ["DEALER", "REQ", "ROUTER"] },
+  /** ZMQ_REQ_CORRELATE: a request id goes before the delimiter and the reply must echo it. */
+  REQ_CORRELATE: { id: 52, name: "correlate", kind: "bool", default: false, scope: ["REQ"] },
+  /** ZMQ_REQ_RELAXED: a new request may be sent before the reply; the old one is abandoned. */
+  REQ_RELAXED: { id: 53, name: "relaxed", kind: "bool", default: false, scope: ["REQ"] },
+  /** ZMQ_CONFLATE: each peer's queue keeps only its newest message. */
+  CONFLATE: { id: 54, name: "conflate", kind: "bool", default: false, scope: ["DEALER", "PULL", "PUB", "SUB"] },
+  /** ZMQ_ROUTER_HANDOVER: a peer whose identity is taken takes it over; the old connection is closed. */
+  ROUTER_HANDOVER: { id: 56, name: "handover", kind: "bool", default: false, scope: ["ROUTER"] },
+  /** ZMQ_XPUB_NODROP: a full subscriber makes send() wait (EAGAIN) instead of losing the message. */
+  XPUB_NODROP: { id: 69, name: "noDrop", kind: "bool", default: false, scope: ["PUB", "XPUB"] },
+  /** ZMQ_XPUB_MANUAL: the application decides subscriptions with subscribe()/unsubscribe(). */
+  XPUB_MANUAL: { id: 71, name: "manual", kind: "bool", default: false, scope: ["XPUB"] },
+  /** ZMQ_XPUB_WELCOME_MSG: sent to every new subscriber. */
+  XPUB_WELCOME_MSG: { id: 72, name: "welcomeMessage", kind: "string", default: null, scope: ["XPUB"] },
+  /** ZMQ_STREAM_NOTIFY: `[id, ""]` when a peer connects or disconnects (default true). */
+  STREAM_NOTIFY: { id: 73, name: "notify", kind: "bool", default: true, scope: ["STREAM"] },
+  /** ZMQ_INVERT_MATCHING: deliver what does NOT match the subscriptions (both ends must invert). */
+  INVERT_MATCHING: { id: 74, name: "invertMatching", kind: "bool", default: false, scope: ["PUB", "SUB", "XPUB"] },
+  /** DRAFT ZMQ_ROUTER_NOTIFY: 1 = `[id, ""]` on connect, 2 = on disconnect, 3 = both. */
+  ROUTER_NOTIFY: {
+    id: 97,
+    name: "notify",
+    kind: "int",
+    default: 0,
+    min: 0,
+    max: 3,
+    hint: "1 = connect, 2 = disconnect, 3 = both (ZMQ_ROUTER_NOTIFY)",
+    scope: ["ROUTER"],
+  },
+} as const satisfies Record<string, OptionEntry>;
+
+type Table = typeof OPTIONS;
+/** libzmq's name of an option, without `ZMQ_` (a key of {@link OPTIONS}). */
+export type OptionKey = keyof Table;
+
+/** The value an option's property gives and takes. */
+type PropValue<E> = E extends { kind: "int" }
+  ? number
+  : E extends { kind: "bool" }
+    ? boolean
+    : E extends { kind: "enum"; values: readonly (infer V)[] }
+      ? V
+      : string | null;
+
+/** The value a socket keeps: routing ids and CURVE keys as bytes. */
+type StoredValue<E> = E extends { kind: "routingId" | "key" } ? Buffer | null : PropValue<E>;
+
+/** An option's scope ("Socket" when the row has none). */
+type ScopeOf<E> = E extends { scope: infer S } ? S : "Socket";
+
+/** K if option K is in scope S: "Socket", "Writable", "Readable", or a socket type that lists it. */
+type InScope<K extends OptionKey, S> =
+  ScopeOf<Table[K]> extends string
+    ? ScopeOf<Table[K]> extends S
+      ? K
+      : never
+    : S extends Extract<ScopeOf<Table[K]>, readonly unknown[]>[number]
+      ? K
+      : never;
+
+/** The property name of option K if it is in scope S and (not) read-only. */
+type NameIn<K extends OptionKey, S, ReadOnly extends boolean> = [InScope<K, S>] extends [never]
+  ? never
+  : (Table[K] extends { readOnly: true } ? true : false) extends ReadOnly
+    ? Table[K]["name"]
+    : never;
+
+/** The option properties of a scope, as the socket classes' interfaces declare them. */
+export type OptionProps<S extends string> = {
+  -readonly [K in OptionKey as NameIn<K, S, false>]: PropValue<Table[K]>;
+} & {
+  readonly [K in OptionKey as NameIn<K, S, true>]: PropValue<Table[K]>;
 };
 
+/** The values kept for the options of a scope, by property name. */
+type StoreOf<S> = {
+  -readonly [K in OptionKey as [InScope<K, S>] extends [never] ? never : Table[K]["name"]]: StoredValue<Table[K]>;
+};
+
+/** What every socket keeps: the options of the three shared scopes. */
+export type SocketOptionStore = StoreOf<"Socket" | "Writable" | "Readable">;
+
+/**
+ * What a socket of type T keeps, by property name: the options every socket has, plus T's own. Socket
+ * types read it through `this[kOptions]`, typed with their own T, so a misspelt name does not compile.
+ */
+export type OptionStore<T extends SocketTypeName> = SocketOptionStore & StoreOf<T>;
+
+/** Any option's value, as checked and kept. */
 export type OptionValue = number | boolean | string | Buffer | null;
 
-/** Validate a value for an option; returns the value to store. */
-export function checkOption(name: string, spec: OptionSpec, value: unknown, typeName: string): OptionValue {
-  switch (spec.kind) {
+/** The rows in table order. */
+export const OPTION_ENTRIES: readonly OptionEntry[] = Object.values(OPTIONS);
+
+/** The row of a libzmq option number (for getsockopt/setsockopt by id); ZMQ_XPUB_VERBOSER shares a row. */
+export const OPTION_BY_ID: ReadonlyMap<number, OptionEntry> = new Map([
+  ...OPTION_ENTRIES.map((e): [number, OptionEntry] => [e.id, e]),
+  [78, OPTIONS.XPUB_VERBOSE],
+]);
+
+/** True for the options every socket has (the three shared scopes). */
+export function isCommon(entry: OptionEntry): boolean {
+  return entry.scope === undefined || typeof entry.scope === "string";
+}
+
+/** True if sockets of `type` have the option. */
+export function hasOption(entry: OptionEntry, type: SocketTypeName): boolean {
+  const scope = entry.scope;
+  return scope === undefined || typeof scope === "string" || scope.includes(type);
+}
+
+/** Validate a value for an option; returns the value to keep (a routing id as a copied Buffer). */
+export function checkOption(entry: OptionEntry, value: unknown, typeName: string): OptionValue {
+  const name = entry.name;
+  const hint = entry.hint !== undefined ? ` (${entry.hint})` : "";
+  switch (entry.kind) {
     case "int": {
       if (typeof value !== "number" || !Number.isFinite(value)) {
-        throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a number${spec.hint ? ` (${spec.hint})` : ""}, got ${describe(value)}`);
+        throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a number${hint}, got ${describe(value)}`);
       }
       if (!Number.isInteger(value)) throw new ZmqError("EINVAL", `Option ${name} must be an integer, got ${value}`);
-      if (spec.min !== undefined && value < spec.min) {
-        throw new ZmqError("EINVAL", `Option ${name} must be >= ${spec.min}${spec.hint ? ` (${spec.hint})` : ""}, got ${value}`);
+      if (entry.min !== undefined && value < entry.min) {
+        throw new ZmqError("EINVAL", `Option ${name} must be >= ${entry.min}${hint}, got ${value}`);
       }
-      if (spec.max !== undefined && value > spec.max) {
-        throw new ZmqError("EINVAL", `Option ${name} must be <= ${spec.max}${spec.hint ? ` (${spec.hint})` : ""}, got ${value}`);
+      if (entry.max !== undefined && value > entry.max) {
+        throw new ZmqError("EINVAL", `Option ${name} must be <= ${entry.max}${hint}, got ${value}`);
       }
       return value;
     }
     case "bool":
-      if (typeof value !== "boolean") throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a boolean, got ${describe(value)}`);
+      if (typeof value !== "boolean") {
+        throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a boolean, got ${describe(value)}`);
+      }
       return value;
     case "string":
       if (value === null || value === undefined) return null;
       if (typeof value === "string") return value;
       if (Buffer.isBuffer(value)) return value.toString("utf8");
       throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a string or null, got ${describe(value)}`);
-    case "routingId": {
-      if (value === null || value === undefined) return null;
-      const b = typeof value === "string" ? Buffer.from(value) : Buffer.isBuffer(value) ? value : null;
-      if (b === null) throw new ZmqError("EINVAL", `Option ${name} must be a string, Buffer or null, got ${describe(value)}`);
-      if (b.length < 1 || b.length > 255) throw new ZmqError("EINVAL", `Option ${name} must be 1 to 255 bytes long, got ${b.length}`);
-      return Buffer.from(b);
+    case "enum": {
+      const values = entry.values ?? [];
+      if ((typeof value === "string" || value === null) && values.includes(value)) return value;
+      const list = values.map((v) => JSON.stringify(v));
+      const choices = `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
+      throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be ${choices}, got ${JSON.stringify(value)}`);
     }
+    case "routingId":
+      return checkRoutingId(name, value);
     case "key":
-      // Decoded by the socket (it needs the Z85 codec); here only the type.
+      // Decoded by the option store (it needs the Z85 codec); here only the type.
       if (value === null || value === undefined) return null;
-      if (typeof value === "string" || Buffer.isBuffer(value) || value instanceof Uint8Array) return value as string | Buffer;
-      throw new ZmqError("EINVAL", `Option ${name} must be a 40-character Z85 string or 32 bytes, got ${describe(value)}`);
+      if (typeof value === "string" || Buffer.isBuffer(value)) return value;
+      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      throw new ZmqError(
+        "EINVAL",
+        `Option ${name} must be a 40-character Z85 string or 32 bytes, got ${describe(value)}`,
+      );
   }
+}
+
+/** A routing id (ZMQ_ROUTING_ID, ZMQ_CONNECT_ROUTING_ID): 1 to 255 bytes, copied; null when none. */
+export function checkRoutingId(name: string, value: unknown): Buffer | null {
+  if (value === null || value === undefined) return null;
+  const b = typeof value === "string" ? Buffer.from(value) : Buffer.isBuffer(value) ? value : null;
+  if (b === null) {
+    throw new ZmqError("EINVAL", `Option ${name} must be a string, Buffer or null, got ${describe(value)}`);
+  }
+  if (b.length < 1 || b.length > 255) {
+    throw new ZmqError("EINVAL", `Option ${name} must be 1 to 255 bytes long, got ${b.length}`);
+  }
+  return Buffer.from(b);
 }
 
 function describe(v: unknown): string {

@@ -1,5 +1,6 @@
 /** PAIR (RFC 31): exactly one peer; blocks when its queue is full. A second peer is refused (libzmq). */
 import type { Msg, Pipe } from "../pipe.ts";
+import { xacceptsPipe, xattach, xhasIn, xhasOut, xrecv, xsend, xterminated } from "./hooks.ts";
 import { Socket, type Readable, type Writable, type MessageLike } from "./socket-base.ts";
 
 export class Pair extends Socket {
@@ -9,23 +10,28 @@ export class Pair extends Socket {
     super("PAIR", options);
   }
 
-  protected override xacceptsPipe(): boolean {
+  /** @internal */
+  override [xacceptsPipe](): boolean {
     return this.#pipe === null;
   }
 
-  protected xattach(pipe: Pipe): void {
+  /** @internal */
+  [xattach](pipe: Pipe): void {
     this.#pipe = pipe;
   }
 
-  protected override xterminated(pipe: Pipe): void {
+  /** @internal */
+  override [xterminated](pipe: Pipe): void {
     if (this.#pipe === pipe && pipe.inbound.length === 0) this.#pipe = null;
   }
 
-  protected xsend(msg: Msg): boolean {
+  /** @internal */
+  [xsend](msg: Msg): boolean {
     return this.#pipe !== null && this.#pipe.write(msg);
   }
 
-  protected xrecv(): Msg | undefined {
+  /** @internal */
+  [xrecv](): Msg | undefined {
     const p = this.#pipe;
     if (p === null) return undefined;
     const m = p.read();
@@ -33,11 +39,13 @@ export class Pair extends Socket {
     return m;
   }
 
-  protected override xhasIn(): boolean {
+  /** @internal */
+  override [xhasIn](): boolean {
     return this.#pipe !== null && this.#pipe.inbound.length > 0;
   }
 
-  protected override xhasOut(): boolean {
+  /** @internal */
+  override [xhasOut](): boolean {
     return this.#pipe !== null && this.#pipe.checkWrite();
   }
 }

@@ -1,6 +1,8 @@
 /** PUSH (RFC 30): round-robin to peers that are not full; blocks when none can take a message; never drops. */
 import type { Msg, Pipe } from "../pipe.ts";
 import { LoadBalancer } from "../routing/load-balancer.ts";
+import { notSupported } from "../util/not-supported.ts";
+import { xattach, xhasOut, xrecv, xsend, xterminated, xwritable } from "./hooks.ts";
 import { Socket, type MessageLike, type Writable } from "./socket-base.ts";
 
 export class Push extends Socket {
@@ -10,23 +12,28 @@ export class Push extends Socket {
     super("PUSH", options);
   }
 
-  protected xattach(pipe: Pipe): void {
+  /** @internal */
+  [xattach](pipe: Pipe): void {
     this.#lb.attach(pipe);
   }
 
-  protected override xwritable(pipe: Pipe): void {
+  /** @internal */
+  override [xwritable](pipe: Pipe): void {
     this.#lb.activate(pipe);
   }
 
-  protected override xterminated(pipe: Pipe): void {
+  /** @internal */
+  override [xterminated](pipe: Pipe): void {
     this.#lb.remove(pipe);
   }
 
-  protected xsend(msg: Msg): boolean {
+  /** @internal */
+  [xsend](msg: Msg): boolean {
     return this.#lb.send(msg) !== null;
   }
 
-  protected xrecv(): Msg | undefined {
+  /** @internal */
+  [xrecv](): Msg | undefined {
     return undefined;
   }
 
@@ -34,16 +41,12 @@ export class Push extends Socket {
     return Promise.reject(notSupported("receive", "Push"));
   }
 
-  protected override xhasOut(): boolean {
+  /** @internal */
+  override [xhasOut](): boolean {
     return this.#lb.hasOut();
   }
 }
 
 export interface Push extends Writable {
   send(message: MessageLike | MessageLike[]): Promise<void>;
-}
-
-import { ZmqError } from "../errors.ts";
-export function notSupported(op: string, type: string): ZmqError {
-  return new ZmqError("ENOTSUP", `Operation ${op}() is not supported by ${type} sockets`);
 }

@@ -4,7 +4,7 @@
  *
  * - The envelope — every frame up to and including the first empty one — is kept and put back in front
  *   of the reply, so replies find their way back through any number of ROUTER/DEALER hops.
- * - A request with no empty delimiter (or nothing after it) is silently discarded (G24): a DEALER
+ * - A request with no empty delimiter (or nothing after it) is silently discarded (docs/zmtp-notes.md G24): a DEALER
  *   talking to REP must send `["", ...body]`.
  * - Requests are fair-queued from all peers; a reply to a peer that has gone is dropped (even if it is
  *   back with the same routing id, as in libzmq), as is one to a peer whose queue is full (ROUTER
@@ -13,15 +13,13 @@
  */
 import { ZmqError } from "../errors.ts";
 import { framesFrom, type Msg, type Pipe } from "../pipe.ts";
-import type { OptionSpec } from "./options.ts";
-import { RouterBase } from "./router.ts";
-import { defineOptions, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { xhasIn, xhasOut, xrecv, xsend } from "./hooks.ts";
+import { defineOptions } from "./option-store.ts";
+import type { OptionProps } from "./options.ts";
+import { kFq, RouterBase } from "./router.ts";
+import type { MessageLike, Readable, Writable } from "./socket-base.ts";
 
 const NO_FRAMES: Msg = [];
-
-export const REPLY_OPTIONS: Record<string, OptionSpec> = {
-  routingId: { kind: "routingId", default: null },
-};
 
 export class Reply extends RouterBase {
   /**
@@ -35,15 +33,20 @@ export class Reply extends RouterBase {
   #envelopeLength = 0;
 
   constructor(options?: Partial<Omit<Reply, "send" | "receive">> & { context?: unknown }) {
-    super("REP", options, REPLY_OPTIONS);
+    super("REP", options);
   }
 
-  protected xrecv(): Msg | undefined {
+  /** @internal */
+  [xrecv](): Msg | undefined {
     if (this.#from !== null) {
-      throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must send the reply before it receives the next request");
+      throw new ZmqError(
+        "EFSM",
+        "Operation cannot be accomplished in current state: " +
+          "a Reply socket must send the reply before it receives the next request",
+      );
     }
     for (;;) {
-      const m = this.fq.recv();
+      const m = this[kFq].recv();
       if (m === undefined) return undefined;
       // The envelope ends at the first empty frame, which needs at least one body frame after it.
       let bottom = -1;
@@ -54,17 +57,22 @@ export class Reply extends RouterBase {
         }
       }
       if (bottom === -1) continue; // malformed: no delimiter (libzmq rolls the envelope back and drops it)
-      this.#from = this.fq.lastPipe!;
+      this.#from = this[kFq].lastPipe!;
       this.#request = m;
       this.#envelopeLength = bottom + 1;
       return framesFrom(m, bottom + 1);
     }
   }
 
-  protected xsend(msg: Msg): boolean {
+  /** @internal */
+  [xsend](msg: Msg): boolean {
     const pipe = this.#from;
     if (pipe === null) {
-      throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Reply socket must receive a request before it sends a reply");
+      throw new ZmqError(
+        "EFSM",
+        "Operation cannot be accomplished in current state: " +
+          "a Reply socket must receive a request before it sends a reply",
+      );
     }
     const request = this.#request;
     const n = this.#envelopeLength;
@@ -83,18 +91,19 @@ export class Reply extends RouterBase {
     return true;
   }
 
-  protected override xhasIn(): boolean {
-    return this.#from === null && this.fq.hasIn();
+  /** @internal */
+  override [xhasIn](): boolean {
+    return this.#from === null && this[kFq].hasIn();
   }
 
-  protected override xhasOut(): boolean {
+  /** @internal */
+  override [xhasOut](): boolean {
     return this.#from !== null;
   }
 }
-defineOptions(Reply.prototype, REPLY_OPTIONS);
+defineOptions(Reply.prototype, "REP");
 
-export interface Reply extends Readable, Writable {
-  routingId: string | null;
+export interface Reply extends Readable, Writable, OptionProps<"REP"> {
   send(message: MessageLike | MessageLike[]): Promise<void>;
   receive(): Promise<Buffer[]>;
 }

@@ -3,7 +3,7 @@
  * alternation (out of turn: EFSM).
  *
  * - On the wire a request is `["", ...body]`: the empty delimiter REP and ROUTER-based brokers expect
- *   (digest §4.2, e.g. `01 00 | 01 01 61 | 00 01 62` for `["a", "b"]`).
+ *   (docs/zmtp-notes.md §4.2, e.g. `01 00 | 01 01 61 | 00 01 62` for `["a", "b"]`).
  * - Requests are load-balanced over the peers that can take one (none: the send waits).
  * - A reply is taken only from the peer the request went to, and only if it starts with the delimiter;
  *   anything else is discarded. Stale input is dropped before each new request.
@@ -12,9 +12,9 @@
  *   connecting REQ does not reconnect) — verified against libzmq 4.3.4. Over inproc, where libzmq has
  *   no session, it is only skipped.
  * - `correlate` (ZMQ_REQ_CORRELATE): a 4-byte request id goes before the delimiter and the reply must
- *   echo it. libzmq memcpy's a host-order u32 counter that starts at a random value (G22); zocket
- *   writes it little-endian, which is what libzmq puts on the wire on every common host. Peers treat it
- *   as opaque bytes.
+ *   echo it. libzmq memcpy's a host-order u32 counter that starts at a random value
+ *   (docs/zmtp-notes.md G22); zocket writes it little-endian, which is what libzmq puts on the wire on
+ *   every common host. Peers treat it as opaque bytes.
  * - `relaxed` (ZMQ_REQ_RELAXED): a new request may be sent before the reply; the old one is abandoned.
  * - `probeRouter`: an empty message to each new peer (for ROUTER peers only).
  */
@@ -22,22 +22,33 @@ import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { framesFrom, setLastRead, type Msg, type Pipe } from "../pipe.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
-import { microtask } from "../util/microtask.ts";
 import { LoadBalancer } from "../routing/load-balancer.ts";
-import type { OptionSpec } from "./options.ts";
-import { randomU32 } from "./router.ts";
-import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { microtask } from "../util/microtask.ts";
+import { randomU32 } from "../util/random.ts";
+import {
+  kOptions,
+  kReceivesNow,
+  kRetryPending,
+  kTerminatePipe,
+  xattach,
+  xclosed,
+  xhasIn,
+  xhasOut,
+  xreadable,
+  xrecv,
+  xsend,
+  xterminated,
+  xwritable,
+} from "./hooks.ts";
+import { defineOptions } from "./option-store.ts";
+import type { OptionProps, OptionStore } from "./options.ts";
+import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
 
-export const REQUEST_OPTIONS: Record<string, OptionSpec> = {
-  routingId: { kind: "routingId", default: null },
-  probeRouter: { kind: "bool", default: false },
-  correlate: { kind: "bool", default: false },
-  relaxed: { kind: "bool", default: false },
-};
-
 export class Request extends Socket {
+  /** @internal */
+  declare readonly [kOptions]: OptionStore<"REQ">;
   readonly #lb = new LoadBalancer();
   readonly #fq = new FairQueue();
   /** A request went out and its reply has not been received yet. */
@@ -56,43 +67,48 @@ export class Request extends Socket {
   readonly #pumpLater = (): void => {
     this.#pumpScheduled = false;
     this.#pump();
-    if (this.#reply !== null) this.retryPending();
+    if (this.#reply !== null) this[kRetryPending]();
   };
 
   constructor(options?: Partial<Omit<Request, "send" | "receive">> & { context?: unknown }) {
-    super("REQ", options, REQUEST_OPTIONS);
+    super("REQ", options);
   }
 
-  protected xattach(pipe: Pipe): void {
+  /** @internal */
+  [xattach](pipe: Pipe): void {
     // ZMQ_PROBE_ROUTER (libzmq dealer_t::xattach_pipe, which REQ inherits).
-    if (this.options["probeRouter"] === true) pipe.write([EMPTY]);
+    if (this[kOptions].probeRouter) pipe.write([EMPTY]);
     this.#fq.attach(pipe);
     this.#lb.attach(pipe);
   }
 
-  protected override xreadable(pipe: Pipe): void {
+  /** @internal */
+  override [xreadable](pipe: Pipe): void {
     this.#fq.activate(pipe);
     // Look at what arrived soon, even if nobody is receiving: libzmq's session checks every message
     // as it comes in (and closes a connection that sends garbage). A waiting receive that is answered
     // right away does that check itself (xrecv pumps), with no microtask ahead of the reply.
-    if (!this.#pumpScheduled && !this.receivesNow(pipe)) {
+    if (!this.#pumpScheduled && !this[kReceivesNow](pipe)) {
       this.#pumpScheduled = true;
       microtask(this.#pumpLater);
     }
   }
 
-  protected override xwritable(pipe: Pipe): void {
+  /** @internal */
+  override [xwritable](pipe: Pipe): void {
     this.#lb.activate(pipe);
   }
 
-  protected override xterminated(pipe: Pipe): void {
+  /** @internal */
+  override [xterminated](pipe: Pipe): void {
     if (this.#replyPipe === pipe) this.#replyPipe = null;
     this.#rejected.delete(pipe);
     this.#lb.remove(pipe);
     this.#fq.terminated(pipe);
   }
 
-  protected override xclosed(): void {
+  /** @internal */
+  override [xclosed](): void {
     this.#rejected.clear();
     this.#reply = null;
   }
@@ -115,7 +131,7 @@ export class Request extends Socket {
       if (!this.#receivingReply || this.#reply !== null) continue; // stale, unsolicited or a duplicate
       if (this.#replyPipe !== null && pipe !== this.#replyPipe) continue; // not from the peer asked
       let i = 0;
-      if (this.options["correlate"] === true) {
+      if (this[kOptions].correlate) {
         if (m.length < 2 || !m[0]!.equals(this.#requestIdFrame)) continue; // another request's reply
         i = 1;
       }
@@ -135,13 +151,18 @@ export class Request extends Socket {
     if (this.#replyPipe === pipe) this.#replyPipe = null;
     pipe.inbound.clear();
     this.#lb.remove(pipe);
-    queueMicrotask(() => this.terminatePipe(pipe, 0));
+    queueMicrotask(() => this[kTerminatePipe](pipe, 0));
   }
 
-  protected xsend(msg: Msg): boolean {
+  /** @internal */
+  [xsend](msg: Msg): boolean {
     if (this.#receivingReply) {
-      if (this.options["relaxed"] !== true) {
-        throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Request socket must receive the reply before it sends the next request (or set relaxed = true)");
+      if (!this[kOptions].relaxed) {
+        throw new ZmqError(
+          "EFSM",
+          "Operation cannot be accomplished in current state: a Request socket must receive the reply " +
+            "before it sends the next request (or set relaxed = true)",
+        );
       }
       // ZMQ_REQ_RELAXED: abandon the outstanding request (and a reply that may have come for it).
       this.#receivingReply = false;
@@ -151,7 +172,7 @@ export class Request extends Socket {
     // libzmq req_t::xsend: drop everything already queued, so a late answer to an old request (say from
     // another peer) is never taken for the answer to this one.
     this.#pump();
-    const correlate = this.options["correlate"] === true;
+    const correlate = this[kOptions].correlate;
     let nextId = this.#requestId;
     let idFrame = EMPTY;
     // The request's frames in an array of their final length (no growing it frame by frame).
@@ -176,9 +197,14 @@ export class Request extends Socket {
     return true;
   }
 
-  protected xrecv(): Msg | undefined {
+  /** @internal */
+  [xrecv](): Msg | undefined {
     if (!this.#receivingReply) {
-      throw new ZmqError("EFSM", "Operation cannot be accomplished in current state: a Request socket must send a request before it receives a reply");
+      throw new ZmqError(
+        "EFSM",
+        "Operation cannot be accomplished in current state: " +
+          "a Request socket must send a request before it receives a reply",
+      );
     }
     if (this.#reply === null) this.#pump();
     const reply = this.#reply;
@@ -192,18 +218,20 @@ export class Request extends Socket {
     return reply;
   }
 
-  protected override xhasIn(): boolean {
+  /** @internal */
+  override [xhasIn](): boolean {
     if (!this.#receivingReply) return false;
     if (this.#reply === null) this.#pump();
     return this.#reply !== null;
   }
 
-  protected override xhasOut(): boolean {
-    if (this.#receivingReply && this.options["relaxed"] !== true) return false;
+  /** @internal */
+  override [xhasOut](): boolean {
+    if (this.#receivingReply && !this[kOptions].relaxed) return false;
     return this.#lb.hasOut();
   }
 }
-defineOptions(Request.prototype, REQUEST_OPTIONS);
+defineOptions(Request.prototype, "REQ");
 
 /**
  * The replies libzmq's REQ session lets through (`req_session_t::push_msg`): an empty delimiter, or a
@@ -216,11 +244,7 @@ function isReplyShaped(m: Msg): boolean {
   return false;
 }
 
-export interface Request extends Readable, Writable {
-  routingId: string | null;
-  probeRouter: boolean;
-  correlate: boolean;
-  relaxed: boolean;
+export interface Request extends Readable, Writable, OptionProps<"REQ"> {
   send(message: MessageLike | MessageLike[]): Promise<void>;
   receive(): Promise<Buffer[]>;
 }

@@ -2,7 +2,7 @@
  * ROUTER (RFC 28; libzmq `router.cpp`): every received message is prefixed with the routing id of the
  * peer it came from; every sent message is routed by its first frame.
  *
- * Routing ids (digest §4.2, G23):
+ * Routing ids (docs/zmtp-notes.md §4.2, G23):
  * - the peer's non-empty `Identity` property;
  * - else an auto id, 5 bytes `00 ‖ u32be counter` (the counter starts at a random value);
  * - or, for an outgoing connection, the id given with `router.connect(endpoint, { routingId })`
@@ -26,22 +26,31 @@ import type { SocketTypeName } from "../protocol/constants.ts";
 import { ConnectRoutingIds, idKey } from "../routing/connect-ids.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
 import type { Endpoint } from "../transports/endpoint.ts";
-import { checkOption, type OptionSpec } from "./options.ts";
-import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { randomU32 } from "../util/random.ts";
+import {
+  kConnectEndpoint,
+  kOptions,
+  kTerminatePipe,
+  xattach,
+  xclosed,
+  xhasIn,
+  xhasOut,
+  xpeerKnown,
+  xpeerTerminated,
+  xreadable,
+  xrecv,
+  xsend,
+  xterminated,
+} from "./hooks.ts";
+import { defineOptions } from "./option-store.ts";
+import { checkRoutingId, type OptionProps, type OptionStore } from "./options.ts";
+import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
 
 /** ZMQ_NOTIFY_CONNECT / ZMQ_NOTIFY_DISCONNECT bits of `notify`. */
-export const NOTIFY_CONNECT = 1;
-export const NOTIFY_DISCONNECT = 2;
-
-export const ROUTER_OPTIONS: Record<string, OptionSpec> = {
-  routingId: { kind: "routingId", default: null },
-  mandatory: { kind: "bool", default: false },
-  probeRouter: { kind: "bool", default: false },
-  handover: { kind: "bool", default: false },
-  notify: { kind: "int", default: 0, min: 0, max: 3, hint: "1 = connect, 2 = disconnect, 3 = both (ZMQ_ROUTER_NOTIFY)" },
-};
+const NOTIFY_CONNECT = 1;
+const NOTIFY_DISCONNECT = 2;
 
 /** zeromq.js `RouterConnectOptions` (also used by STREAM). */
 export interface RouterConnectOptions {
@@ -51,10 +60,11 @@ export interface RouterConnectOptions {
 
 export { idKey } from "../routing/connect-ids.ts";
 
-/** A u32 to start auto-id counters at (libzmq `generate_random()`). */
-export function randomU32(): number {
-  return Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
-}
+/** @internal RouterBase's fair-queue, shared with REP; and what only Router calls. */
+export const kFq = Symbol("zocket.router.fq");
+const kRouteRecv = Symbol("zocket.router.routeRecv");
+const kRouteSend = Symbol("zocket.router.routeSend");
+const kConnectWithId = Symbol("zocket.router.connectWithId");
 
 /** libzmq's auto routing id: `00 ‖ u32be counter`. */
 export function autoId(counter: number): Buffer {
@@ -68,16 +78,20 @@ export function autoId(counter: number): Buffer {
  * Validate the `routingId` of `connect(address, { routingId })`: 1 to 255 bytes (ZMTP identities), else
  * EINVAL. Returns null when none was given.
  */
-export function connectRoutingId(options: unknown, typeName: string): Buffer | null {
+export function connectRoutingId(options: unknown): Buffer | null {
   if (options === undefined || options === null) return null;
-  if (typeof options !== "object") throw new ZmqError("EINVAL", `connect() options must be an object such as { routingId: "peer-1" }`);
-  const v = (options as { routingId?: unknown }).routingId;
-  return checkOption("routingId", { kind: "routingId", default: null }, v, typeName) as Buffer | null;
+  if (typeof options !== "object") {
+    throw new ZmqError("EINVAL", `connect() options must be an object such as { routingId: "peer-1" }`);
+  }
+  return checkRoutingId("routingId", (options as { routingId?: unknown }).routingId);
 }
 
 /** The routing machinery of ROUTER, reused by REP. */
 export abstract class RouterBase extends Socket {
-  protected readonly fq = new FairQueue();
+  /** @internal ROUTER's options; REP, built on it, has only `routingId` of them. */
+  declare readonly [kOptions]: OptionStore<"REP"> & Partial<OptionStore<"ROUTER">>;
+  /** @internal */
+  protected readonly [kFq] = new FairQueue();
   /** Identified peers by routing id. */
   readonly #out = new Map<string, Pipe>();
   /** Connected peers without a usable id yet (duplicate identity, or handshake not done). */
@@ -86,30 +100,26 @@ export abstract class RouterBase extends Socket {
   readonly #connectIds = new ConnectRoutingIds();
   #nextId = randomU32();
 
-  protected constructor(type: SocketTypeName, options: object | undefined, extraOptions: Record<string, OptionSpec>) {
-    super(type, options, extraOptions);
-  }
-
-  #flag(name: string): boolean {
-    return this.options[name] === true;
+  protected constructor(type: SocketTypeName, options: object | undefined) {
+    super(type, options);
   }
 
   #notify(): number {
-    const v = this.options["notify"];
-    return typeof v === "number" ? v : 0;
+    return this[kOptions].notify ?? 0;
   }
 
   // ------------------------------------------------------------------ connect with a routing id
 
-  /** connect() with zeromq.js's `{ routingId }` option (ZMQ_CONNECT_ROUTING_ID). */
-  protected connectWithId(address: string, options: unknown): void {
-    const id = connectRoutingId(options, this.constructor.name);
+  /** @internal connect() with zeromq.js's `{ routingId }` option (ZMQ_CONNECT_ROUTING_ID). */
+  protected [kConnectWithId](address: string, options: unknown): void {
+    const id = connectRoutingId(options);
     this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
   }
 
-  protected override connectEndpoint(ep: Endpoint): void {
+  /** @internal */
+  override [kConnectEndpoint](ep: Endpoint): void {
     this.#connectIds.claim(ep.address);
-    super.connectEndpoint(ep);
+    super[kConnectEndpoint](ep);
   }
 
   override disconnect(address: string): void {
@@ -141,12 +151,12 @@ export abstract class RouterBase extends Socket {
         const k = idKey(pid);
         const existing = this.#out.get(k);
         if (existing !== undefined) {
-          if (!this.#flag("handover")) return false; // libzmq: "Ignore peers with duplicate ID"
+          if (this[kOptions].handover !== true) return false; // libzmq: "Ignore peers with duplicate ID"
           // libzmq: the old pipe gets a temporary id and is terminated; the newcomer takes the id over.
           this.#out.delete(k);
           existing.routingId = this.#autoId();
           this.#out.set(idKey(existing.routingId), existing);
-          this.terminatePipe(existing);
+          this[kTerminatePipe](existing);
         }
         id = Buffer.from(pid);
       }
@@ -160,71 +170,76 @@ export abstract class RouterBase extends Socket {
     if ((this.#notify() & NOTIFY_CONNECT) !== 0) pipe.inbound.push([EMPTY]);
   }
 
-  protected xattach(pipe: Pipe): void {
-    if (this.#flag("probeRouter")) pipe.write([EMPTY]);
+  /** @internal */
+  [xattach](pipe: Pipe): void {
+    if (this[kOptions].probeRouter === true) pipe.write([EMPTY]);
     if (this.#identify(pipe)) {
-      this.fq.attach(pipe);
+      this[kFq].attach(pipe);
       if (pipe.peer !== null) this.#notifyConnect(pipe);
     } else {
       this.#anonymous.add(pipe);
     }
   }
 
-  /** A pipe made at connect() time learned its peer (the handshake completed, maybe a reconnection). */
-  protected override xpeerKnown(pipe: Pipe): boolean {
+  /** @internal A pipe made at connect() time learned its peer (the handshake completed, maybe a reconnection). */
+  override [xpeerKnown](pipe: Pipe): boolean {
     if (this.#anonymous.has(pipe)) {
       if (!this.#identify(pipe)) return false; // duplicate identity: the connection stays unattached
       this.#anonymous.delete(pipe);
-      this.fq.attach(pipe);
+      this[kFq].attach(pipe);
     }
     // Identified before (connect routing id, or an earlier connection): libzmq assumes the peer keeps its id.
     this.#notifyConnect(pipe);
     return true;
   }
 
-  protected override xreadable(pipe: Pipe): void {
+  /** @internal */
+  override [xreadable](pipe: Pipe): void {
     if (this.#anonymous.has(pipe)) {
       // libzmq router_t::xread_activated: try an unattached peer again (its id may be free now).
       if (this.#identify(pipe)) {
         this.#anonymous.delete(pipe);
-        this.fq.attach(pipe);
+        this[kFq].attach(pipe);
       }
       return;
     }
-    this.fq.activate(pipe);
+    this[kFq].activate(pipe);
   }
 
-  override pipeTerminated(pipe: Pipe): void {
+  /** @internal */
+  override [xpeerTerminated](pipe: Pipe): void {
     // The peer went away (not closed by us): ZMQ_NOTIFY_DISCONNECT, read after what it sent before.
-    if ((this.#notify() & NOTIFY_DISCONNECT) !== 0 && pipe.routingId !== null && this.#out.get(idKey(pipe.routingId)) === pipe) {
+    const id = pipe.routingId;
+    if ((this.#notify() & NOTIFY_DISCONNECT) !== 0 && id !== null && this.#out.get(idKey(id)) === pipe) {
       pipe.inbound.push([EMPTY]);
     }
-    super.pipeTerminated(pipe);
   }
 
-  protected override xterminated(pipe: Pipe): void {
+  /** @internal */
+  override [xterminated](pipe: Pipe): void {
     if (this.#anonymous.delete(pipe)) return;
     if (pipe.routingId !== null) {
       const k = idKey(pipe.routingId);
       if (this.#out.get(k) === pipe) this.#out.delete(k);
     }
     // Messages it sent before going are still delivered; fq drops it once drained.
-    this.fq.terminated(pipe);
+    this[kFq].terminated(pipe);
   }
 
-  protected override xclosed(): void {
+  /** @internal */
+  override [xclosed](): void {
     this.#out.clear();
     this.#anonymous.clear();
   }
 
   // ------------------------------------------------------------------ routing
 
-  /** Next message as `[routingId, ...frames]`, or undefined. */
-  protected routeRecv(): Msg | undefined {
-    const m = this.fq.recv();
+  /** @internal Next message as `[routingId, ...frames]`, or undefined. */
+  protected [kRouteRecv](): Msg | undefined {
+    const m = this[kFq].recv();
     if (m === undefined) return undefined;
     const out: Msg = new Array<Buffer>(m.length + 1);
-    out[0] = this.fq.lastPipe!.routingId!;
+    out[0] = this[kFq].lastPipe!.routingId!;
     for (let i = 0; i < m.length; i++) out[i + 1] = m[i]!;
     return out;
   }
@@ -233,18 +248,17 @@ export abstract class RouterBase extends Socket {
    * Route `[routingId, ...frames]`. Returns false only when `mandatory` and the peer's pipe is full
    * (the send waits). Unknown peers: EHOSTUNREACH if `mandatory`, else dropped; a full pipe without
    * `mandatory` drops the message (libzmq `router_t::xsend`).
+   * @internal
    */
-  protected routeSend(msg: Msg, mandatory: boolean): boolean {
+  protected [kRouteSend](msg: Msg, mandatory: boolean): boolean {
     // libzmq: a routing id with no frame after it is "malformed" and silently ignored.
     if (msg.length < 2) return true;
     const id = msg[0]!;
     // A reply usually carries the very Buffer that routeRecv put in front of the request: the pipe's own
     // routingId. A live pipe whose routingId is that Buffer is the one the map would give (a pipe leaves
-    // the map only once terminated, and handover gives the old pipe a new Buffer), so the lookup — the id
-    // as a latin1 string, a call into C++, then a Map probe: ~1,000 instructions — is skipped for it.
-    // callgrind, an inproc DEALER↔ROUTER echo round trip (with framesFrom below, not slice): 9073-9112 →
-    // 7735-8689 instructions (3 and 5 runs; the new build's count moves with when V8 compiles the loop).
-    const last = this.fq.lastPipe;
+    // the map only once terminated, and handover gives the old pipe a new Buffer), so the lookup is
+    // skipped for it (docs/performance.md, design decision 22).
+    const last = this[kFq].lastPipe;
     const pipe = last !== null && last.routingId === id && !last.terminated ? last : this.#out.get(idKey(id));
     if (pipe === undefined) {
       if (mandatory) throw unreachable(id);
@@ -259,25 +273,30 @@ export abstract class RouterBase extends Socket {
     return true;
   }
 
-  protected override xhasIn(): boolean {
-    return this.fq.hasIn();
+  /** @internal */
+  override [xhasIn](): boolean {
+    return this[kFq].hasIn();
   }
 
-  /** True if a message for some peer could be queued now (libzmq: always, unless mandatory). */
-  protected override xhasOut(): boolean {
-    if (!this.#flag("mandatory")) return true;
+  /** @internal True if a message for some peer could be queued now (libzmq: always, unless mandatory). */
+  override [xhasOut](): boolean {
+    if (this[kOptions].mandatory !== true) return true;
     for (const p of this.#out.values()) if (p.checkWrite()) return true;
     return false;
   }
 }
 
 function unreachable(id: Buffer): ZmqError {
-  return new ZmqError("EHOSTUNREACH", `Host unreachable: no peer with routing id ${JSON.stringify(id.toString("latin1"))} (0x${id.toString("hex")})`);
+  const name = JSON.stringify(id.toString("latin1"));
+  return new ZmqError("EHOSTUNREACH", `Host unreachable: no peer with routing id ${name} (0x${id.toString("hex")})`);
 }
 
 export class Router extends RouterBase {
+  /** @internal */
+  declare readonly [kOptions]: OptionStore<"ROUTER">;
+
   constructor(options?: Partial<Omit<Router, "send" | "receive" | "connect">> & { context?: unknown }) {
-    super("ROUTER", options, ROUTER_OPTIONS);
+    super("ROUTER", options);
   }
 
   /**
@@ -285,26 +304,22 @@ export class Router extends RouterBase {
    * can be routed to it at once (ZMQ_CONNECT_ROUTING_ID).
    */
   override connect(address: string, options?: RouterConnectOptions): void {
-    this.connectWithId(address, options);
+    this[kConnectWithId](address, options);
   }
 
-  protected xsend(msg: Msg): boolean {
-    return this.routeSend(msg, this.options["mandatory"] === true);
+  /** @internal */
+  [xsend](msg: Msg): boolean {
+    return this[kRouteSend](msg, this[kOptions].mandatory);
   }
 
-  protected xrecv(): Msg | undefined {
-    return this.routeRecv();
+  /** @internal */
+  [xrecv](): Msg | undefined {
+    return this[kRouteRecv]();
   }
 }
-defineOptions(Router.prototype, ROUTER_OPTIONS);
+defineOptions(Router.prototype, "ROUTER");
 
-export interface Router extends Readable, Writable {
-  routingId: string | null;
-  mandatory: boolean;
-  probeRouter: boolean;
-  handover: boolean;
-  /** DRAFT ZMQ_ROUTER_NOTIFY: 1 = `[id, ""]` on connect, 2 = on disconnect, 3 = both. */
-  notify: number;
+export interface Router extends Readable, Writable, OptionProps<"ROUTER"> {
   send(message: MessageLike | MessageLike[]): Promise<void>;
   receive(): Promise<Buffer[]>;
 }

@@ -21,30 +21,45 @@ import type { Msg, Pipe } from "../pipe.ts";
 import { ConnectRoutingIds } from "../routing/connect-ids.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
 import type { Endpoint } from "../transports/endpoint.ts";
-import type { OptionSpec } from "./options.ts";
-import { autoId, connectRoutingId, idKey, randomU32, type RouterConnectOptions } from "./router.ts";
-import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { randomU32 } from "../util/random.ts";
+import {
+  kConnectEndpoint,
+  kOptions,
+  kTerminatePipe,
+  xattach,
+  xclosed,
+  xcreateEngine,
+  xhasIn,
+  xhasOut,
+  xneedsPeer,
+  xreadable,
+  xrecv,
+  xsend,
+  xterminated,
+} from "./hooks.ts";
+import { defineOptions } from "./option-store.ts";
+import type { OptionProps, OptionStore } from "./options.ts";
+import { autoId, connectRoutingId, idKey, type RouterConnectOptions } from "./router.ts";
+import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 /** zeromq.js `StreamConnectOptions`: `{ routingId }` for `stream.connect()`. */
 export type StreamConnectOptions = RouterConnectOptions;
 
-export const STREAM_OPTIONS: Record<string, OptionSpec> = {
-  notify: { kind: "bool", default: true },
-};
-
 export class Stream extends Socket {
+  /** @internal */
+  declare readonly [kOptions]: OptionStore<"STREAM">;
   readonly #fq = new FairQueue();
   readonly #out = new Map<string, Pipe>();
   readonly #connectIds = new ConnectRoutingIds();
   #nextId = randomU32();
 
   constructor(options?: Partial<Omit<Stream, "send" | "receive" | "connect">> & { context?: unknown }) {
-    super("STREAM", options, STREAM_OPTIONS);
+    super("STREAM", options);
   }
 
-  /** SessionOwner hook: STREAM connections carry raw bytes, not ZMTP. */
-  createEngine(stream: ByteStream, host: EngineSessionHost, remoteAddress: string, _peerAddress: string): Engine {
-    return new RawEngine(stream, host, { notify: this.options["notify"] !== false }, remoteAddress);
+  /** @internal STREAM connections carry raw bytes, not ZMTP. */
+  override [xcreateEngine](stream: ByteStream, host: EngineSessionHost, remoteAddress: string): Engine {
+    return new RawEngine(stream, host, { notify: this[kOptions].notify }, remoteAddress);
   }
 
   /**
@@ -52,13 +67,14 @@ export class Stream extends Socket {
    * carry (ZMQ_CONNECT_ROUTING_ID); otherwise it gets an auto id, announced by the connect notification.
    */
   override connect(address: string, options?: StreamConnectOptions): void {
-    const id = connectRoutingId(options, "Stream");
+    const id = connectRoutingId(options);
     this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
   }
 
-  protected override connectEndpoint(ep: Endpoint): void {
+  /** @internal */
+  override [kConnectEndpoint](ep: Endpoint): void {
     this.#connectIds.claim(ep.address);
-    super.connectEndpoint(ep);
+    super[kConnectEndpoint](ep);
   }
 
   override disconnect(address: string): void {
@@ -66,12 +82,13 @@ export class Stream extends Socket {
     this.#connectIds.forget(address);
   }
 
-  /** Pipes exist only while a connection does (each connection is its own peer). */
-  protected override xneedsPeer(): boolean {
+  /** @internal Pipes exist only while a connection does (each connection is its own peer). */
+  override [xneedsPeer](): boolean {
     return true;
   }
 
-  protected xattach(pipe: Pipe): void {
+  /** @internal */
+  [xattach](pipe: Pipe): void {
     // libzmq stream_t::identify_peer: the connect routing id, else an auto id.
     let id: Buffer | null = null;
     if (pipe.outgoing) {
@@ -87,11 +104,13 @@ export class Stream extends Socket {
     this.#fq.attach(pipe);
   }
 
-  protected override xreadable(pipe: Pipe): void {
+  /** @internal */
+  override [xreadable](pipe: Pipe): void {
     this.#fq.activate(pipe);
   }
 
-  protected override xterminated(pipe: Pipe): void {
+  /** @internal */
+  override [xterminated](pipe: Pipe): void {
     if (pipe.routingId !== null) {
       const k = idKey(pipe.routingId);
       if (this.#out.get(k) === pipe) this.#out.delete(k);
@@ -100,11 +119,13 @@ export class Stream extends Socket {
     this.#fq.terminated(pipe);
   }
 
-  protected override xclosed(): void {
+  /** @internal */
+  override [xclosed](): void {
     this.#out.clear();
   }
 
-  protected xsend(msg: Msg): boolean {
+  /** @internal */
+  [xsend](msg: Msg): boolean {
     if (msg.length < 2) return true; // libzmq: an id with no data frame is ignored
     const id = msg[0]!;
     const pipe = this.#out.get(idKey(id));
@@ -116,34 +137,36 @@ export class Stream extends Socket {
       // libzmq: "Close the remote connection if user has asked to do so by sending zero length message".
       // What was sent to it before is written first, whatever the linger (libzmq may drop it: a race
       // nobody wants, since "respond, then close" is how STREAM servers work).
-      this.terminatePipe(pipe, -1);
+      this[kTerminatePipe](pipe, -1);
       return true;
     }
     if (pipe.write([data])) return true;
-    if (pipe.terminated) throw new ZmqError("EHOSTUNREACH", `Host unreachable: STREAM peer 0x${id.toString("hex")} has gone`);
+    if (pipe.terminated) {
+      throw new ZmqError("EHOSTUNREACH", `Host unreachable: STREAM peer 0x${id.toString("hex")} has gone`);
+    }
     return false; // full: wait for room (libzmq EAGAIN)
   }
 
-  protected xrecv(): Msg | undefined {
+  /** @internal */
+  [xrecv](): Msg | undefined {
     const m = this.#fq.recv();
     if (m === undefined) return undefined;
     return [this.#fq.lastPipe!.routingId!, m[0]!];
   }
 
-  protected override xhasIn(): boolean {
+  /** @internal */
+  override [xhasIn](): boolean {
     return this.#fq.hasIn();
   }
 
-  /** libzmq: "In theory, STREAM socket is always ready for writing." */
-  protected override xhasOut(): boolean {
+  /** @internal libzmq: "In theory, STREAM socket is always ready for writing." */
+  override [xhasOut](): boolean {
     return true;
   }
 }
-defineOptions(Stream.prototype, STREAM_OPTIONS);
+defineOptions(Stream.prototype, "STREAM");
 
-export interface Stream extends Readable, Writable {
-  /** ZMQ_STREAM_NOTIFY: `[id, ""]` when a peer connects or disconnects (default true). */
-  notify: boolean;
+export interface Stream extends Readable, Writable, OptionProps<"STREAM"> {
   send(message: [MessageLike, MessageLike] | MessageLike[]): Promise<void>;
   receive(): Promise<[Buffer, Buffer]>;
 }

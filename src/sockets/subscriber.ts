@@ -7,17 +7,12 @@
 import { Buffer } from "node:buffer";
 import type { Msg } from "../pipe.ts";
 import { topicBytes } from "../routing/trie.ts";
-import type { OptionSpec } from "./options.ts";
-import { notSupported } from "./push.ts";
-import { defineOptions, type Readable } from "./socket-base.ts";
-import { LINGER_ZERO, SubscriberBase } from "./xsubscriber.ts";
-
-/** SUB's own options (zeromq.js `Subscriber`); SUB lingers 0 by default, as in libzmq. */
-export const SUB_OPTIONS: Record<string, OptionSpec> = {
-  linger: LINGER_ZERO,
-  conflate: { kind: "bool", default: false },
-  invertMatching: { kind: "bool", default: false },
-};
+import { notSupported } from "../util/not-supported.ts";
+import { kOptions, xsend } from "./hooks.ts";
+import { defineOptions } from "./option-store.ts";
+import type { OptionProps, OptionStore } from "./options.ts";
+import type { Readable } from "./socket-base.ts";
+import { kAddSubscription, kRemoveSubscription, SubscriberBase } from "./xsubscriber.ts";
 
 const ALL = Buffer.alloc(0);
 
@@ -26,8 +21,11 @@ const ALL = Buffer.alloc(0);
  * subscribed to nothing. It cannot send.
  */
 export class Subscriber extends SubscriberBase {
+  /** @internal */
+  declare readonly [kOptions]: OptionStore<"SUB">;
+
   constructor(options?: Partial<Omit<Subscriber, "receive" | "subscribe" | "unsubscribe">> & { context?: unknown }) {
-    super("SUB", options, SUB_OPTIONS);
+    super("SUB", options);
   }
 
   /**
@@ -35,17 +33,18 @@ export class Subscriber extends SubscriberBase {
    * (zeromq.js `subscribe()`). Each call counts: a prefix subscribed twice needs two unsubscribes.
    */
   subscribe(...prefixes: Array<Buffer | string>): void {
-    if (prefixes.length === 0) this.addSubscription(ALL);
-    else for (const p of prefixes) this.addSubscription(topicBytes(p));
+    if (prefixes.length === 0) this[kAddSubscription](ALL);
+    else for (const p of prefixes) this[kAddSubscription](topicBytes(p));
   }
 
   /** Undo one {@link Subscriber.subscribe} per prefix; with no argument, the "everything" subscription. */
   unsubscribe(...prefixes: Array<Buffer | string>): void {
-    if (prefixes.length === 0) this.removeSubscription(ALL);
-    else for (const p of prefixes) this.removeSubscription(topicBytes(p));
+    if (prefixes.length === 0) this[kRemoveSubscription](ALL);
+    else for (const p of prefixes) this[kRemoveSubscription](topicBytes(p));
   }
 
-  protected xsend(): boolean {
+  /** @internal */
+  [xsend](): boolean {
     throw notSupported("send", "Subscriber");
   }
 
@@ -53,12 +52,8 @@ export class Subscriber extends SubscriberBase {
     return Promise.reject(notSupported("send", "Subscriber"));
   }
 }
-defineOptions(Subscriber.prototype, SUB_OPTIONS);
+defineOptions(Subscriber.prototype, "SUB");
 
-export interface Subscriber extends Readable {
-  /** ZMQ_CONFLATE: keep only the newest message from each publisher. */
-  conflate: boolean;
-  /** ZMQ_INVERT_MATCHING: receive what does NOT match (publishers must invert too). */
-  invertMatching: boolean;
+export interface Subscriber extends Readable, OptionProps<"SUB"> {
   receive(): Promise<Msg>;
 }

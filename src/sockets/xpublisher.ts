@@ -4,11 +4,12 @@
  *
  * - Subscriptions arrive from each subscriber pipe as ZMTP 3.1 SUBSCRIBE/CANCEL commands (the engine
  *   hands them over as `01|topic` / `00|topic`), as legacy `01|topic` / `00|topic` data messages from
- *   any peer version (an XSUB forwards its application's messages verbatim, G11), or over inproc as
- *   command messages. All forms are accepted from everyone (ZMTP-DIGEST §1.5).
+ *   any peer version (an XSUB forwards its application's messages verbatim, docs/zmtp-notes.md G11), or
+ *   over inproc as command messages. All forms are accepted from everyone (docs/zmtp-notes.md §1.5).
  * - They go into a {@link MultiTrie} of pipes: matching a message costs the length of its first frame.
- * - Sending never blocks: a subscriber at its HWM loses the message, the others get it (G25), unless
- *   `noDrop` (ZMQ_XPUB_NODROP) is set, in which case a full matching pipe makes the send wait (EAGAIN).
+ * - Sending never blocks: a subscriber at its HWM loses the message, the others get it
+ *   (docs/zmtp-notes.md G25), unless `noDrop` (ZMQ_XPUB_NODROP) is set, in which case a full matching
+ *   pipe makes the send wait (EAGAIN).
  * - XPUB hands subscription events to the application as `[01|topic]` / `[00|topic]`: the first
  *   subscribe and the last cancel of a topic by default; every subscribe with verbosity "allSubs";
  *   every subscribe and cancel with "allSubsUnsubs". A subscriber that goes away cancels what it held.
@@ -22,11 +23,15 @@ import { Distributor, type DistTarget } from "../routing/distributor.ts";
 import { MultiTrie, topicBytes } from "../routing/trie.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
 import { Fifo } from "../util/fifo.ts";
-import type { OptionSpec } from "./options.ts";
-import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { kOptions, xattach, xhasIn, xhasOut, xreadable, xrecv, xsend, xterminated, xwritable } from "./hooks.ts";
+import { defineOptions } from "./option-store.ts";
+import type { OPTIONS, OptionProps, OptionStore, SocketOptionStore } from "./options.ts";
+import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
 
+/** XPUB manual mode's subscribe()/unsubscribe(), on the base. */
+const kManualSubscribe = Symbol("zocket.xpub.manualSubscribe");
 
 /** A message waiting for the application's receive(). */
 interface PendingMsg {
@@ -44,6 +49,8 @@ interface PendingMsg {
  * fields), because the base constructor applies constructor options before subclass fields exist.
  */
 export abstract class PublisherBase extends Socket {
+  /** @internal PUB's and XPUB's options (each has some the other lacks). */
+  declare readonly [kOptions]: SocketOptionStore & Partial<OptionStore<"PUB"> & OptionStore<"XPUB">>;
   readonly #dist = new Distributor();
   readonly #subs = new MultiTrie<DistTarget>();
   /** XPUB manual mode: what each subscriber asked for, to cancel it when the subscriber leaves. */
@@ -54,44 +61,44 @@ export abstract class PublisherBase extends Socket {
   /** XPUB: subscription events and upstream messages go to the application. PUB: dropped. */
   readonly #toApp: boolean;
 
-  protected constructor(type: SocketTypeName, options: object | undefined, extraOptions: Record<string, OptionSpec>) {
-    super(type, options, extraOptions);
+  protected constructor(type: SocketTypeName, options: object | undefined) {
+    super(type, options);
     this.#toApp = type === "XPUB";
   }
 
-  #opt(name: string): boolean {
-    return this.options[name] === true;
-  }
-
-  protected xattach(pipe: Pipe): void {
+  /** @internal */
+  [xattach](pipe: Pipe): void {
     const t = this.#dist.attach(pipe);
-    if (this.#opt("conflate")) pipe.outbound.conflate = true;
+    if (this[kOptions].conflate === true) pipe.outbound.conflate = true;
     // ZMQ_XPUB_WELCOME_MSG: the first message every new subscriber gets.
-    const welcome = this.options["welcomeMessage"];
+    const welcome = this[kOptions].welcomeMessage;
     if (typeof welcome === "string" && welcome.length > 0) pipe.write([Buffer.from(welcome, "utf8")]);
     // libzmq reads what is already queued at attach (xread_activated).
     this.#readFrom(t);
   }
 
-  protected override xreadable(pipe: Pipe): void {
+  /** @internal */
+  override [xreadable](pipe: Pipe): void {
     const t = this.#dist.target(pipe);
     if (t !== undefined) this.#readFrom(t);
   }
 
-  protected override xwritable(pipe: Pipe): void {
+  /** @internal */
+  override [xwritable](pipe: Pipe): void {
     this.#dist.activated(pipe);
   }
 
-  protected override xterminated(pipe: Pipe): void {
+  /** @internal */
+  override [xterminated](pipe: Pipe): void {
     const t = this.#dist.target(pipe);
     if (t === undefined) return;
-    if (this.#opt("manual")) {
+    if (this[kOptions].manual === true) {
       // libzmq: every topic the subscriber asked for is cancelled towards the application.
       this.#manualSubs.rmAll(t, (topic) => this.#notify([encodeLegacySubscription(false, topic)], null));
       this.#subs.rmAll(t);
       if (this.#lastPipe === t) this.#lastPipe = null;
     } else {
-      const verboseUnsubs = this.options["verbosity"] === "allSubsUnsubs";
+      const verboseUnsubs = this[kOptions].verbosity === "allSubsUnsubs";
       this.#subs.rmAll(t, (topic, wasLast) => {
         if (wasLast || verboseUnsubs) this.#notify([encodeLegacySubscription(false, topic)], undefined);
       });
@@ -126,17 +133,17 @@ export abstract class PublisherBase extends Socket {
 
   #onSubscription(t: DistTarget, subscribe: boolean, topic: Buffer, raw: Buffer | null): void {
     let notify: boolean;
-    const manual = this.#opt("manual");
+    const manual = this[kOptions].manual === true;
     if (manual) {
       if (subscribe) this.#manualSubs.add(topic, t);
       else this.#manualSubs.rm(topic, t);
       notify = true;
     } else if (subscribe) {
-      notify = this.#subs.add(topic, t) || this.options["verbosity"] !== null;
+      notify = this.#subs.add(topic, t) || this[kOptions].verbosity !== null;
     } else {
       // libzmq notifies a cancel unless other subscribers still hold the topic (a cancel of a topic
       // the pipe never held is passed on too: xpub.cpp "TODO reconsider ... not_found").
-      notify = this.#subs.rm(topic, t) !== "valuesRemain" || this.options["verbosity"] === "allSubsUnsubs";
+      notify = this.#subs.rm(topic, t) !== "valuesRemain" || this[kOptions].verbosity === "allSubsUnsubs";
     }
     if (notify) this.#notify([raw ?? encodeLegacySubscription(subscribe, topic)], manual ? t : undefined);
   }
@@ -145,36 +152,43 @@ export abstract class PublisherBase extends Socket {
     if (this.#toApp) this.#pending.push({ msg, from });
   }
 
-  protected xsend(msg: Msg): boolean {
+  /** @internal */
+  [xsend](msg: Msg): boolean {
     const d = this.#dist;
+    const o = this[kOptions];
     d.unmatch();
     this.#subs.match(msg[0]!, this.#mark);
-    if (this.#opt("invertMatching")) d.reverseMatch();
+    if (o.invertMatching === true) d.reverseMatch();
     // XPUB_NODROP: refuse the whole message while a matching subscriber is full (libzmq check_hwm).
-    if (this.#opt("noDrop") && !d.checkHwm()) return false;
+    if (o.noDrop === true && !d.checkHwm()) return false;
     d.sendToMatching(msg);
     return true;
   }
 
-  protected override xhasOut(): boolean {
+  /** @internal */
+  override [xhasOut](): boolean {
     return true;
   }
 
-  protected xrecv(): Msg | undefined {
+  /** @internal */
+  [xrecv](): Msg | undefined {
     const p = this.#pending.shift();
     if (p === undefined) return undefined;
     if (p.from !== undefined) this.#lastPipe = p.from !== null && p.from.attached ? p.from : null;
     return p.msg;
   }
 
-  protected override xhasIn(): boolean {
+  /** @internal */
+  override [xhasIn](): boolean {
     return this.#pending.length > 0;
   }
 
-  /** XPUB manual mode: subscribe the pipe of the last subscription message received (libzmq ZMQ_SUBSCRIBE). */
-  protected manualSubscribe(subscribe: boolean, topics: Array<Buffer | string>): void {
-    if (!this.#opt("manual")) {
-      throw new ZmqError("EINVAL", `${subscribe ? "subscribe" : "unsubscribe"}() on an XPublisher needs manual = true: in automatic mode subscribers decide`);
+  /** @internal XPUB manual mode: subscribe the pipe of the last subscription received (libzmq ZMQ_SUBSCRIBE). */
+  protected [kManualSubscribe](subscribe: boolean, topics: Array<Buffer | string>): void {
+    if (this[kOptions].manual !== true) {
+      const op = subscribe ? "subscribe" : "unsubscribe";
+      const why = "in automatic mode subscribers decide";
+      throw new ZmqError("EINVAL", `${op}() on an XPublisher needs manual = true: ${why}`);
     }
     const t = this.#lastPipe;
     if (t === null || !t.attached) return;
@@ -184,25 +198,10 @@ export abstract class PublisherBase extends Socket {
       else this.#subs.rm(k, t);
     }
   }
-
-  /** Number of distinct topics subscribed (for tests and diagnostics). */
-  get subscriptionCount(): number {
-    return this.#subs.size;
-  }
 }
 
-const VERBOSITY = [null, "allSubs", "allSubsUnsubs"] as const;
 /** Which duplicate subscription events XPUB hands on: null (none), "allSubs", "allSubsUnsubs". */
-export type XPublisherVerbosity = (typeof VERBOSITY)[number];
-
-/** XPUB's own options (zeromq.js `XPublisher`); `verbosity` gets its own validating accessor below. */
-export const XPUB_OPTIONS: Record<string, OptionSpec> = {
-  noDrop: { kind: "bool", default: false },
-  manual: { kind: "bool", default: false },
-  welcomeMessage: { kind: "string", default: null },
-  invertMatching: { kind: "bool", default: false },
-  verbosity: { kind: "string", default: null },
-};
+export type XPublisherVerbosity = (typeof OPTIONS.XPUB_VERBOSE.values)[number];
 
 /**
  * An XPUB socket: a {@link Publisher} that also receives — the subscription events of its subscribers
@@ -210,8 +209,13 @@ export const XPUB_OPTIONS: Record<string, OptionSpec> = {
  * {@link XSubscriber} to build forwarders (see {@link Proxy}).
  */
 export class XPublisher extends PublisherBase {
-  constructor(options?: Partial<Omit<XPublisher, "send" | "receive" | "subscribe" | "unsubscribe">> & { context?: unknown }) {
-    super("XPUB", options, XPUB_OPTIONS);
+  /** @internal */
+  declare readonly [kOptions]: OptionStore<"XPUB">;
+
+  constructor(
+    options?: Partial<Omit<XPublisher, "send" | "receive" | "subscribe" | "unsubscribe">> & { context?: unknown },
+  ) {
+    super("XPUB", options);
   }
 
   /**
@@ -220,40 +224,17 @@ export class XPublisher extends PublisherBase {
    * zeromq.js has no way to drive manual mode.
    */
   subscribe(...topics: Array<Buffer | string>): void {
-    this.manualSubscribe(true, topics);
+    this[kManualSubscribe](true, topics);
   }
 
   /** Manual mode: the counterpart of {@link XPublisher.subscribe}. */
   unsubscribe(...topics: Array<Buffer | string>): void {
-    this.manualSubscribe(false, topics);
+    this[kManualSubscribe](false, topics);
   }
 }
-defineOptions(XPublisher.prototype, XPUB_OPTIONS);
-Object.defineProperty(XPublisher.prototype, "verbosity", {
-  configurable: true,
-  enumerable: false,
-  get(this: XPublisher): XPublisherVerbosity {
-    return this.getOption("verbosity") as XPublisherVerbosity;
-  },
-  set(this: XPublisher, value: unknown) {
-    if (!(VERBOSITY as readonly unknown[]).includes(value)) {
-      throw new ZmqError("EINVAL", `Option verbosity of XPublisher must be null, "allSubs" or "allSubsUnsubs", got ${JSON.stringify(value)}`);
-    }
-    this.setOption("verbosity", XPUB_OPTIONS["verbosity"]!, value);
-  },
-});
+defineOptions(XPublisher.prototype, "XPUB");
 
-export interface XPublisher extends Readable, Writable {
-  /** ZMQ_XPUB_NODROP: a full subscriber makes send() wait (EAGAIN) instead of losing the message. */
-  noDrop: boolean;
-  /** ZMQ_XPUB_MANUAL: the application decides subscriptions with subscribe()/unsubscribe(). */
-  manual: boolean;
-  /** ZMQ_XPUB_WELCOME_MSG: sent to every new subscriber. */
-  welcomeMessage: string | null;
-  /** ZMQ_INVERT_MATCHING: send to the subscribers whose subscriptions do NOT match. */
-  invertMatching: boolean;
-  /** ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER: which duplicate subscription events reach the application. */
-  verbosity: XPublisherVerbosity;
+export interface XPublisher extends Readable, Writable, OptionProps<"XPUB"> {
   send(message: MessageLike | MessageLike[]): Promise<void>;
   receive(): Promise<Buffer[]>;
 }

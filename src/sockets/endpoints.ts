@@ -1,0 +1,150 @@
+/**
+ * A socket's endpoints (libzmq `socket_base_t`'s bind/connect bookkeeping): what it listens on and what it
+ * connects to — tcp/ipc through sessions, inproc through the context's registry — for unbind(),
+ * disconnect(), close() and `lastEndpoint`.
+ */
+import { ZmqError } from "../errors.ts";
+import { kInproc, type InprocConnect } from "../context.ts";
+import type { Pipe } from "../pipe.ts";
+import { parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
+import { pendInproc } from "./inproc.ts";
+import { ConnectSession, ListenSession } from "./session.ts";
+import type { SocketCore } from "./socket-core.ts";
+
+export function closedError(): ZmqError {
+  return new ZmqError("EBADF", "Socket is closed");
+}
+
+function noEndpoint(address: string): ZmqError {
+  const text = `No such endpoint: ${address} (it was not bound/connected by this socket)`;
+  return new ZmqError("ENOENT", text, { address });
+}
+
+export class Endpoints {
+  readonly #core: SocketCore;
+  /** Bound tcp/ipc endpoints, under the resolved endpoint and the one the user wrote. */
+  readonly #listeners = new Map<string, ListenSession>();
+  readonly #connects = new Map<string, ConnectSession[]>();
+  readonly #inprocBound = new Set<string>();
+  readonly #inprocConnects = new Map<string, InprocConnect[]>();
+  /** inproc connect-before-bind: the connector's side of the pipe, made at connect(), handed over at bind. */
+  readonly inprocPending = new Map<InprocConnect, Pipe>();
+
+  constructor(core: SocketCore) {
+    this.#core = core;
+  }
+
+  /** How many endpoints are bound or connected now (zeromq.js's Proxy needs one on each side). */
+  get count(): number {
+    const listening = new Set(this.#listeners.values()).size + this.#inprocBound.size;
+    return listening + this.#connects.size + this.#inprocConnects.size;
+  }
+
+  async bind(address: string): Promise<void> {
+    const core = this.#core;
+    if (core.socket.closed) throw closedError();
+    const ep = parseEndpoint(address, "bind");
+    try {
+      if (ep.transport === "inproc") {
+        core.context[kInproc].bind(ep.name, core);
+        this.#inprocBound.add(ep.name);
+        core.options.lastEndpoint = ep.address;
+        // libzmq emits no monitor events for inproc (nor does zeromq.js): no "bind" here.
+        return;
+      }
+      const ls = await ListenSession.open(ep, core);
+      if (core.socket.closed) {
+        ls.close();
+        throw closedError();
+      }
+      this.#listeners.set(ls.endpoint, ls);
+      if (ls.endpoint !== address) this.#listeners.set(address, ls);
+      core.options.lastEndpoint = ls.endpoint;
+      core.emit({ type: "bind", address: ls.endpoint });
+    } catch (err) {
+      if (err instanceof ZmqError) core.emit({ type: "bind:error", address, error: err });
+      throw err;
+    }
+  }
+
+  async unbind(address: string): Promise<void> {
+    const core = this.#core;
+    if (core.socket.closed) throw closedError();
+    const ep = parseEndpoint(address, "bind");
+    if (ep.transport === "inproc") {
+      if (!this.#inprocBound.delete(ep.name) || !core.context[kInproc].unbind(ep.name, core)) throw noEndpoint(address);
+      core.closePipesOf(ep.address, false);
+      return;
+    }
+    const ls = this.#listeners.get(address);
+    if (!ls) throw noEndpoint(address);
+    for (const [k, v] of [...this.#listeners]) if (v === ls) this.#listeners.delete(k);
+    ls.close();
+    core.closePipesOf(ls.endpoint, false);
+  }
+
+  connect(ep: Endpoint): void {
+    const core = this.#core;
+    if (ep.transport === "inproc") {
+      const c: InprocConnect = { name: ep.name, connector: core, done: false };
+      let list = this.#inprocConnects.get(ep.address);
+      if (!list) this.#inprocConnects.set(ep.address, (list = []));
+      list.push(c);
+      core.context[kInproc].connect(c);
+      if (!c.done) pendInproc(core, c);
+      return;
+    }
+    const s = new ConnectSession(ep, core);
+    let list = this.#connects.get(ep.address);
+    if (!list) this.#connects.set(ep.address, (list = []));
+    list.push(s);
+  }
+
+  disconnect(address: string): void {
+    const core = this.#core;
+    if (core.socket.closed) throw closedError();
+    const ep = parseEndpoint(address, "connect");
+    if (ep.transport === "inproc") {
+      const list = this.#inprocConnects.get(ep.address);
+      if (!list) throw noEndpoint(address);
+      this.#inprocConnects.delete(ep.address);
+      for (const c of list) {
+        core.context[kInproc].cancel(c);
+        this.inprocPending.delete(c);
+      }
+      core.closePipesOf(ep.address, true);
+      return;
+    }
+    const list = this.#connects.get(address);
+    if (!list) throw noEndpoint(address);
+    this.#connects.delete(address);
+    for (const s of list) s.stop();
+    core.closePipesOf(address, true);
+  }
+
+  /** Close time, before the pipes close: stop listening and leave the inproc registry. */
+  stopListening(): void {
+    const core = this.#core;
+    for (const name of this.#inprocBound) core.context[kInproc].unbind(name, core);
+    this.#inprocBound.clear();
+    for (const list of this.#inprocConnects.values()) {
+      for (const c of list) {
+        // A pending inproc connection that holds messages stays registered: the binder still gets them
+        // when it binds (libzmq keeps the pending pipe; zeromq.js delivers them whatever the linger).
+        const pending = this.inprocPending.get(c);
+        if (pending !== undefined && pending.outbound.length > 0) continue;
+        this.inprocPending.delete(c);
+        core.context[kInproc].cancel(c);
+      }
+    }
+    this.#inprocConnects.clear();
+    for (const ls of new Set(this.#listeners.values())) ls.close();
+    this.#listeners.clear();
+  }
+
+  /** Close time, after the pipes closed (and took charge of lingering): stop connecting. */
+  stopConnecting(): void {
+    for (const list of this.#connects.values()) for (const s of list) s.shutdown();
+    this.#connects.clear();
+  }
+}

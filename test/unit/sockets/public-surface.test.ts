@@ -1,0 +1,85 @@
+/**
+ * The public surface of every socket class is zeromq.js v6's API plus zocket's documented extras
+ * (`typeName`, `lastMessageProperties()`, XPUB manual `subscribe()`/`unsubscribe()`, ROUTER `notify`),
+ * and nothing else: internals go behind symbols (src/sockets/hooks.ts) or `#private` fields. A new
+ * public name fails here until it is added on purpose. Context and Observer are checked too.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as z from "../../../src/index.ts";
+
+/** Public property names: own instance names plus the prototype chain's, up to Object.prototype. */
+function publicNames(obj: object): string[] {
+  const names = new Set<string>(Object.getOwnPropertyNames(obj));
+  let proto = Object.getPrototypeOf(obj) as object | null;
+  while (proto !== null && proto !== Object.prototype) {
+    for (const n of Object.getOwnPropertyNames(proto)) names.add(n);
+    proto = Object.getPrototypeOf(proto) as object | null;
+  }
+  names.delete("constructor");
+  return [...names].sort();
+}
+
+const SOCKET = [
+  // zeromq.js Socket
+  "context", "events", "closed", "readable", "writable",
+  "bind", "bindSync", "unbind", "unbindSync", "connect", "disconnect", "close", "send", "receive",
+  // zeromq.js Socket options
+  "affinity", "rate", "recoveryInterval", "linger", "reconnectInterval", "backlog", "reconnectMaxInterval",
+  "maxMessageSize", "tcpKeepalive", "tcpKeepaliveCount", "tcpKeepaliveIdle", "tcpKeepaliveInterval",
+  "tcpAcceptFilter", "immediate", "ipv6", "plainServer", "plainUsername", "plainPassword", "curveServer",
+  "curvePublicKey", "curveSecretKey", "curveServerKey", "zapDomain", "typeOfService", "handshakeInterval",
+  "socksProxy", "heartbeatInterval", "heartbeatTimeToLive", "heartbeatTimeout", "connectTimeout",
+  "tcpMaxRetransmitTimeout", "multicastMaxTransportDataUnit", "interface", "zapEnforceDomain", "loopbackFastPath",
+  "type", "lastEndpoint", "securityMechanism", "threadSafe",
+  // zeromq.js Writable and Readable options (every socket accepts them, as libzmq's setsockopt does)
+  "multicastHops", "sendBufferSize", "sendHighWaterMark", "sendTimeout",
+  "receiveBufferSize", "receiveHighWaterMark", "receiveTimeout",
+  // zocket extras
+  "typeName", "lastMessageProperties",
+];
+
+const OWN: Record<string, { make: () => { close(): void }; names: string[] }> = {
+  Pair: { make: () => new z.Pair(), names: [] },
+  Push: { make: () => new z.Push(), names: [] },
+  Pull: { make: () => new z.Pull(), names: ["conflate"] },
+  Dealer: { make: () => new z.Dealer(), names: ["routingId", "probeRouter", "conflate"] },
+  Request: { make: () => new z.Request(), names: ["routingId", "probeRouter", "correlate", "relaxed"] },
+  Reply: { make: () => new z.Reply(), names: ["routingId"] },
+  // `notify`: DRAFT ZMQ_ROUTER_NOTIFY, a zocket extra.
+  Router: { make: () => new z.Router(), names: ["routingId", "mandatory", "probeRouter", "handover", "notify"] },
+  Stream: { make: () => new z.Stream(), names: ["notify"] },
+  Publisher: { make: () => new z.Publisher(), names: ["noDrop", "conflate", "invertMatching"] },
+  Subscriber: { make: () => new z.Subscriber(), names: ["conflate", "invertMatching", "subscribe", "unsubscribe"] },
+  // subscribe()/unsubscribe(): XPUB manual mode, a zocket extra.
+  XPublisher: {
+    make: () => new z.XPublisher(),
+    names: ["noDrop", "manual", "welcomeMessage", "invertMatching", "verbosity", "subscribe", "unsubscribe"],
+  },
+  XSubscriber: { make: () => new z.XSubscriber(), names: [] },
+};
+
+test("every exported socket class is covered", () => {
+  const exported = Object.entries(z)
+    .filter(([, v]) => typeof v === "function" && v.prototype instanceof z.Socket)
+    .map(([k]) => k)
+    .sort();
+  assert.deepEqual(exported, Object.keys(OWN).sort());
+});
+
+for (const [name, { make, names }] of Object.entries(OWN)) {
+  test(`${name}: public names are zeromq.js's API plus zocket's documented extras`, (t) => {
+    const s = make();
+    t.after(() => s.close());
+    assert.deepEqual(publicNames(s), [...new Set([...SOCKET, ...names])].sort());
+  });
+}
+
+test("Context: public names are zeromq.js's", () => {
+  const names = ["blocky", "ioThreads", "ipv6", "maxMessageSize", "maxSockets", "maxSocketsLimit"];
+  assert.deepEqual(publicNames(new z.Context()), [...names, "threadPriority", "threadSchedulingPolicy"]);
+});
+
+test("Observer: public names are zeromq.js's", () => {
+  assert.deepEqual(publicNames(new z.Observer()), ["close", "closed", "off", "on", "receive"]);
+});
