@@ -238,13 +238,8 @@ export class Pipe {
   routingId: Buffer | null = null;
   /** The far side has gone: no more writes; reads continue until the inbound queue is empty. */
   terminated = false;
-  /** Socket-private state (e.g. fq/lb membership). */
-  active = false;
-  /** Free slot for socket types (e.g. per-pipe subscription counts). */
-  data: unknown = undefined;
-  /** Position in the socket's load-balancer / fair-queue arrays (-1 = not a member), for O(1) updates. */
-  lbIndex = -1;
-  fqIndex = -1;
+  /** Index in the socket's load-balancer and fair-queue sets (-1 = not a member), by `SET_SLOT`. */
+  readonly setIndex: [lb: number, fq: number] = [-1, -1];
 
   constructor(owner: PipeOwner, inbound: MsgQueue, outbound: MsgQueue, endpoint: string, outgoing: boolean) {
     this.owner = owner;
