@@ -23,8 +23,8 @@ import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { framesFrom, type Msg, type Pipe } from "../pipe.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
-import { ConnectRoutingIds, idKey } from "../routing/connect-ids.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
+import { RoutingTable } from "../routing/routing-table.ts";
 import type { Endpoint } from "../transports/endpoint.ts";
 import { checkOption, type OptionSpec } from "./options.ts";
 import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
@@ -49,19 +49,9 @@ export interface RouterConnectOptions {
   routingId?: string | Buffer;
 }
 
-export { idKey } from "../routing/connect-ids.ts";
-
 /** A u32 to start auto-id counters at (libzmq `generate_random()`). */
 export function randomU32(): number {
   return Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
-}
-
-/** libzmq's auto routing id: `00 ‖ u32be counter`. */
-export function autoId(counter: number): Buffer {
-  const b = Buffer.allocUnsafe(5);
-  b[0] = 0;
-  b.writeUInt32BE(counter >>> 0, 1);
-  return b;
 }
 
 /**
@@ -78,13 +68,10 @@ export function connectRoutingId(options: unknown, typeName: string): Buffer | n
 /** The routing machinery of ROUTER, reused by REP. */
 export abstract class RouterBase extends Socket {
   protected readonly fq = new FairQueue();
-  /** Identified peers by routing id. */
-  readonly #out = new Map<string, Pipe>();
+  /** Identified peers by routing id, and the ids given at connect(). */
+  readonly #table = new RoutingTable(randomU32());
   /** Connected peers without a usable id yet (duplicate identity, or handshake not done). */
   readonly #anonymous = new Set<Pipe>();
-  /** Routing ids given at connect(), by endpoint. */
-  readonly #connectIds = new ConnectRoutingIds();
-  #nextId = randomU32();
 
   protected constructor(type: SocketTypeName, options: object | undefined, extraOptions: Record<string, OptionSpec>) {
     super(type, options, extraOptions);
@@ -104,55 +91,42 @@ export abstract class RouterBase extends Socket {
   /** connect() with zeromq.js's `{ routingId }` option (ZMQ_CONNECT_ROUTING_ID). */
   protected connectWithId(address: string, options: unknown): void {
     const id = connectRoutingId(options, this.constructor.name);
-    this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
+    this.#table.connect(id, () => super.connect(address));
   }
 
   protected override connectEndpoint(ep: Endpoint): void {
-    this.#connectIds.claim(ep.address);
+    this.#table.claim(ep.address);
     super.connectEndpoint(ep);
   }
 
   override disconnect(address: string): void {
     super.disconnect(address);
-    this.#connectIds.forget(address);
+    this.#table.forget(address);
   }
 
   // ------------------------------------------------------------------ identification
 
-  #autoId(): Buffer {
-    const id = autoId(this.#nextId);
-    this.#nextId = (this.#nextId + 1) >>> 0;
-    return id;
-  }
-
   /** libzmq `router_t::identify_peer`. False leaves the pipe anonymous. */
   #identify(pipe: Pipe): boolean {
-    let id: Buffer | null = null;
-    if (pipe.outgoing) {
-      const cid = this.#connectIds.get(pipe.endpoint);
-      if (cid !== undefined && !this.#out.has(idKey(cid))) id = cid;
-    }
+    const table = this.#table;
+    let id = table.connectId(pipe);
     if (id === null) {
       if (pipe.peer === null) return false; // handshake not done yet
       const pid = pipe.peer.identity;
       if (pid.length === 0) {
-        id = this.#autoId();
+        id = table.autoId();
       } else {
-        const k = idKey(pid);
-        const existing = this.#out.get(k);
+        const existing = table.get(pid);
         if (existing !== undefined) {
           if (!this.#flag("handover")) return false; // libzmq: "Ignore peers with duplicate ID"
           // libzmq: the old pipe gets a temporary id and is terminated; the newcomer takes the id over.
-          this.#out.delete(k);
-          existing.routingId = this.#autoId();
-          this.#out.set(idKey(existing.routingId), existing);
+          table.rename(existing, table.autoId());
           this.terminatePipe(existing);
         }
         id = Buffer.from(pid);
       }
     }
-    pipe.routingId = id;
-    this.#out.set(idKey(id), pipe);
+    table.add(pipe, id);
     return true;
   }
 
@@ -196,7 +170,7 @@ export abstract class RouterBase extends Socket {
 
   override pipeTerminated(pipe: Pipe): void {
     // The peer went away (not closed by us): ZMQ_NOTIFY_DISCONNECT, read after what it sent before.
-    if ((this.#notify() & NOTIFY_DISCONNECT) !== 0 && pipe.routingId !== null && this.#out.get(idKey(pipe.routingId)) === pipe) {
+    if ((this.#notify() & NOTIFY_DISCONNECT) !== 0 && this.#table.routes(pipe)) {
       pipe.inbound.push([EMPTY]);
     }
     super.pipeTerminated(pipe);
@@ -204,16 +178,13 @@ export abstract class RouterBase extends Socket {
 
   protected override xterminated(pipe: Pipe): void {
     if (this.#anonymous.delete(pipe)) return;
-    if (pipe.routingId !== null) {
-      const k = idKey(pipe.routingId);
-      if (this.#out.get(k) === pipe) this.#out.delete(k);
-    }
+    this.#table.delete(pipe);
     // Messages it sent before going are still delivered; fq drops it once drained.
     this.fq.terminated(pipe);
   }
 
   protected override xclosed(): void {
-    this.#out.clear();
+    this.#table.clear();
     this.#anonymous.clear();
   }
 
@@ -238,14 +209,11 @@ export abstract class RouterBase extends Socket {
     // libzmq: a routing id with no frame after it is "malformed" and silently ignored.
     if (msg.length < 2) return true;
     const id = msg[0]!;
-    // A reply usually carries the very Buffer that routeRecv put in front of the request: the pipe's own
-    // routingId. A live pipe whose routingId is that Buffer is the one the map would give (a pipe leaves
-    // the map only once terminated, and handover gives the old pipe a new Buffer), so the lookup — the id
-    // as a latin1 string, a call into C++, then a Map probe: ~1,000 instructions — is skipped for it.
-    // callgrind, an inproc DEALER↔ROUTER echo round trip (with framesFrom below, not slice): 9073-9112 →
-    // 7735-8689 instructions (3 and 5 runs; the new build's count moves with when V8 compiles the loop).
+    // A reply usually carries the very Buffer routeRecv put in front of the request: the pipe's own routingId.
+    // That live pipe is the one the table would give (a pipe leaves it only once terminated, and handover
+    // renames the old pipe), so the costly id lookup is skipped (see docs/performance.md, design decisions).
     const last = this.fq.lastPipe;
-    const pipe = last !== null && last.routingId === id && !last.terminated ? last : this.#out.get(idKey(id));
+    const pipe = last !== null && last.routingId === id && !last.terminated ? last : this.#table.get(id);
     if (pipe === undefined) {
       if (mandatory) throw unreachable(id);
       return true;
@@ -266,7 +234,7 @@ export abstract class RouterBase extends Socket {
   /** True if a message for some peer could be queued now (libzmq: always, unless mandatory). */
   protected override xhasOut(): boolean {
     if (!this.#flag("mandatory")) return true;
-    for (const p of this.#out.values()) if (p.checkWrite()) return true;
+    for (const p of this.#table.pipes()) if (p.checkWrite()) return true;
     return false;
   }
 }

@@ -18,11 +18,11 @@ import type { ByteStream } from "../engine/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { RawEngine } from "../engine/raw-engine.ts";
 import type { Msg, Pipe } from "../pipe.ts";
-import { ConnectRoutingIds } from "../routing/connect-ids.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
+import { RoutingTable } from "../routing/routing-table.ts";
 import type { Endpoint } from "../transports/endpoint.ts";
 import type { OptionSpec } from "./options.ts";
-import { autoId, connectRoutingId, idKey, randomU32, type RouterConnectOptions } from "./router.ts";
+import { connectRoutingId, randomU32, type RouterConnectOptions } from "./router.ts";
 import { defineOptions, Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 /** zeromq.js `StreamConnectOptions`: `{ routingId }` for `stream.connect()`. */
@@ -34,9 +34,7 @@ export const STREAM_OPTIONS: Record<string, OptionSpec> = {
 
 export class Stream extends Socket {
   readonly #fq = new FairQueue();
-  readonly #out = new Map<string, Pipe>();
-  readonly #connectIds = new ConnectRoutingIds();
-  #nextId = randomU32();
+  readonly #table = new RoutingTable(randomU32());
 
   constructor(options?: Partial<Omit<Stream, "send" | "receive" | "connect">> & { context?: unknown }) {
     super("STREAM", options, STREAM_OPTIONS);
@@ -53,17 +51,17 @@ export class Stream extends Socket {
    */
   override connect(address: string, options?: StreamConnectOptions): void {
     const id = connectRoutingId(options, "Stream");
-    this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
+    this.#table.connect(id, () => super.connect(address));
   }
 
   protected override connectEndpoint(ep: Endpoint): void {
-    this.#connectIds.claim(ep.address);
+    this.#table.claim(ep.address);
     super.connectEndpoint(ep);
   }
 
   override disconnect(address: string): void {
     super.disconnect(address);
-    this.#connectIds.forget(address);
+    this.#table.forget(address);
   }
 
   /** Pipes exist only while a connection does (each connection is its own peer). */
@@ -73,17 +71,7 @@ export class Stream extends Socket {
 
   protected xattach(pipe: Pipe): void {
     // libzmq stream_t::identify_peer: the connect routing id, else an auto id.
-    let id: Buffer | null = null;
-    if (pipe.outgoing) {
-      const cid = this.#connectIds.get(pipe.endpoint);
-      if (cid !== undefined && !this.#out.has(idKey(cid))) id = cid;
-    }
-    if (id === null) {
-      id = autoId(this.#nextId);
-      this.#nextId = (this.#nextId + 1) >>> 0;
-    }
-    pipe.routingId = id;
-    this.#out.set(idKey(id), pipe);
+    this.#table.add(pipe, this.#table.connectId(pipe) ?? this.#table.autoId());
     this.#fq.attach(pipe);
   }
 
@@ -92,22 +80,19 @@ export class Stream extends Socket {
   }
 
   protected override xterminated(pipe: Pipe): void {
-    if (pipe.routingId !== null) {
-      const k = idKey(pipe.routingId);
-      if (this.#out.get(k) === pipe) this.#out.delete(k);
-    }
+    this.#table.delete(pipe);
     // The disconnect notification (and data before it) is still read; fq drops the pipe once drained.
     this.#fq.terminated(pipe);
   }
 
   protected override xclosed(): void {
-    this.#out.clear();
+    this.#table.clear();
   }
 
   protected xsend(msg: Msg): boolean {
     if (msg.length < 2) return true; // libzmq: an id with no data frame is ignored
     const id = msg[0]!;
-    const pipe = this.#out.get(idKey(id));
+    const pipe = this.#table.get(id);
     if (pipe === undefined) {
       throw new ZmqError("EHOSTUNREACH", `Host unreachable: no STREAM peer with routing id 0x${id.toString("hex")}`);
     }
