@@ -2,7 +2,8 @@
  * The pipes of one routing strategy with the active ones first — libzmq's `array_t` as `lb.cpp` and
  * `fq.cpp` use it. Pipes `[0, active)` are active (may take or give a message), the rest wait for their
  * pipe to signal. Activating or deactivating a pipe swaps it across the boundary, and each pipe knows its
- * index in the set, so every change is O(1). A round-robin cursor, `current`, walks the active part.
+ * index in the set, so every change is O(1) however many peers there are (see docs/performance.md, design
+ * decision 7). A round-robin cursor, `current`, walks the active part.
  *
  * Messages are whole here (every frame in one `Msg`), so libzmq's `_more`/`_dropping` states are not
  * needed: a pipe that goes away between two messages loses nothing of the next, and one that is removed
@@ -20,8 +21,7 @@ export type SetSlot = (typeof SET_SLOT)[keyof typeof SET_SLOT];
 export class ActiveSet {
   /**
    * Members; `[0, active)` are active. The three fields are public so the strategies' per-message loops
-   * read them with plain property loads (see docs/performance.md, design decision 23); only this class
-   * writes them.
+   * stay small enough to inline (see docs/performance.md, design decision 23); only this class writes them.
    */
   readonly pipes: Pipe[] = [];
   /** Number of active pipes. */

@@ -12,7 +12,7 @@ import { ZmqError } from "../errors.ts";
 import type { Pipe } from "../pipe.ts";
 
 /** Map key of a routing id (ids are arbitrary bytes). */
-export function idKey(id: Buffer): string {
+function idKey(id: Buffer): string {
   return id.toString("latin1");
 }
 

@@ -211,7 +211,7 @@ export abstract class RouterBase extends Socket {
     const id = msg[0]!;
     // A reply usually carries the very Buffer routeRecv put in front of the request: the pipe's own routingId.
     // That live pipe is the one the table would give (a pipe leaves it only once terminated, and handover
-    // renames the old pipe), so the costly id lookup is skipped (see docs/performance.md, design decisions).
+    // renames the old pipe), so the costly id lookup is skipped (see docs/performance.md, design decision 22).
     const last = this.fq.lastPipe;
     const pipe = last !== null && last.routingId === id && !last.terminated ? last : this.#table.get(id);
     if (pipe === undefined) {
