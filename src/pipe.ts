@@ -13,7 +13,7 @@ import { Fifo } from "./util/fifo.ts";
 /** A message: its frames, in order. */
 export type Msg = Buffer[];
 
-/** The frames of `m` from index `start` on, in a new array: copied by hand, as Array#slice is a generic builtin call. */
+/** The frames of `m` from index `start` on, in a new array (copied by hand: Array#slice is a generic builtin). */
 export function framesFrom(m: Msg, start: number): Msg {
   const out = new Array<Buffer>(m.length - start);
   for (let i = 0; i < out.length; i++) out[i] = m[start + i]!;

@@ -107,7 +107,8 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   constructor(frontEnd: F, backEnd: B, capture?: Socket) {
     if (!(frontEnd instanceof Socket)) throw new ZmqError("EINVAL", "Front-end must be a socket object");
     if (!(backEnd instanceof Socket)) throw new ZmqError("EINVAL", "Back-end must be a socket object");
-    if (capture !== undefined && !(capture instanceof Socket)) throw new ZmqError("EINVAL", "Capture must be a socket object");
+    if (capture !== undefined && !(capture instanceof Socket))
+      throw new ZmqError("EINVAL", "Capture must be a socket object");
     this.frontEnd = frontEnd;
     this.backEnd = backEnd;
     this.capture = capture ?? null;

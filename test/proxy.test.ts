@@ -256,11 +256,13 @@ test("[zocket] Proxy capture socket gets a copy of every message, both direction
   assert.equal(capture.closed, false, "the capture socket is the caller's");
 });
 
-test("[zocket] Proxy statistics count whole messages and bytes per socket; the observer hears each forward", async (t) => {
+test("[zocket] Proxy statistics count messages and bytes per socket; the observer hears each forward", async (t) => {
   const make = factory(t);
   const proxy = new zocket.Proxy(make(zocket.Pull), make(zocket.Push));
   const forwarded: string[] = [];
-  proxy.observer = { forwarded: (msg, from) => forwarded.push(`${str(msg)} from ${from === proxy.frontEnd ? "front" : "back"}`) };
+  proxy.observer = {
+    forwarded: (msg, from) => forwarded.push(`${str(msg)} from ${from === proxy.frontEnd ? "front" : "back"}`),
+  };
   const front = await bindAny(proxy.frontEnd, "inproc");
   const back = await bindAny(proxy.backEnd, "inproc");
   const run = proxy.run();
@@ -281,13 +283,16 @@ test("[zocket] Proxy statistics count whole messages and bytes per socket; the o
   await withTimeout(run, RUN_MS, "run() to settle after terminate()");
 });
 
-test("[zocket] a failed forward stops the proxy: the observer hears it with its side, run() rejects with it", async (t) => {
+test("[zocket] a failed forward stops the proxy: the observer hears its side, run() rejects with it", async (t) => {
   const make = factory(t);
   const back = make(zocket.Router);
   back.mandatory = true;
   const proxy = new zocket.Proxy(make(zocket.Pull), back);
   const failures: string[] = [];
-  proxy.observer = { failed: (err, from) => failures.push(`${(err as zocket.ZmqError).code} from ${from === proxy.frontEnd ? "front" : "back"}`) };
+  proxy.observer = {
+    failed: (err, from) =>
+      failures.push(`${(err as zocket.ZmqError).code} from ${from === proxy.frontEnd ? "front" : "back"}`),
+  };
   const front = await bindAny(proxy.frontEnd, "inproc");
   await bindAny(proxy.backEnd, "inproc");
   const run = proxy.run();

@@ -46,8 +46,17 @@ const spec: CommandSpec = {
     "--type pipeline:         PULL frontend -> PUSH backend.\n" +
     "Both endpoints bind unless written >EP (connect); a comma separates several.",
   options: {
-    type: { type: "string", short: "t", value: "KIND", help: "pubsub (forwarder), queue (broker) or pipeline (streamer)" },
-    capture: { type: "string", value: "EP", help: "publish a copy of every message on EP (a PUB socket; >EP connects)" },
+    type: {
+      type: "string",
+      short: "t",
+      value: "KIND",
+      help: "pubsub (forwarder), queue (broker) or pipeline (streamer)",
+    },
+    capture: {
+      type: "string",
+      value: "EP",
+      help: "publish a copy of every message on EP (a PUB socket; >EP connects)",
+    },
     ...SOCKET_COMMON_OPTIONS,
   },
   examples: [
@@ -65,7 +74,11 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   }
   const kind = CANONICAL[oneOf(str(v, "type"), KINDS, "--type", "pubsub")];
   if (positionals.length !== 2) {
-    throw new UsageError(positionals.length < 2 ? "missing endpoint: give a frontend and a backend (e.g. zocket proxy tcp://*:5559 tcp://*:5560)" : `expected 2 endpoints (frontend, backend), got ${positionals.length}`);
+    throw new UsageError(
+      positionals.length < 2
+        ? "missing endpoint: give a frontend and a backend (e.g. zocket proxy tcp://*:5559 tcp://*:5560)"
+        : `expected 2 endpoints (frontend, backend), got ${positionals.length}`,
+    );
   }
   const front = collectEndpoints([positionals[0]!], {}, true);
   const back = collectEndpoints([positionals[1]!], {}, true);
@@ -76,9 +89,13 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   const [frontName, backName, label] = CLASSES[kind];
   const frontCls = socketClass(frontName);
   const backCls = socketClass(backName);
-  const missing = [frontCls === undefined ? frontName : null, backCls === undefined ? backName : null].filter((x) => x !== null);
+  const missing = [frontCls === undefined ? frontName : null, backCls === undefined ? backName : null].filter(
+    (x) => x !== null,
+  );
   if (frontCls === undefined || backCls === undefined) {
-    throw new RuntimeFailure(`a ${kind} proxy needs ${label}, and this build does not export ${missing.join(" and ")} yet`);
+    throw new RuntimeFailure(
+      `a ${kind} proxy needs ${label}, and this build does not export ${missing.join(" and ")} yet`,
+    );
   }
   // The capture socket is a PUB: a copy nobody is subscribed to is dropped, so capturing never holds the proxy.
   const captureCls = socketClass("Publisher");
@@ -87,7 +104,10 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   const base = { hwm: common.hwm, events: common.events, verbose: common.verbose };
   const fs = await openSocket(rt, frontCls, { ...base, attach: front, label: "frontend" });
   const bs = await openSocket(rt, backCls, { ...base, attach: back, label: "backend" });
-  const cs = capture !== undefined ? await openSocket(rt, captureCls!, { ...base, attach: capture, label: "capture" }) : undefined;
+  const cs =
+    capture !== undefined
+      ? await openSocket(rt, captureCls!, { ...base, attach: capture, label: "capture" })
+      : undefined;
   rt.note(`${label} proxy running (Ctrl-C to stop)`);
 
   // The library's Proxy forwards both ways; a side that cannot receive (pipeline's PUSH) has no pump.

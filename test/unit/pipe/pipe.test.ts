@@ -52,7 +52,11 @@ describe("Pipe", () => {
     const end = new End();
     let outbound = 0;
     let room = 0;
-    p.bindEnd(end, () => room++, () => outbound++);
+    p.bindEnd(
+      end,
+      () => room++,
+      () => outbound++,
+    );
     assert.equal(p.end, end);
     p.write(m("a"));
     p.write(m("b"));
@@ -75,7 +79,11 @@ describe("Pipe", () => {
     const o = new Owner();
     const p = pipe(o, "p");
     const end = new End();
-    p.bindEnd(end, () => {}, () => {});
+    p.bindEnd(
+      end,
+      () => {},
+      () => {},
+    );
     p.write(m("queued"));
     p.close(250);
     assert.deepEqual(end.calls, ["close 250"], "the end flushes for up to the linger");
@@ -92,7 +100,11 @@ describe("Pipe", () => {
   it("peerTerminated tells the owner once; what arrived before stays readable", () => {
     const o = new Owner();
     const p = pipe(o, "p");
-    p.bindEnd(new End(), () => {}, () => {});
+    p.bindEnd(
+      new End(),
+      () => {},
+      () => {},
+    );
     p.inbound.push(m("before"));
     p.peerTerminated();
     p.peerTerminated();
@@ -106,7 +118,11 @@ describe("Pipe", () => {
   it("a pipe closed by its socket still reports the peer's termination once (the end goes after its linger)", () => {
     const o = new Owner();
     const p = pipe(o, "p");
-    p.bindEnd(new End(), () => {}, () => {});
+    p.bindEnd(
+      new End(),
+      () => {},
+      () => {},
+    );
     p.close(-1);
     p.peerTerminated();
     assert.deepEqual(o.calls, [], "already closed and unbound: nothing more to say");
@@ -123,7 +139,11 @@ describe("Pipe", () => {
     p.sendCommand(commandMsg("CANCEL", Buffer.from("topic")));
     assert.equal(p.outbound.length, 3, "no end yet: queued past the HWM");
     const end = new End();
-    p.bindEnd(end, () => {}, () => {});
+    p.bindEnd(
+      end,
+      () => {},
+      () => {},
+    );
     p.sendCommand(sub);
     assert.deepEqual(end.priority, [sub]);
     assert.equal(p.outbound.length, 3);

@@ -171,7 +171,10 @@ describe("ActiveSet", () => {
           assert.equal(set.active, active.size);
           assert.deepEqual(new Set(set.pipes.slice(0, set.active)), active);
           assert.deepEqual(new Set(set.pipes), members);
-          assert.ok(set.active === 0 ? set.current === 0 : set.current < set.active, "the cursor is in the active part");
+          assert.ok(
+            set.active === 0 ? set.current === 0 : set.current < set.active,
+            "the cursor is in the active part",
+          );
           checkIndices(set, SET_SLOT.fq, all);
         }
       }),

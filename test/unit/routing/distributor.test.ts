@@ -107,7 +107,10 @@ describe("Distributor", () => {
     dist.unmatch();
     dist.match(ta);
     assert.equal(dist.matching, 0, "a target kept after termination (say, in a trie) is never matched");
-    assert.deepEqual([...dist.targets()].map((t) => t.pipe), [b]);
+    assert.deepEqual(
+      [...dist.targets()].map((t) => t.pipe),
+      [b],
+    );
     dist.terminated(a);
     dist.activated(a);
     assert.equal(dist.size, 1);

@@ -70,7 +70,14 @@ describe("FairQueue", () => {
   it("a multipart message is read whole, and a read records its pipe's peer", () => {
     const { fq, owner } = setup();
     const a = pipe(owner, "a");
-    const peer = { socketType: "PUSH", identity: Buffer.alloc(0), properties: [], major: 3, minor: 1, remoteAddress: "x" };
+    const peer = {
+      socketType: "PUSH",
+      identity: Buffer.alloc(0),
+      properties: [],
+      major: 3,
+      minor: 1,
+      remoteAddress: "x",
+    };
     a.peer = peer;
     fq.attach(a);
     const m = [Buffer.from("1"), Buffer.from("2"), Buffer.from("3")];
@@ -116,10 +123,17 @@ describe("FairQueue", () => {
     const a = pipe(owner, "a", { rcvhwm: 4 });
     fq.attach(a);
     let room = 0;
-    a.bindEnd({ close: () => {} }, () => room++, () => {});
+    a.bindEnd(
+      { close: () => {} },
+      () => room++,
+      () => {},
+    );
     // An engine pushes what it took off the network; push() answers false once the HWM is reached.
     const three = (t: string) => [Buffer.from(t), Buffer.from(t), Buffer.from(t)];
-    assert.deepEqual([1, 2, 3, 4].map((i) => a.inbound.push(three(`m${i}`))), [true, true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((i) => a.inbound.push(three(`m${i}`))),
+      [true, true, true, false],
+    );
     assert.equal(a.inbound.length, 4);
     fq.recv();
     assert.equal(room, 0, "above the low-water mark (2)");

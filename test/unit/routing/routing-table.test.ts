@@ -10,11 +10,10 @@ const id = (s: string): Buffer => Buffer.from(s);
 describe("RoutingTable", () => {
   it("auto ids are 00 + a u32 big-endian counter from the given start, wrapping at 2^32", () => {
     const t = new RoutingTable(0xffff_fffe);
-    assert.deepEqual([t.autoId(), t.autoId(), t.autoId()].map((b) => b.toString("hex")), [
-      "00fffffffe",
-      "00ffffffff",
-      "0000000000",
-    ]);
+    assert.deepEqual(
+      [t.autoId(), t.autoId(), t.autoId()].map((b) => b.toString("hex")),
+      ["00fffffffe", "00ffffffff", "0000000000"],
+    );
   });
 
   it("routes ids to pipes: add, get, routes, delete, clear", () => {
@@ -82,9 +81,11 @@ describe("RoutingTable", () => {
     assert.throws(() => t.connect(id("x"), () => (ran = true)), { code: "EINVAL" });
     assert.equal(ran, false);
     // A failing connect leaves no id pending for the next endpoint.
-    assert.throws(() => t.connect(id("y"), () => {
-      throw new Error("bad endpoint");
-    }));
+    assert.throws(() =>
+      t.connect(id("y"), () => {
+        throw new Error("bad endpoint");
+      }),
+    );
     t.claim("tcp://h:2");
     assert.equal(t.connectId(pipe(o, "p", { endpoint: "tcp://h:2", outgoing: true })), null);
   });
