@@ -235,8 +235,9 @@ export class Pipe {
   routingId: Buffer | null = null;
   /** The far side has gone: no more writes; reads continue until the inbound queue is empty. */
   terminated = false;
-  /** Index in the socket's load-balancer and fair-queue sets (-1 = not a member), by `SET_SLOT`. */
-  readonly setIndex: [lb: number, fq: number] = [-1, -1];
+  /** Index in the socket's load-balancer and fair-queue sets (-1 = not a member), kept by ActiveSet. */
+  lbIndex = -1;
+  fqIndex = -1;
 
   constructor(owner: PipeOwner, inbound: MsgQueue, outbound: MsgQueue, endpoint: string, outgoing: boolean) {
     this.owner = owner;

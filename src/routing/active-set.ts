@@ -12,11 +12,11 @@
 import type { Pipe } from "../pipe.ts";
 
 /**
- * Which of a pipe's two set indices a set keeps (libzmq's `array_item_t<ID>`): a pipe can be in one
- * load-balancer and one fair-queue at once (DEALER, REQ).
+ * Which strategy a set serves, and so which of the pipe's two indices it keeps (`Pipe.lbIndex` or
+ * `Pipe.fqIndex`, libzmq's `array_item_t<ID>`): a pipe can be in one load-balancer and one fair-queue at
+ * once (DEALER, REQ).
  */
-export const SET_SLOT = { lb: 0, fq: 1 } as const;
-export type SetSlot = (typeof SET_SLOT)[keyof typeof SET_SLOT];
+export type SetKind = "lb" | "fq";
 
 export class ActiveSet {
   /**
@@ -28,10 +28,11 @@ export class ActiveSet {
   active = 0;
   /** Index of the active pipe whose turn it is. */
   current = 0;
-  readonly #slot: SetSlot;
+  /** True for a load-balancer's set (the pipe's `lbIndex`), false for a fair-queue's (`fqIndex`). */
+  readonly #lb: boolean;
 
-  constructor(slot: SetSlot) {
-    this.#slot = slot;
+  constructor(kind: SetKind) {
+    this.#lb = kind === "lb";
   }
 
   /** Number of member pipes, active or not. */
@@ -53,14 +54,14 @@ export class ActiveSet {
 
   /** Add a pipe, active. */
   attach(pipe: Pipe): void {
-    pipe.setIndex[this.#slot] = this.pipes.length;
+    this.#setIndex(pipe, this.pipes.length);
     this.pipes.push(pipe);
     this.activate(pipe);
   }
 
   /** The pipe may take (or give) messages again. A no-op if it is active already or not a member. */
   activate(pipe: Pipe): void {
-    const i = pipe.setIndex[this.#slot]!;
+    const i = this.#lb ? pipe.lbIndex : pipe.fqIndex; // #indexOf, by hand: this runs on every wake-up
     if (i < this.active || this.pipes[i] !== pipe) return;
     this.#swap(i, this.active);
     this.active++;
@@ -69,7 +70,7 @@ export class ActiveSet {
   /** Take the pipe out of the set (a no-op if it is not a member). */
   remove(pipe: Pipe): void {
     const pipes = this.pipes;
-    const i = pipe.setIndex[this.#slot]!;
+    const i = this.#indexOf(pipe);
     if (i < 0 || pipes[i] !== pipe) return;
     const last = pipes.length - 1;
     if (i < this.active) {
@@ -80,8 +81,18 @@ export class ActiveSet {
       this.#swap(i, last);
     }
     pipes.pop();
-    pipe.setIndex[this.#slot] = -1;
+    this.#setIndex(pipe, -1);
     if (this.current >= this.active) this.current = 0;
+  }
+
+  /** The pipe's index in this set (-1: not a member); two plain fields keep the wake-up path short. */
+  #indexOf(pipe: Pipe): number {
+    return this.#lb ? pipe.lbIndex : pipe.fqIndex;
+  }
+
+  #setIndex(pipe: Pipe, i: number): void {
+    if (this.#lb) pipe.lbIndex = i;
+    else pipe.fqIndex = i;
   }
 
   #swap(a: number, b: number): void {
@@ -91,7 +102,7 @@ export class ActiveSet {
     const u = p[b]!;
     p[a] = u;
     p[b] = t;
-    u.setIndex[this.#slot] = a;
-    t.setIndex[this.#slot] = b;
+    this.#setIndex(u, a);
+    this.#setIndex(t, b);
   }
 }

@@ -4,10 +4,10 @@
  * SUB, REP and others.
  */
 import type { Msg, Pipe } from "../pipe.ts";
-import { ActiveSet, SET_SLOT } from "./active-set.ts";
+import { ActiveSet } from "./active-set.ts";
 
 export class FairQueue {
-  readonly #set = new ActiveSet(SET_SLOT.fq);
+  readonly #set = new ActiveSet("fq");
   /** The pipe the last message came from (REQ/REP need it). */
   lastPipe: Pipe | null = null;
 

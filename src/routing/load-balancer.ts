@@ -4,10 +4,10 @@
  * DEALER, REQ.
  */
 import type { Msg, Pipe } from "../pipe.ts";
-import { ActiveSet, SET_SLOT } from "./active-set.ts";
+import { ActiveSet } from "./active-set.ts";
 
 export class LoadBalancer {
-  readonly #set = new ActiveSet(SET_SLOT.lb);
+  readonly #set = new ActiveSet("lb");
 
   /** Number of attached pipes. */
   get size(): number {

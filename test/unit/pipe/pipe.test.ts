@@ -183,7 +183,7 @@ describe("Pipe", () => {
     const q = pipe(o, "q");
     assert.equal(q.inproc, false);
     assert.notEqual(p.id, q.id);
-    assert.deepEqual(p.setIndex, [-1, -1], "in no load-balancer or fair-queue yet");
+    assert.deepEqual([p.lbIndex, p.fqIndex], [-1, -1], "in no load-balancer or fair-queue yet");
   });
 
   it("framesFrom copies the frames from an index on", () => {

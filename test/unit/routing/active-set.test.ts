@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ActiveSet, SET_SLOT } from "../../../src/routing/active-set.ts";
+import { ActiveSet, type SetKind } from "../../../src/routing/active-set.ts";
 import type { Pipe } from "../../../src/pipe.ts";
 import { name, Owner, pipe } from "./pipes.ts";
 
@@ -19,10 +19,10 @@ function cur(set: ActiveSet): Pipe | null {
 }
 
 /** Every member's recorded index is its position; non-members record -1. */
-function checkIndices(set: ActiveSet, slot: 0 | 1, all: readonly Pipe[]): void {
+function checkIndices(set: ActiveSet, kind: SetKind, all: readonly Pipe[]): void {
   for (const p of all) {
     const i = set.pipes.indexOf(p);
-    assert.equal(p.setIndex[slot], i, `index of ${name(p)}`);
+    assert.equal(kind === "lb" ? p.lbIndex : p.fqIndex, i, `index of ${name(p)}`);
   }
 }
 
@@ -30,7 +30,7 @@ describe("ActiveSet", () => {
   it("attach adds active members in order; activate is a no-op for active pipes and non-members", () => {
     const o = new Owner();
     const [a, b, c] = [pipe(o, "a"), pipe(o, "b"), pipe(o, "c")];
-    const set = new ActiveSet(SET_SLOT.lb);
+    const set = new ActiveSet("lb");
     assert.equal(cur(set), null);
     set.attach(a);
     set.attach(b);
@@ -41,13 +41,13 @@ describe("ActiveSet", () => {
     set.activate(b);
     set.activate(pipe(o, "stranger"));
     assert.equal(layout(set), "a b c |");
-    checkIndices(set, SET_SLOT.lb, [a, b, c]);
+    checkIndices(set, "lb", [a, b, c]);
   });
 
   it("deactivateCurrent swaps the pipe past the active part and passes the turn on", () => {
     const o = new Owner();
     const [a, b, c] = [pipe(o, "a"), pipe(o, "b"), pipe(o, "c")];
-    const set = new ActiveSet(SET_SLOT.fq);
+    const set = new ActiveSet("fq");
     for (const p of [a, b, c]) set.attach(p);
     set.advance();
     assert.equal(cur(set), b);
@@ -64,12 +64,12 @@ describe("ActiveSet", () => {
     set.deactivateCurrent();
     assert.equal(set.active, 0);
     assert.equal(cur(set), null);
-    checkIndices(set, SET_SLOT.fq, [a, b, c]);
+    checkIndices(set, "fq", [a, b, c]);
   });
 
   it("advance walks the active part round-robin", () => {
     const o = new Owner();
-    const set = new ActiveSet(SET_SLOT.lb);
+    const set = new ActiveSet("lb");
     for (const n of ["a", "b", "c"]) set.attach(pipe(o, n));
     const seen: string[] = [];
     for (let i = 0; i < 7; i++) {
@@ -82,7 +82,7 @@ describe("ActiveSet", () => {
   it("remove takes active and inactive pipes out, keeping the others' places and the cursor in range", () => {
     const o = new Owner();
     const [a, b, c, d] = [pipe(o, "a"), pipe(o, "b"), pipe(o, "c"), pipe(o, "d")];
-    const set = new ActiveSet(SET_SLOT.lb);
+    const set = new ActiveSet("lb");
     for (const p of [a, b, c, d]) set.attach(p);
     set.advance();
     set.advance();
@@ -100,7 +100,7 @@ describe("ActiveSet", () => {
     set.advance();
     set.remove(c);
     assert.equal(cur(set), a, "removing the current last pipe wraps the cursor");
-    checkIndices(set, SET_SLOT.lb, [a, b, c, d]);
+    checkIndices(set, "lb", [a, b, c, d]);
     set.remove(a);
     assert.equal(cur(set), null);
     assert.equal(set.size, 0);
@@ -109,19 +109,19 @@ describe("ActiveSet", () => {
   it("a pipe in a load-balancer set and a fair-queue set keeps one index in each", () => {
     const o = new Owner();
     const [a, b] = [pipe(o, "a"), pipe(o, "b")];
-    const lb = new ActiveSet(SET_SLOT.lb);
-    const fq = new ActiveSet(SET_SLOT.fq);
+    const lb = new ActiveSet("lb");
+    const fq = new ActiveSet("fq");
     lb.attach(a);
     lb.attach(b);
     fq.attach(b);
     fq.attach(a);
-    assert.deepEqual(a.setIndex, [0, 1]);
-    assert.deepEqual(b.setIndex, [1, 0]);
+    assert.deepEqual([a.lbIndex, a.fqIndex], [0, 1]);
+    assert.deepEqual([b.lbIndex, b.fqIndex], [1, 0]);
     lb.remove(a);
-    assert.deepEqual(a.setIndex, [-1, 1]);
+    assert.deepEqual([a.lbIndex, a.fqIndex], [-1, 1]);
     assert.equal(cur(fq), b);
-    checkIndices(lb, SET_SLOT.lb, [a, b]);
-    checkIndices(fq, SET_SLOT.fq, [a, b]);
+    checkIndices(lb, "lb", [a, b]);
+    checkIndices(fq, "fq", [a, b]);
   });
 
   it("keeps its invariants for any sequence of operations", () => {
@@ -134,7 +134,7 @@ describe("ActiveSet", () => {
       fc.property(fc.array(opArb, { maxLength: 100 }), (ops) => {
         const o = new Owner();
         const all = ["a", "b", "c", "d", "e", "f"].map((n) => pipe(o, n));
-        const set = new ActiveSet(SET_SLOT.fq);
+        const set = new ActiveSet("fq");
         const members = new Set<Pipe>();
         const active = new Set<Pipe>();
         for (const { op, i } of ops) {
@@ -175,7 +175,7 @@ describe("ActiveSet", () => {
             set.active === 0 ? set.current === 0 : set.current < set.active,
             "the cursor is in the active part",
           );
-          checkIndices(set, SET_SLOT.fq, all);
+          checkIndices(set, "fq", all);
         }
       }),
       { numRuns: 300 },
