@@ -37,8 +37,6 @@ export const ERRNO = {
   EMTHREAD: 156384766,
 } as const;
 
-export type ErrnoCode = keyof typeof ERRNO;
-
 /** Codes of protocol failures during a handshake, as zeromq.js reports them (`ProtoError`). */
 export type ProtoErrorCode =
   | "ERR_ZMTP_UNSPECIFIED"
@@ -94,9 +92,4 @@ export class AuthError extends ZmqError {
     this.name = "AuthError";
     this.status = status;
   }
-}
-
-/** Shorthand used across the code base. */
-export function zerr(code: ErrnoCode, message: string, cause?: unknown): ZmqError {
-  return new ZmqError(code, message, cause === undefined ? undefined : { cause });
 }

@@ -13,7 +13,7 @@ import { Fifo } from "./util/fifo.ts";
 /** A message: its frames, in order. */
 export type Msg = Buffer[];
 
-/** The frames of `m` from index `start` on, in a new array: copied by hand, as Array#slice is a generic builtin call. */
+/** The frames of `m` from index `start` on, in a new array (copied by hand: Array#slice is a generic builtin). */
 export function framesFrom(m: Msg, start: number): Msg {
   const out = new Array<Buffer>(m.length - start);
   for (let i = 0; i < out.length; i++) out[i] = m[start + i]!;
@@ -34,7 +34,7 @@ export function commandMsg(name: string, body: Buffer): CommandMsg {
 
 const NOOP = (): void => {};
 
-/** MsgQueue's write limit for no HWM: any queue length is below it (a small integer, as V8 keeps it unboxed). */
+/** MsgQueue's write limit for no HWM: above any real queue length, and still a small integer. */
 const UNBOUNDED = 0x3fffffff;
 
 function writeLimit(hwm: number, conflate: boolean): number {
@@ -55,9 +55,8 @@ export class MsgQueue {
   #conflate = false;
   /**
    * The queue length at which write() leaves its common path: the HWM, UNBOUNDED for none, 0 under
-   * conflate (every write replaces). One comparison keeps write() small (74 bytes of bytecode, against 84
-   * plus checkWrite()'s 51 before): V8 inlines by bytecode size, with one budget for a whole loop, and an
-   * inproc send loop has the application's own code to fit beside zocket's (docs/performance.md, item 23).
+   * conflate (every write replaces). One comparison keeps write() small enough to inline into the
+   * application's send loop (see docs/performance.md, design decision 23).
    */
   #limit: number;
   /** Reader hook: the queue went from empty to non-empty. */
@@ -202,11 +201,9 @@ let nextPipeId = 1;
 /**
  * The peer of the pipe the most recent message was read from (one event loop, so one global is exact),
  * taken at the read: the socket base reports it as the received message's properties (libzmq attaches
- * them to each msg_t). A module variable, not a static field of Pipe: stores to a class's static property
- * went through V8's generic StoreIC on every message (profiled at ~3 % of inproc 8 B; +8-10 % msg/s
- * without it). The peer rather than the pipe: a connect-side pipe outlives its connection, and the
- * socket base would otherwise have to look the peer up after every read (30 instructions a message,
- * callgrind, inproc 8 B).
+ * them to each msg_t). The peer rather than the pipe, as a connect-side pipe outlives its connection; a
+ * module variable rather than a static field of Pipe, for speed (see docs/performance.md, design
+ * decisions 18 and 21).
  */
 let lastPeer: PeerInfo | null = null;
 
@@ -238,11 +235,7 @@ export class Pipe {
   routingId: Buffer | null = null;
   /** The far side has gone: no more writes; reads continue until the inbound queue is empty. */
   terminated = false;
-  /** Socket-private state (e.g. fq/lb membership). */
-  active = false;
-  /** Free slot for socket types (e.g. per-pipe subscription counts). */
-  data: unknown = undefined;
-  /** Position in the socket's load-balancer / fair-queue arrays (-1 = not a member), for O(1) updates. */
+  /** Index in the socket's load-balancer and fair-queue sets (-1 = not a member), kept by ActiveSet. */
   lbIndex = -1;
   fqIndex = -1;
 

@@ -1,6 +1,7 @@
 /**
  * zeromq.js's `Proxy` (libzmq `zmq_proxy_steerable`): forwards messages between a front-end and a
- * back-end socket, both ways, until terminated; optionally copies every message to a capture socket.
+ * back-end socket, both ways, until terminated; optionally copies every message to a capture socket,
+ * and counts what it forwarded (libzmq's STATISTICS).
  *
  * libzmq runs the proxy loop in a thread; here two async pumps do it on the event loop, one per
  * direction. Each pump awaits its receive() and then the send() on the other side, so a slow side
@@ -21,6 +22,46 @@ function closedError(): ZmqError {
 
 function isCode(err: unknown, code: string): boolean {
   return err instanceof ZmqError && err.code === code;
+}
+
+/**
+ * What went through one socket of a proxy: the counters of libzmq's STATISTICS command
+ * (`zmq_proxy_steerable`). A multipart message counts once; bytes are the sum of its frames.
+ */
+export interface ProxySideStatistics {
+  /** Messages received on this socket and forwarded. */
+  messagesIn: number;
+  bytesIn: number;
+  /** Messages forwarded out through this socket. */
+  messagesOut: number;
+  bytesOut: number;
+}
+
+/** {@link Proxy.statistics}: the counters of both sockets. */
+export interface ProxyStatistics {
+  frontEnd: ProxySideStatistics;
+  backEnd: ProxySideStatistics;
+}
+
+/** Hears what a running {@link Proxy} does (a zocket addition, e.g. for logging). */
+export interface ProxyObserver {
+  /** `msg`, received on `from`, has been sent on the other socket. */
+  forwarded?(msg: Msg, from: Socket): void;
+  /**
+   * Forwarding from `from` failed with `error` (the first failure only): the proxy stops and run() rejects
+   * with it. An exception thrown by {@link forwarded} counts as such a failure.
+   */
+  failed?(error: unknown, from: Socket): void;
+}
+
+function newSide(): ProxySideStatistics {
+  return { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0 };
+}
+
+function byteLength(msg: Msg): number {
+  let n = 0;
+  for (let i = 0; i < msg.length; i++) n += msg[i]!.length;
+  return n;
 }
 
 /**
@@ -46,6 +87,8 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
    * It is not closed by the proxy.
    */
   readonly capture: Socket | null;
+  /** Told of every message forwarded and of a failure, if set. */
+  observer: ProxyObserver | null = null;
 
   #state: State = "idle";
   #terminated = false;
@@ -53,6 +96,8 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   #wake: (() => void) | null = null;
   #resumed: Promise<void> = Promise.resolve();
   #captureTail: Promise<void> = Promise.resolve();
+  readonly #front = newSide();
+  readonly #back = newSide();
 
   /**
    * @param frontEnd The front-end socket.
@@ -62,7 +107,8 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   constructor(frontEnd: F, backEnd: B, capture?: Socket) {
     if (!(frontEnd instanceof Socket)) throw new ZmqError("EINVAL", "Front-end must be a socket object");
     if (!(backEnd instanceof Socket)) throw new ZmqError("EINVAL", "Back-end must be a socket object");
-    if (capture !== undefined && !(capture instanceof Socket)) throw new ZmqError("EINVAL", "Capture must be a socket object");
+    if (capture !== undefined && !(capture instanceof Socket))
+      throw new ZmqError("EINVAL", "Capture must be a socket object");
     this.frontEnd = frontEnd;
     this.backEnd = backEnd;
     this.capture = capture ?? null;
@@ -86,17 +132,30 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
 
   async #run(): Promise<void> {
     this.#terminated = false;
+    let failed = false;
     let failure: unknown = undefined;
-    const guard = (p: Promise<void>): Promise<void> =>
-      p.catch((err: unknown) => {
-        failure ??= err;
+    const guard = (from: Socket, to: Socket): Promise<void> =>
+      this.#pump(from, to).catch((err: unknown) => {
+        if (!failed) {
+          failed = true;
+          failure = err;
+          this.observer?.failed?.(err, from);
+        }
         this.#stop();
       });
-    await Promise.all([guard(this.#pump(this.frontEnd, this.backEnd)), guard(this.#pump(this.backEnd, this.frontEnd))]);
+    await Promise.all([guard(this.frontEnd, this.backEnd), guard(this.backEnd, this.frontEnd)]);
     this.#state = "done";
     this.frontEnd.close();
     this.backEnd.close();
-    if (failure !== undefined) throw failure;
+    if (failed) throw failure;
+  }
+
+  /**
+   * Messages and bytes forwarded so far through each socket (a snapshot), as libzmq's STATISTICS command
+   * reports them. Counted from the first run(); copies to the capture socket are not counted.
+   */
+  get statistics(): ProxyStatistics {
+    return { frontEnd: { ...this.#front }, backEnd: { ...this.#back } };
   }
 
   /** Suspend forwarding (messages wait in the sockets' queues) until {@link Proxy.resume}. */
@@ -171,7 +230,21 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
         }
         throw err;
       }
+      this.#count(from, msg);
+      this.observer?.forwarded?.(msg, from);
     }
+  }
+
+  /** libzmq proxy.cpp `forward()`: a message counts once, in on one side and out on the other. */
+  #count(from: Socket, msg: Msg): void {
+    const bytes = byteLength(msg);
+    const forward = from === this.frontEnd;
+    const i = forward ? this.#front : this.#back;
+    const o = forward ? this.#back : this.#front;
+    i.messagesIn++;
+    i.bytesIn += bytes;
+    o.messagesOut++;
+    o.bytesOut += bytes;
   }
 
   /** Both pumps copy to one capture socket: chain the sends, since a socket takes one send at a time. */

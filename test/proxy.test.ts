@@ -256,6 +256,55 @@ test("[zocket] Proxy capture socket gets a copy of every message, both direction
   assert.equal(capture.closed, false, "the capture socket is the caller's");
 });
 
+test("[zocket] Proxy statistics count messages and bytes per socket; the observer hears each forward", async (t) => {
+  const make = factory(t);
+  const proxy = new zocket.Proxy(make(zocket.Pull), make(zocket.Push));
+  const forwarded: string[] = [];
+  proxy.observer = {
+    forwarded: (msg, from) => forwarded.push(`${str(msg)} from ${from === proxy.frontEnd ? "front" : "back"}`),
+  };
+  const front = await bindAny(proxy.frontEnd, "inproc");
+  const back = await bindAny(proxy.backEnd, "inproc");
+  const run = proxy.run();
+  const push = make(zocket.Push);
+  push.connect(front);
+  const pull = make(zocket.Pull);
+  pull.connect(back);
+  await push.send(["ab", "cde"]);
+  await push.send("f");
+  assert.equal(str(await pull.receive()), "ab|cde");
+  assert.equal(str(await pull.receive()), "f");
+  assert.deepEqual(forwarded, ["ab|cde from front", "f from front"]);
+  assert.deepEqual(proxy.statistics, {
+    frontEnd: { messagesIn: 2, bytesIn: 6, messagesOut: 0, bytesOut: 0 },
+    backEnd: { messagesIn: 0, bytesIn: 0, messagesOut: 2, bytesOut: 6 },
+  });
+  proxy.terminate();
+  await withTimeout(run, RUN_MS, "run() to settle after terminate()");
+});
+
+test("[zocket] a failed forward stops the proxy: the observer hears its side, run() rejects with it", async (t) => {
+  const make = factory(t);
+  const back = make(zocket.Router);
+  back.mandatory = true;
+  const proxy = new zocket.Proxy(make(zocket.Pull), back);
+  const failures: string[] = [];
+  proxy.observer = {
+    failed: (err, from) =>
+      failures.push(`${(err as zocket.ZmqError).code} from ${from === proxy.frontEnd ? "front" : "back"}`),
+  };
+  const front = await bindAny(proxy.frontEnd, "inproc");
+  await bindAny(proxy.backEnd, "inproc");
+  const run = proxy.run();
+  const push = make(zocket.Push);
+  push.connect(front);
+  await push.send(["nobody", "hello"]); // the ROUTER back-end has no such peer: EHOSTUNREACH
+  await assert.rejects(withTimeout(run, RUN_MS, "run() to settle after the failure"), { code: "EHOSTUNREACH" });
+  assert.deepEqual(failures, ["EHOSTUNREACH from front"]);
+  assert.equal(proxy.frontEnd.closed && proxy.backEnd.closed, true);
+  assert.equal(proxy.statistics.backEnd.messagesOut, 0);
+});
+
 test("[zocket] Proxy constructor checks its arguments", () => {
   assert.throws(() => new zocket.Proxy({} as zocket.Socket, new zocket.Push()), { code: "EINVAL" });
 });

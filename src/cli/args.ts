@@ -57,7 +57,7 @@ export interface Parsed {
 }
 
 /** The options every command has. */
-export const HELP_OPTION: OptionTable = {
+const HELP_OPTION: OptionTable = {
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
@@ -163,7 +163,7 @@ export function int(v: ParsedValues, name: string, def: number, min = 0, what = 
 }
 
 /** Parse `s` as an integer >= `min`, or throw a UsageError naming `label`. */
-export function toInt(s: string, label: string, min = 0, what = "a whole number"): number {
+function toInt(s: string, label: string, min = 0, what = "a whole number"): number {
   if (!/^-?\d+$/.test(s.trim())) throw new UsageError(`${label} takes ${what}, got "${s}"`);
   const n = Number(s);
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${label} must be ${min === 1 ? "at least 1" : `>= ${min}`}, got ${s}`);

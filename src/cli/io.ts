@@ -108,7 +108,7 @@ export class MessageReader {
 }
 
 /** Split `buf` at every occurrence of `sep` (copies, so frames outlive the read buffer). */
-export function splitBuffer(buf: Buffer, sep: Buffer): Frames {
+function splitBuffer(buf: Buffer, sep: Buffer): Frames {
   const out: Frames = [];
   let start = 0;
   let i = buf.indexOf(sep, start);
@@ -122,7 +122,7 @@ export function splitBuffer(buf: Buffer, sep: Buffer): Frames {
 }
 
 /** Parse one JSON message (see {@link MessageReader}); `where` prefixes error messages. */
-export function parseJsonMessage(text: string, where: string): Frames {
+function parseJsonMessage(text: string, where: string): Frames {
   let v: unknown;
   try {
     v = JSON.parse(text);

@@ -8,10 +8,11 @@
  * - queue (broker): ROUTER frontend for REQ/DEALER clients, DEALER backend for REP/DEALER workers;
  * - pipeline (streamer): PULL frontend, PUSH backend.
  *
- * Each direction is one loop that reads from one socket and writes to the other, so each socket has
- * at most one send in flight (zeromq.js's rule) and a slow side slows the other (HWM backpressure).
+ * The library's {@link Proxy} does the forwarding: one loop per direction, each socket with at most one
+ * send in flight (zeromq.js's rule), so a slow side slows the other (HWM backpressure).
  */
 import type { Socket } from "../index.ts";
+import { Proxy, type ProxyObserver } from "../proxy.ts";
 import { flag, helpText, oneOf, parse, RuntimeFailure, str, UsageError, type CommandSpec } from "./args.ts";
 import { collectEndpoints, commonSettings, openSocket, SOCKET_COMMON_OPTIONS } from "./endpoints.ts";
 import { formatMessage } from "./io.ts";
@@ -45,8 +46,17 @@ const spec: CommandSpec = {
     "--type pipeline:         PULL frontend -> PUSH backend.\n" +
     "Both endpoints bind unless written >EP (connect); a comma separates several.",
   options: {
-    type: { type: "string", short: "t", value: "KIND", help: "pubsub (forwarder), queue (broker) or pipeline (streamer)" },
-    capture: { type: "string", value: "EP", help: "publish a copy of every message on EP (a PUB socket; >EP connects)" },
+    type: {
+      type: "string",
+      short: "t",
+      value: "KIND",
+      help: "pubsub (forwarder), queue (broker) or pipeline (streamer)",
+    },
+    capture: {
+      type: "string",
+      value: "EP",
+      help: "publish a copy of every message on EP (a PUB socket; >EP connects)",
+    },
     ...SOCKET_COMMON_OPTIONS,
   },
   examples: [
@@ -64,7 +74,11 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   }
   const kind = CANONICAL[oneOf(str(v, "type"), KINDS, "--type", "pubsub")];
   if (positionals.length !== 2) {
-    throw new UsageError(positionals.length < 2 ? "missing endpoint: give a frontend and a backend (e.g. zocket proxy tcp://*:5559 tcp://*:5560)" : `expected 2 endpoints (frontend, backend), got ${positionals.length}`);
+    throw new UsageError(
+      positionals.length < 2
+        ? "missing endpoint: give a frontend and a backend (e.g. zocket proxy tcp://*:5559 tcp://*:5560)"
+        : `expected 2 endpoints (frontend, backend), got ${positionals.length}`,
+    );
   }
   const front = collectEndpoints([positionals[0]!], {}, true);
   const back = collectEndpoints([positionals[1]!], {}, true);
@@ -75,75 +89,54 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   const [frontName, backName, label] = CLASSES[kind];
   const frontCls = socketClass(frontName);
   const backCls = socketClass(backName);
-  const missing = [frontCls === undefined ? frontName : null, backCls === undefined ? backName : null].filter((x) => x !== null);
+  const missing = [frontCls === undefined ? frontName : null, backCls === undefined ? backName : null].filter(
+    (x) => x !== null,
+  );
   if (frontCls === undefined || backCls === undefined) {
-    throw new RuntimeFailure(`a ${kind} proxy needs ${label}, and this build does not export ${missing.join(" and ")} yet`);
+    throw new RuntimeFailure(
+      `a ${kind} proxy needs ${label}, and this build does not export ${missing.join(" and ")} yet`,
+    );
   }
-  const captureCls = socketClass("Publisher") ?? socketClass("Push");
-  if (capture !== undefined && captureCls === undefined) throw new RuntimeFailure("--capture needs a Publisher or Push socket");
+  // The capture socket is a PUB: a copy nobody is subscribed to is dropped, so capturing never holds the proxy.
+  const captureCls = socketClass("Publisher");
+  if (capture !== undefined && captureCls === undefined) throw new RuntimeFailure("--capture needs a Publisher socket");
 
   const base = { hwm: common.hwm, events: common.events, verbose: common.verbose };
   const fs = await openSocket(rt, frontCls, { ...base, attach: front, label: "frontend" });
   const bs = await openSocket(rt, backCls, { ...base, attach: back, label: "backend" });
-  const cs = capture !== undefined ? await openSocket(rt, captureCls!, { ...base, attach: capture, label: "capture" }) : undefined;
-  if (cs !== undefined) (cs as Socket & { sendTimeout: number }).sendTimeout = 0;
+  const cs =
+    capture !== undefined
+      ? await openSocket(rt, captureCls!, { ...base, attach: capture, label: "capture" })
+      : undefined;
   rt.note(`${label} proxy running (Ctrl-C to stop)`);
 
-  const tap = cs === undefined ? undefined : new CaptureTap(cs);
-  const counts = { forward: 0, backward: 0 };
-  const pump = async (from: Socket, to: Socket, dir: "forward" | "backward"): Promise<void> => {
-    for (;;) {
-      let msg: Buffer[];
-      try {
-        msg = await from.receive();
-        await to.send(msg);
-      } catch (err) {
-        if (rt.stopping) return;
-        throw new RuntimeFailure(`${dir === "forward" ? "frontend -> backend" : "backend -> frontend"}: ${describeError(err)}`);
-      }
-      counts[dir]++;
-      tap?.copy(msg);
-      if (common.verbose) {
-        const text = formatMessage(msg, "text", " | ");
-        rt.note(`${dir === "forward" ? "->" : "<-"} ${typeof text === "string" ? text.slice(0, 100) : ""}`);
-      }
-    }
+  // The library's Proxy forwards both ways; a side that cannot receive (pipeline's PUSH) has no pump.
+  // Closing the sockets (Ctrl-C, SIGTERM) ends it; the runtime closes the capture socket.
+  const proxy = new Proxy(fs, bs, cs);
+  const direction = (from: Socket): string => (from === fs ? "frontend -> backend" : "backend -> frontend");
+  let failure: string | undefined;
+  const observer: ProxyObserver = {
+    failed: (err, from) => {
+      failure = `${direction(from)}: ${describeError(err)}`;
+    },
   };
-  const loops = [pump(fs, bs, "forward")];
-  if (kind !== "pipeline") loops.push(pump(bs, fs, "backward"));
+  if (common.verbose) {
+    observer.forwarded = (msg, from) => {
+      const text = formatMessage(msg, "text", " | ");
+      rt.note(`${from === fs ? "->" : "<-"} ${typeof text === "string" ? text.slice(0, 100) : ""}`);
+    };
+  }
+  proxy.observer = observer;
   try {
-    await Promise.all(loops);
+    await proxy.run();
   } catch (err) {
-    rt.stop(1, (err as Error).message);
+    rt.stop(1, failure ?? describeError(err));
   }
-  if (common.verbose) rt.note(`forwarded ${counts.forward} frontend -> backend, ${counts.backward} backend -> frontend`);
+  if (common.verbose) {
+    const { frontEnd, backEnd } = proxy.statistics;
+    rt.note(`forwarded ${backEnd.messagesOut} frontend -> backend, ${frontEnd.messagesOut} backend -> frontend`);
+  }
   return 0;
-}
-
-/** Copies to the capture socket, one send at a time, dropping when it falls behind (never blocks the proxy). */
-class CaptureTap {
-  readonly #sock: Socket;
-  readonly #queue: Buffer[][] = [];
-  #busy = false;
-  constructor(sock: Socket) {
-    this.#sock = sock;
-  }
-  copy(msg: Buffer[]): void {
-    if (this.#queue.length >= 1000) return;
-    this.#queue.push(msg);
-    if (!this.#busy) void this.#drain();
-  }
-  async #drain(): Promise<void> {
-    this.#busy = true;
-    for (let m = this.#queue.shift(); m !== undefined; m = this.#queue.shift()) {
-      try {
-        await this.#sock.send(m);
-      } catch {
-        // EAGAIN: nobody takes captures right now (PUSH without a peer); drop, as PUB would.
-      }
-    }
-    this.#busy = false;
-  }
 }
 
 export const proxyCommand: Command = { name: "proxy", summary: "XSUB/XPUB, ROUTER/DEALER or PULL/PUSH device", run };

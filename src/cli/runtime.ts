@@ -11,7 +11,7 @@ import type { Event, EventType, Socket } from "../index.ts";
 import { RuntimeFailure } from "./args.ts";
 
 /** zeromq.js event types, for `--events`. */
-export const EVENT_TYPES: readonly EventType[] = [
+const EVENT_TYPES: readonly EventType[] = [
   "accept",
   "accept:error",
   "bind",
@@ -48,7 +48,7 @@ export interface Command {
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /** Default linger (ms) when the process ends: queued messages get this long to leave. */
-export const DEFAULT_LINGER = 2000;
+const DEFAULT_LINGER = 2000;
 
 export class Runtime {
   readonly #sockets = new Set<Socket>();
@@ -265,14 +265,14 @@ export class Runtime {
 }
 
 /** Wall-clock time with milliseconds, for event lines. */
-export function timestamp(): string {
+function timestamp(): string {
   const d = new Date();
   const p = (n: number, w = 2): string => String(n).padStart(w, "0");
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
 /** One readable line for an event. */
-export function describeEvent(e: Event): string {
+function describeEvent(e: Event): string {
   let s: string = e.type;
   if ("address" in e) s += ` ${e.address}`;
   if ("interval" in e) s += ` (retry in ${e.interval} ms)`;

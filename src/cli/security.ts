@@ -28,7 +28,7 @@ export const SECURITY_OPTIONS: OptionTable = {
 };
 
 /** Is `s` a CURVE key in Z85 (40 characters that decode to 32 bytes)? */
-export function isZ85Key(s: string): boolean {
+function isZ85Key(s: string): boolean {
   return s.length === 40 && z85Decode(s) !== undefined;
 }
 

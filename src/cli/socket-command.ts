@@ -20,13 +20,13 @@ import { socketClass, type SocketTypeInfo } from "./lib.ts";
 import { describeError, type Runtime } from "./runtime.ts";
 import { planSecurity, SECURITY_OPTIONS } from "./security.ts";
 
-export const MESSAGE_OPTIONS: OptionTable = {
+const MESSAGE_OPTIONS: OptionTable = {
   format: { type: "string", short: "f", value: "FMT", help: "how to print messages: text (default), hex, json or raw" },
   input: { type: "string", short: "i", value: "FMT", help: "how to read stdin: text (a message per line, default), json (a JSON array per line = multipart) or raw" },
   separator: { type: "string", short: "s", value: "SEP", help: "text frame separator: splits stdin lines into frames, joins printed frames (default: no split; tab)" },
 };
 
-export const SOCKET_COMMAND_OPTIONS: OptionTable = {
+const SOCKET_COMMAND_OPTIONS: OptionTable = {
   ...ENDPOINT_OPTIONS,
   ...MESSAGE_OPTIONS,
   subscribe: { type: "string", multiple: true, value: "TOPIC", help: "SUB/XSUB: subscribe to messages starting with TOPIC (SUB default: everything)" },
@@ -39,7 +39,7 @@ export const SOCKET_COMMAND_OPTIONS: OptionTable = {
 };
 
 /** The help page of `zocket <type>`. */
-export function socketCommandSpec(t: SocketTypeInfo): CommandSpec {
+function socketCommandSpec(t: SocketTypeInfo): CommandSpec {
   const examples: Record<string, string[]> = {
     push: ["seq 1000 | zocket push --connect tcp://localhost:5557", "zocket push @tcp://*:5557 < tasks.txt"],
     pull: ["zocket pull @tcp://*:5557 --count 1000 > results.txt", "zocket pull --connect ipc:///tmp/sink.sock --format json"],

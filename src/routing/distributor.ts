@@ -5,7 +5,7 @@
  * libzmq's rules, kept here:
  * - A pipe that refuses a message (at its HWM) becomes inactive and gets nothing — the message is
  *   dropped for that pipe only — until it signals it is writable again (at its low-water mark).
- *   The other pipes still get theirs. PUB never blocks (G25).
+ *   The other pipes still get theirs. PUB never blocks (docs/zmtp-notes.md G25).
  * - Each send starts a matching round: {@link Distributor.unmatch}, then {@link Distributor.match} for
  *   each subscriber the trie found (duplicates ignored), optionally {@link Distributor.reverseMatch}
  *   (ZMQ_INVERT_MATCHING), then {@link Distributor.sendToMatching}.

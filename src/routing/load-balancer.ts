@@ -4,84 +4,52 @@
  * DEALER, REQ.
  */
 import type { Msg, Pipe } from "../pipe.ts";
+import { ActiveSet } from "./active-set.ts";
 
 export class LoadBalancer {
-  /** Pipes [0, #active) are active; the rest wait for pipeWritable. */
-  readonly #pipes: Pipe[] = [];
-  #active = 0;
-  #current = 0;
+  readonly #set = new ActiveSet("lb");
 
+  /** Number of attached pipes. */
   get size(): number {
-    return this.#pipes.length;
+    return this.#set.size;
   }
 
+  /** Add a pipe (active). */
   attach(pipe: Pipe): void {
-    pipe.lbIndex = this.#pipes.length;
-    this.#pipes.push(pipe);
-    this.activate(pipe);
+    this.#set.attach(pipe);
   }
 
   /** The pipe can take messages again. */
   activate(pipe: Pipe): void {
-    const i = this.#pipes[pipe.lbIndex] === pipe ? pipe.lbIndex : -1;
-    if (i < this.#active || i === -1) return;
-    this.#swap(i, this.#active);
-    this.#active++;
+    this.#set.activate(pipe);
   }
 
+  /** The pipe is gone (or must get no more messages). */
   remove(pipe: Pipe): void {
-    const i = this.#pipes[pipe.lbIndex] === pipe ? pipe.lbIndex : -1;
-    if (i === -1) return;
-    if (i < this.#active) {
-      this.#active--;
-      this.#swap(i, this.#active);
-      if (this.#current === this.#active) this.#current = 0;
-      this.#swap(this.#active, this.#pipes.length - 1);
-    } else {
-      this.#swap(i, this.#pipes.length - 1);
-    }
-    this.#pipes.pop();
-    pipe.lbIndex = -1;
-    if (this.#current >= this.#active) this.#current = 0;
+    this.#set.remove(pipe);
   }
 
   /** Send to the next pipe that accepts. Returns the pipe used, or null if none can take it now. */
   send(msg: Msg): Pipe | null {
-    while (this.#active > 0) {
-      const pipe = this.#pipes[this.#current]!;
+    const set = this.#set;
+    while (set.active > 0) {
+      const pipe = set.pipes[set.current]!;
       if (pipe.write(msg)) {
-        this.#current++;
-        if (this.#current >= this.#active) this.#current = 0;
+        set.advance();
         return pipe;
       }
-      this.#deactivate(this.#current);
+      set.deactivateCurrent();
     }
     return null;
   }
 
   /** True if some pipe would accept a message now. */
   hasOut(): boolean {
-    while (this.#active > 0) {
-      if (this.#pipes[this.#current]!.checkWrite()) return true;
-      this.#deactivate(this.#current);
+    const set = this.#set;
+    while (set.active > 0) {
+      if (set.pipes[set.current]!.checkWrite()) return true;
+      set.deactivateCurrent();
     }
     return false;
-  }
-
-  #deactivate(i: number): void {
-    this.#active--;
-    this.#swap(i, this.#active);
-    if (this.#current >= this.#active) this.#current = 0;
-  }
-
-  #swap(a: number, b: number): void {
-    if (a === b) return;
-    const p = this.#pipes;
-    const t = p[a]!;
-    const u = p[b]!;
-    p[a] = u;
-    p[b] = t;
-    u.lbIndex = a;
-    t.lbIndex = b;
   }
 }

@@ -23,8 +23,8 @@ import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { framesFrom, type Msg, type Pipe } from "../pipe.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
-import { ConnectRoutingIds, idKey } from "../routing/connect-ids.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
+import { RoutingTable } from "../routing/routing-table.ts";
 import type { Endpoint } from "../transports/endpoint.ts";
 import { randomU32 } from "../util/random.ts";
 import {
@@ -58,21 +58,11 @@ export interface RouterConnectOptions {
   routingId?: string | Buffer;
 }
 
-export { idKey } from "../routing/connect-ids.ts";
-
 /** @internal RouterBase's fair-queue, shared with REP; and what only Router calls. */
 export const kFq = Symbol("zocket.router.fq");
 const kRouteRecv = Symbol("zocket.router.routeRecv");
 const kRouteSend = Symbol("zocket.router.routeSend");
 const kConnectWithId = Symbol("zocket.router.connectWithId");
-
-/** libzmq's auto routing id: `00 ‖ u32be counter`. */
-export function autoId(counter: number): Buffer {
-  const b = Buffer.allocUnsafe(5);
-  b[0] = 0;
-  b.writeUInt32BE(counter >>> 0, 1);
-  return b;
-}
 
 /**
  * Validate the `routingId` of `connect(address, { routingId })`: 1 to 255 bytes (ZMTP identities), else
@@ -92,13 +82,10 @@ export abstract class RouterBase extends Socket {
   declare readonly [kOptions]: OptionStore<"REP"> & Partial<OptionStore<"ROUTER">>;
   /** @internal */
   protected readonly [kFq] = new FairQueue();
-  /** Identified peers by routing id. */
-  readonly #out = new Map<string, Pipe>();
+  /** Identified peers by routing id, and the ids given at connect(). */
+  readonly #table = new RoutingTable(randomU32());
   /** Connected peers without a usable id yet (duplicate identity, or handshake not done). */
   readonly #anonymous = new Set<Pipe>();
-  /** Routing ids given at connect(), by endpoint. */
-  readonly #connectIds = new ConnectRoutingIds();
-  #nextId = randomU32();
 
   protected constructor(type: SocketTypeName, options: object | undefined) {
     super(type, options);
@@ -113,56 +100,43 @@ export abstract class RouterBase extends Socket {
   /** @internal connect() with zeromq.js's `{ routingId }` option (ZMQ_CONNECT_ROUTING_ID). */
   protected [kConnectWithId](address: string, options: unknown): void {
     const id = connectRoutingId(options);
-    this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
+    this.#table.connect(id, () => super.connect(address));
   }
 
   /** @internal */
   override [kConnectEndpoint](ep: Endpoint): void {
-    this.#connectIds.claim(ep.address);
+    this.#table.claim(ep.address);
     super[kConnectEndpoint](ep);
   }
 
   override disconnect(address: string): void {
     super.disconnect(address);
-    this.#connectIds.forget(address);
+    this.#table.forget(address);
   }
 
   // ------------------------------------------------------------------ identification
 
-  #autoId(): Buffer {
-    const id = autoId(this.#nextId);
-    this.#nextId = (this.#nextId + 1) >>> 0;
-    return id;
-  }
-
   /** libzmq `router_t::identify_peer`. False leaves the pipe anonymous. */
   #identify(pipe: Pipe): boolean {
-    let id: Buffer | null = null;
-    if (pipe.outgoing) {
-      const cid = this.#connectIds.get(pipe.endpoint);
-      if (cid !== undefined && !this.#out.has(idKey(cid))) id = cid;
-    }
+    const table = this.#table;
+    let id = table.connectId(pipe);
     if (id === null) {
       if (pipe.peer === null) return false; // handshake not done yet
       const pid = pipe.peer.identity;
       if (pid.length === 0) {
-        id = this.#autoId();
+        id = table.autoId();
       } else {
-        const k = idKey(pid);
-        const existing = this.#out.get(k);
+        const existing = table.get(pid);
         if (existing !== undefined) {
           if (this[kOptions].handover !== true) return false; // libzmq: "Ignore peers with duplicate ID"
           // libzmq: the old pipe gets a temporary id and is terminated; the newcomer takes the id over.
-          this.#out.delete(k);
-          existing.routingId = this.#autoId();
-          this.#out.set(idKey(existing.routingId), existing);
+          table.rename(existing, table.autoId());
           this[kTerminatePipe](existing);
         }
         id = Buffer.from(pid);
       }
     }
-    pipe.routingId = id;
-    this.#out.set(idKey(id), pipe);
+    table.add(pipe, id);
     return true;
   }
 
@@ -209,8 +183,7 @@ export abstract class RouterBase extends Socket {
   /** @internal */
   override [xpeerTerminated](pipe: Pipe): void {
     // The peer went away (not closed by us): ZMQ_NOTIFY_DISCONNECT, read after what it sent before.
-    const id = pipe.routingId;
-    if ((this.#notify() & NOTIFY_DISCONNECT) !== 0 && id !== null && this.#out.get(idKey(id)) === pipe) {
+    if ((this.#notify() & NOTIFY_DISCONNECT) !== 0 && this.#table.routes(pipe)) {
       pipe.inbound.push([EMPTY]);
     }
   }
@@ -218,17 +191,14 @@ export abstract class RouterBase extends Socket {
   /** @internal */
   override [xterminated](pipe: Pipe): void {
     if (this.#anonymous.delete(pipe)) return;
-    if (pipe.routingId !== null) {
-      const k = idKey(pipe.routingId);
-      if (this.#out.get(k) === pipe) this.#out.delete(k);
-    }
+    this.#table.delete(pipe);
     // Messages it sent before going are still delivered; fq drops it once drained.
     this[kFq].terminated(pipe);
   }
 
   /** @internal */
   override [xclosed](): void {
-    this.#out.clear();
+    this.#table.clear();
     this.#anonymous.clear();
   }
 
@@ -254,12 +224,11 @@ export abstract class RouterBase extends Socket {
     // libzmq: a routing id with no frame after it is "malformed" and silently ignored.
     if (msg.length < 2) return true;
     const id = msg[0]!;
-    // A reply usually carries the very Buffer that routeRecv put in front of the request: the pipe's own
-    // routingId. A live pipe whose routingId is that Buffer is the one the map would give (a pipe leaves
-    // the map only once terminated, and handover gives the old pipe a new Buffer), so the lookup is
-    // skipped for it (docs/performance.md, design decision 22).
+    // A reply usually carries the very Buffer routeRecv put in front of the request: the pipe's own routingId.
+    // That live pipe is the one the table would give (a pipe leaves it only once terminated, and handover
+    // renames the old pipe), so the costly id lookup is skipped (see docs/performance.md, design decision 22).
     const last = this[kFq].lastPipe;
-    const pipe = last !== null && last.routingId === id && !last.terminated ? last : this.#out.get(idKey(id));
+    const pipe = last !== null && last.routingId === id && !last.terminated ? last : this.#table.get(id);
     if (pipe === undefined) {
       if (mandatory) throw unreachable(id);
       return true;
@@ -281,7 +250,7 @@ export abstract class RouterBase extends Socket {
   /** @internal True if a message for some peer could be queued now (libzmq: always, unless mandatory). */
   override [xhasOut](): boolean {
     if (this[kOptions].mandatory !== true) return true;
-    for (const p of this.#out.values()) if (p.checkWrite()) return true;
+    for (const p of this.#table.pipes()) if (p.checkWrite()) return true;
     return false;
   }
 }

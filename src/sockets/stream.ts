@@ -18,8 +18,8 @@ import type { ByteStream } from "../engine/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { RawEngine } from "../engine/raw-engine.ts";
 import type { Msg, Pipe } from "../pipe.ts";
-import { ConnectRoutingIds } from "../routing/connect-ids.ts";
 import { FairQueue } from "../routing/fair-queue.ts";
+import { RoutingTable } from "../routing/routing-table.ts";
 import type { Endpoint } from "../transports/endpoint.ts";
 import { randomU32 } from "../util/random.ts";
 import {
@@ -39,7 +39,7 @@ import {
 } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
 import type { OptionProps, OptionStore } from "./options.ts";
-import { autoId, connectRoutingId, idKey, type RouterConnectOptions } from "./router.ts";
+import { connectRoutingId, type RouterConnectOptions } from "./router.ts";
 import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 /** zeromq.js `StreamConnectOptions`: `{ routingId }` for `stream.connect()`. */
@@ -49,9 +49,7 @@ export class Stream extends Socket {
   /** @internal */
   declare readonly [kOptions]: OptionStore<"STREAM">;
   readonly #fq = new FairQueue();
-  readonly #out = new Map<string, Pipe>();
-  readonly #connectIds = new ConnectRoutingIds();
-  #nextId = randomU32();
+  readonly #table = new RoutingTable(randomU32());
 
   constructor(options?: Partial<Omit<Stream, "send" | "receive" | "connect">> & { context?: unknown }) {
     super("STREAM", options);
@@ -68,18 +66,18 @@ export class Stream extends Socket {
    */
   override connect(address: string, options?: StreamConnectOptions): void {
     const id = connectRoutingId(options);
-    this.#connectIds.connect(id, (k) => this.#out.has(k), () => super.connect(address));
+    this.#table.connect(id, () => super.connect(address));
   }
 
   /** @internal */
   override [kConnectEndpoint](ep: Endpoint): void {
-    this.#connectIds.claim(ep.address);
+    this.#table.claim(ep.address);
     super[kConnectEndpoint](ep);
   }
 
   override disconnect(address: string): void {
     super.disconnect(address);
-    this.#connectIds.forget(address);
+    this.#table.forget(address);
   }
 
   /** @internal Pipes exist only while a connection does (each connection is its own peer). */
@@ -90,17 +88,7 @@ export class Stream extends Socket {
   /** @internal */
   [xattach](pipe: Pipe): void {
     // libzmq stream_t::identify_peer: the connect routing id, else an auto id.
-    let id: Buffer | null = null;
-    if (pipe.outgoing) {
-      const cid = this.#connectIds.get(pipe.endpoint);
-      if (cid !== undefined && !this.#out.has(idKey(cid))) id = cid;
-    }
-    if (id === null) {
-      id = autoId(this.#nextId);
-      this.#nextId = (this.#nextId + 1) >>> 0;
-    }
-    pipe.routingId = id;
-    this.#out.set(idKey(id), pipe);
+    this.#table.add(pipe, this.#table.connectId(pipe) ?? this.#table.autoId());
     this.#fq.attach(pipe);
   }
 
@@ -111,24 +99,21 @@ export class Stream extends Socket {
 
   /** @internal */
   override [xterminated](pipe: Pipe): void {
-    if (pipe.routingId !== null) {
-      const k = idKey(pipe.routingId);
-      if (this.#out.get(k) === pipe) this.#out.delete(k);
-    }
+    this.#table.delete(pipe);
     // The disconnect notification (and data before it) is still read; fq drops the pipe once drained.
     this.#fq.terminated(pipe);
   }
 
   /** @internal */
   override [xclosed](): void {
-    this.#out.clear();
+    this.#table.clear();
   }
 
   /** @internal */
   [xsend](msg: Msg): boolean {
     if (msg.length < 2) return true; // libzmq: an id with no data frame is ignored
     const id = msg[0]!;
-    const pipe = this.#out.get(idKey(id));
+    const pipe = this.#table.get(id);
     if (pipe === undefined) {
       throw new ZmqError("EHOSTUNREACH", `Host unreachable: no STREAM peer with routing id 0x${id.toString("hex")}`);
     }

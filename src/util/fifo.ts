@@ -2,12 +2,9 @@
  * An O(1) FIFO: a chain of fixed-size chunks, each a fresh array (after undici's fixed-queue). Used for
  * every message queue.
  *
- * Why fresh chunks rather than one ring array reused forever: a long-lived array is soon in V8's old
- * generation, and every store of a new (young) message into it takes the write barrier's slow path, which
- * records the slot in the old-to-new remembered set (~45 instructions a message, measured with callgrind
- * on inproc 8 B). A chunk is written within microseconds of its allocation, while it is still young, so
- * those stores need no record. A new chunk is allocated every CHUNK messages (~8 bytes a message); a queue
- * that never held a message allocates none.
+ * Fresh chunks rather than one ring array reused forever: a chunk is filled soon after it is allocated,
+ * while the garbage collector still counts it young, which makes storing a message in it cheaper (see
+ * docs/performance.md, design decision 19). A queue that never held a message allocates nothing.
  */
 const CHUNK = 64;
 
