@@ -13,8 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as zmq from "zeromq";
-import * as z from "../src/index.ts";
-import { bindAddress, closeAfter, delay, freePort, TRANSPORTS, uniqueIpc, waitUntil, withTimeout, type Transport } from "./helpers.ts";
+import * as z from "../../src/index.ts";
+import { bindAddress, closeAfter, delay, freePort, TRANSPORTS, uniqueIpc, waitUntil, withTimeout, type Transport } from "../helpers/sockets.ts";
 
 // ------------------------------------------------------------------------------------ the two implementations
 
@@ -725,7 +725,7 @@ describe("zocket transports", () => {
 
 // ------------------------------------------------------------------------------------ process lifetime
 
-const SRC_INDEX = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "index.ts")).href;
+const SRC_INDEX = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "index.ts")).href;
 
 /** Run a script in a child node with tsx; resolve with its exit code, or null if it did not exit in `ms`. */
 async function runChild(t: TestContext, body: string, ms: number): Promise<{ code: number | null; out: string }> {
