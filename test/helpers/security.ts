@@ -1,5 +1,5 @@
 /**
- * Helpers for the security tests (test/security.test.ts, test/interop/security-interop.test.ts):
+ * Helpers for the security tests (test/sockets/security.test.ts, test/interop/security-interop.test.ts):
  * a monitor-event log that works for zocket and zeromq.js sockets alike, and a tiny TCP
  * man-in-the-middle relay that can flip, replay or reorder ZMTP frames of one connection.
  */

@@ -2,7 +2,7 @@
  * Preloaded into every test file's process by `npm test` (`--import ./test/helpers/watchdog.mjs`, plain
  * JavaScript so it loads before tsx). It changes nothing about a test: if the file is still running after
  * 240 s (the runner cancels a file at 300 s), it prints to stderr, which the runner shows as `#` lines, what
- * the process is waiting on. Once, on a CI run, a file (test/certificate.test.ts, ~1 s normally) sat 300 s
+ * the process is waiting on. Once, on a CI run, a file (test/unit/security/certificate.test.ts, ~1 s normally) sat 300 s
  * without finishing its first test and without a trace; with this, a repeat says where it stood.
  *
  *  - A thread of its own (unref'd: it never keeps the process alive) prints every thread's kernel state

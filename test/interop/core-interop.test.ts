@@ -2,7 +2,7 @@
  * Interop against real libzmq, both ways: the `zeromq` package (libzmq 4.3.5, in process) and Debian's
  * python3-zmq (libzmq 4.3.4, peers in peers/core_peer.py). PUSH/PULL, PAIR, DEALER with libzmq DEALER
  * and ROUTER; zocket binds and zocket connects; tcp and ipc; multipart; frames of 0, 255, 256 bytes and
- * 4 MiB (the suite in helpers.ts and peers/core_common.py).
+ * 4 MiB (the suite in test/helpers/sockets.ts and peers/core_common.py).
  *
  * Plus a ZMTP 2.0 peer (peers/core_zmtp2.py, a raw emulation of libzmq 3.x) exchanging the same suite
  * with zocket PUSH, PULL and DEALER, in both directions and both connection roles.
@@ -11,7 +11,7 @@ import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as zmq from "zeromq";
 import * as z from "../../src/index.ts";
-import { closeAfter, interopSuite, portOf, PyPeer, uniqueIpc, withTimeout } from "../helpers.ts";
+import { closeAfter, interopSuite, portOf, PyPeer, uniqueIpc, withTimeout } from "../helpers/sockets.ts";
 
 const SUITE = interopSuite();
 const T = 20000;

@@ -13,7 +13,7 @@ import { AuthError, ZmqError } from "../../src/errors.ts";
 import { getProperty, type Properties } from "../../src/protocol/command.ts";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE, type MechanismName } from "../../src/protocol/constants.ts";
 import { z85Decode, z85Encode } from "../../src/protocol/z85.ts";
-import { RFC26_KEYS, securityOptions } from "../helpers.ts";
+import { RFC26_KEYS, securityOptions } from "../helpers/sockets.ts";
 import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../../src/mechanisms/mechanism.ts";
 import { createCurveMechanism } from "../../src/mechanisms/curve.ts";
 import { createPlainMechanism } from "../../src/mechanisms/plain.ts";

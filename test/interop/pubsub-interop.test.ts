@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 import { Proxy, Publisher, Subscriber, XPublisher, XSubscriber } from "../../src/index.ts";
-import { withTimeout } from "../helpers.ts";
+import { withTimeout } from "../helpers/sockets.ts";
 
 const PYTHON = "/usr/bin/python3";
 const PEER = fileURLToPath(new URL("./peers/pubsub_peer.py", import.meta.url));

@@ -21,7 +21,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
 import * as zocket from "../../src/index.ts";
-import { PEERS_DIR, PYTHON, PyPeer, portOf } from "../helpers.ts";
+import { PEERS_DIR, PYTHON, PyPeer, portOf } from "../helpers/sockets.ts";
 import { EventLog, MitmRelay, flipByte } from "../helpers/security.ts";
 
 const HAVE_PYZMQ = spawnSync(PYTHON, ["-c", "import zmq, zmq.auth"], { timeout: 10_000 }).status === 0;

@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { FrameDecoder, FrameTooLargeError } from "../../src/protocol/frame-decoder.ts";
 import { Greeting } from "../../src/protocol/greeting.ts";
 import * as z from "../../src/index.ts";
-import { closeAfter, guardProcess, portOf, RawPeer, withTimeout, zframe, zgreeting, zready } from "../helpers.ts";
+import { closeAfter, guardProcess, portOf, RawPeer, withTimeout, zframe, zgreeting, zready } from "../helpers/sockets.ts";
 
 interface Frame {
   flags: number;

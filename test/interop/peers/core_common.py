@@ -1,4 +1,4 @@
-"""Shared by the core interop peers: the message suite (same bytes as interopSuite() in test/helpers.ts),
+"""Shared by the core interop peers: the message suite (same bytes as interopSuite() in test/helpers/sockets.ts),
 fingerprints, and line output. Run the peers with Debian's /usr/bin/python3 (python3-zmq = libzmq 4.3.4)."""
 import hashlib
 import sys

@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { after, afterEach, describe, it } from "node:test";
-import { run as runCli } from "../src/cli/run.ts";
-import { Pull, Push, Publisher, Subscriber, Request } from "../src/index.ts";
-import { loadCertificate } from "../src/security/certificate.ts";
+import { run as runCli } from "../../src/cli/run.ts";
+import { Pull, Push, Publisher, Subscriber, Request } from "../../src/index.ts";
+import { loadCertificate } from "../../src/security/certificate.ts";
 
-const ROOT = resolve(import.meta.dirname, "..");
+const ROOT = resolve(import.meta.dirname, "../..");
 const MAIN = join(ROOT, "src/cli/main.ts");
 /** tsx's loader by absolute URL, so a child started in another directory still finds it. */
 const TSX = import.meta.resolve("tsx");

@@ -4,10 +4,10 @@
 // test/interop/reqrep-interop.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeFrame, portOf, rawConnect, type RawPeer } from "./helpers/raw-zmtp.ts";
-import { closeAll, codeOf, endpoint, LIBS, make, receiveOrNothing, str, thrownCode, TRANSPORTS, within, ZOCKET } from "./helpers/reqrep-libs.ts";
-import { main as lazyPirate } from "../examples/lazy-pirate.ts";
-import { Reply, Request } from "../src/index.ts";
+import { encodeFrame, portOf, rawConnect, type RawPeer } from "../helpers/raw-zmtp.ts";
+import { closeAll, codeOf, endpoint, LIBS, make, receiveOrNothing, str, thrownCode, TRANSPORTS, within, ZOCKET } from "../helpers/reqrep-libs.ts";
+import { main as lazyPirate } from "../../examples/lazy-pirate.ts";
+import { Reply, Request } from "../../src/index.ts";
 
 const T = 5000;
 

@@ -8,7 +8,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { ProtocolError } from "../src/errors.ts";
+import { ProtocolError } from "../../../src/errors.ts";
 import {
   encodeCommand,
   encodeError,
@@ -21,11 +21,11 @@ import {
   parseCommand,
   parseErrorReason,
   parseProperties,
-} from "../src/protocol/command.ts";
-import { FrameDecoder, FrameTooLargeError } from "../src/protocol/frame-decoder.ts";
-import { Greeting, type GreetingOptions, type GreetingResult } from "../src/protocol/greeting.ts";
-import * as z from "../src/index.ts";
-import { closeAfter, portOf, RawPeer, withTimeout, zframe, zgreeting, zready } from "./helpers.ts";
+} from "../../../src/protocol/command.ts";
+import { FrameDecoder, FrameTooLargeError } from "../../../src/protocol/frame-decoder.ts";
+import { Greeting, type GreetingOptions, type GreetingResult } from "../../../src/protocol/greeting.ts";
+import * as z from "../../../src/index.ts";
+import { closeAfter, portOf, RawPeer, withTimeout, zframe, zgreeting, zready } from "../../helpers/sockets.ts";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 

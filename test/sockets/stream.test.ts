@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeAll, codeOf, LIBS, make, receiveOrNothing, within, ZOCKET, type StreamSock } from "./helpers/reqrep-libs.ts";
-import { main as httpExample, serveHttp } from "../examples/http-stream.ts";
-import { Stream } from "../src/index.ts";
-import { waitUntil } from "./helpers.ts";
+import { closeAll, codeOf, LIBS, make, receiveOrNothing, within, ZOCKET, type StreamSock } from "../helpers/reqrep-libs.ts";
+import { main as httpExample, serveHttp } from "../../examples/http-stream.ts";
+import { Stream } from "../../src/index.ts";
+import { waitUntil } from "../helpers/sockets.ts";
 
 const T = 5000;
 

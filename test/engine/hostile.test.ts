@@ -8,8 +8,8 @@ import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
-import * as z from "../src/index.ts";
-import { closeAfter, guardProcess, portOf, RawPeer, uniqueIpc, waitUntil, withTimeout, zframe, zgreeting, zprop, zready } from "./helpers.ts";
+import * as z from "../../src/index.ts";
+import { closeAfter, guardProcess, portOf, RawPeer, uniqueIpc, waitUntil, withTimeout, zframe, zgreeting, zprop, zready } from "../helpers/sockets.ts";
 
 /** A PULL with a good PUSH attached; `probe()` proves a fresh message still gets through. */
 async function victim(t: TestContext, endpoint: string, options: Record<string, unknown> = {}): Promise<{ pull: z.Pull; probe(): Promise<void>; errors: string[] }> {

@@ -3,12 +3,12 @@
 // is wrong. zocket-only features (DRAFT notify, connect-id validation) and the zguide examples follow.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { portOf, rawConnect, type RawPeer } from "./helpers/raw-zmtp.ts";
-import { closeAll, codeOf, endpoint, LIBS, make, receiveOrNothing, str, thrownCode, TRANSPORTS, within, type RouterSock } from "./helpers/reqrep-libs.ts";
-import { main as lbBroker } from "../examples/lb-broker.ts";
-import { main as asyncClientServer } from "../examples/async-client-server.ts";
-import { Dealer, Router } from "../src/index.ts";
-import { waitUntil } from "./helpers.ts";
+import { portOf, rawConnect, type RawPeer } from "../helpers/raw-zmtp.ts";
+import { closeAll, codeOf, endpoint, LIBS, make, receiveOrNothing, str, thrownCode, TRANSPORTS, within, type RouterSock } from "../helpers/reqrep-libs.ts";
+import { main as lbBroker } from "../../examples/lb-broker.ts";
+import { main as asyncClientServer } from "../../examples/async-client-server.ts";
+import { Dealer, Router } from "../../src/index.ts";
+import { waitUntil } from "../helpers/sockets.ts";
 
 const T = 5000;
 

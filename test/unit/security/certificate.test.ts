@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { loadCertificate, loadPublicKeysFromDirectory, newCertificate, saveCertificate, z85Decode, z85Encode } from "../src/index.ts";
-import { parseZpl } from "../src/security/certificate.ts";
-import { publicKeyOf } from "../src/mechanisms/curve-crypto.ts";
+import { loadCertificate, loadPublicKeysFromDirectory, newCertificate, saveCertificate, z85Decode, z85Encode } from "../../../src/index.ts";
+import { parseZpl } from "../../../src/security/certificate.ts";
+import { publicKeyOf } from "../../../src/mechanisms/curve-crypto.ts";
 
 function tmp(t: TestContext): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "zocket-cert-"));

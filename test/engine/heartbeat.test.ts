@@ -6,8 +6,8 @@
 import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import * as z from "../src/index.ts";
-import { closeAfter, delay, portOf, PyPeer, RawPeer, waitUntil, withTimeout, zframe, zgreeting, zready } from "./helpers.ts";
+import * as z from "../../src/index.ts";
+import { closeAfter, delay, portOf, PyPeer, RawPeer, waitUntil, withTimeout, zframe, zgreeting, zready } from "../helpers/sockets.ts";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 const ping = (ttlDs: number, ctx = ""): Buffer => zframe(Buffer.concat([Buffer.from("\x04PING", "latin1"), Buffer.from([ttlDs >> 8, ttlDs & 0xff]), Buffer.from(ctx)]), { command: true });

@@ -11,13 +11,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
-import type { SecurityOptions } from "../src/mechanisms/mechanism.ts";
+import type { SecurityOptions } from "../../src/mechanisms/mechanism.ts";
 
 /** Debian's interpreter: the one that sees python3-zmq (libzmq 4.3.4). */
 export const PYTHON = "/usr/bin/python3";
 
 /** Folder of the python peers. */
-export const PEERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "interop", "peers");
+export const PEERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "interop", "peers");
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
-import * as z from "../src/index.ts";
-import { ERRNO } from "../src/errors.ts";
-import { closeAfter, uniqueInproc, uniqueIpc } from "./helpers.ts";
+import * as z from "../../src/index.ts";
+import { ERRNO } from "../../src/errors.ts";
+import { closeAfter, uniqueInproc, uniqueIpc } from "../helpers/sockets.ts";
 
 interface Sock {
   bind(a: string): Promise<void>;
@@ -178,7 +178,7 @@ describe("state errors", () => {
 
   test("zocket: every code in docs/errors.md exists in ERRNO or is a ZMTP/ZAP code", async () => {
     const { readFileSync } = await import("node:fs");
-    const doc = readFileSync(path.join(import.meta.dirname, "..", "docs", "errors.md"), "utf8");
+    const doc = readFileSync(path.join(import.meta.dirname, "..", "..", "docs", "errors.md"), "utf8");
     const codes = [...doc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
     assert.ok(codes.length > 5);
     for (const c of codes) assert.ok(c in ERRNO || c.startsWith("ERR_"), `${c} documented but not in ERRNO`);

@@ -7,7 +7,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zmq from "zeromq";
-import * as zocket from "../src/index.ts";
+import * as zocket from "../../src/index.ts";
 
 // ------------------------------------------------------------------ a common view of both libraries
 

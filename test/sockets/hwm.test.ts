@@ -9,8 +9,8 @@ import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as zmq from "zeromq";
-import * as z from "../src/index.ts";
-import { bindAddress, closeAfter, delay, freePort, portOf, RawPeer, waitUntil, withTimeout, zframe } from "./helpers.ts";
+import * as z from "../../src/index.ts";
+import { bindAddress, closeAfter, delay, freePort, portOf, RawPeer, waitUntil, withTimeout, zframe } from "../helpers/sockets.ts";
 
 interface Sock {
   bind(a: string): Promise<void>;

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { curveKeyPair, decodeKey, z85Decode, z85Encode, Z85_ALPHABET } from "../src/protocol/z85.ts";
-import { ZmqError } from "../src/errors.ts";
-import { publicKeyOf } from "../src/mechanisms/curve-crypto.ts";
+import { curveKeyPair, decodeKey, z85Decode, z85Encode, Z85_ALPHABET } from "../../../src/protocol/z85.ts";
+import { ZmqError } from "../../../src/errors.ts";
+import { publicKeyOf } from "../../../src/mechanisms/curve-crypto.ts";
 
 const hex = (s: string): Buffer => Buffer.from(s, "hex");
 

@@ -3,8 +3,8 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as zmq from "zeromq";
-import * as zocket from "../src/index.ts";
-import { withTimeout } from "./helpers.ts";
+import * as zocket from "../../src/index.ts";
+import { withTimeout } from "../helpers/sockets.ts";
 
 /** Bound on a proxy's run() settling after terminate() (or a socket close): a hang fails here, named. */
 const RUN_MS = 10000;
@@ -321,7 +321,7 @@ test("[zocket] closing a proxied socket ends run() (and closes the other)", asyn
 });
 
 test("[zocket] examples/forwarder.ts: XSUB/XPUB forwarder with a capture socket runs and finishes", async () => {
-  const { runForwarder } = await import("../examples/forwarder.ts");
+  const { runForwarder } = await import("../../examples/forwarder.ts");
   const r = await withTimeout(runForwarder({ updates: 5 }), 15000, "the forwarder example to finish");
   assert.equal(r.received.get("london")!.length, 5);
   assert.equal(r.received.get("tokyo")!.length, 5);

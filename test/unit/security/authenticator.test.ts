@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Authenticator, CURVE_ALLOW_ANY, Context, Dealer, curveKeyPair, saveCertificate, z85Decode, type AuthDecision } from "../src/index.ts";
-import type { ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
-import { zapRequest } from "../src/security/zap-client.ts";
+import { Authenticator, CURVE_ALLOW_ANY, Context, Dealer, curveKeyPair, saveCertificate, z85Decode, type AuthDecision } from "../../../src/index.ts";
+import type { ZapReply, ZapRequest } from "../../../src/mechanisms/mechanism.ts";
+import { zapRequest } from "../../../src/security/zap-client.ts";
 
 const T = { timeout: 10_000 } as const;
 

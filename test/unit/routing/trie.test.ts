@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MultiTrie, Trie } from "../src/routing/trie.ts";
+import { MultiTrie, Trie } from "../../../src/routing/trie.ts";
 
 const b = (s: string): Buffer => Buffer.from(s, "latin1");
 const key = (x: Uint8Array): string => Buffer.from(x).toString("latin1");

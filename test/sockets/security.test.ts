@@ -27,9 +27,9 @@ import {
   type AuthDecision,
   type CurveKeyPair,
   type Socket,
-} from "../src/index.ts";
-import { RawPeer, portOf, uniqueIpc, zframe, zgreeting, zprop } from "./helpers.ts";
-import { EventLog, MitmRelay, flipByte, type RelayFrame } from "./helpers/security.ts";
+} from "../../src/index.ts";
+import { RawPeer, portOf, uniqueIpc, zframe, zgreeting, zprop } from "../helpers/sockets.ts";
+import { EventLog, MitmRelay, flipByte, type RelayFrame } from "../helpers/security.ts";
 
 const T = { timeout: 20_000 } as const;
 const SHORT = 400; // ms to wait before concluding "nothing was delivered"

@@ -10,11 +10,11 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as zmq from "zeromq";
-import * as z from "../src/index.ts";
-import type { StreamReader } from "../src/engine/byte-stream.ts";
+import * as z from "../../../src/index.ts";
+import type { StreamReader } from "../../../src/engine/byte-stream.ts";
 import { createServer, connect as netConnect, type Socket } from "node:net";
-import { adopt, DirectInput } from "../src/transports/net.ts";
-import { bindAddress, closeAfter, delay, fingerprint, guardProcess, waitUntil, withTimeout } from "./helpers.ts";
+import { adopt, DirectInput } from "../../../src/transports/net.ts";
+import { bindAddress, closeAfter, delay, fingerprint, guardProcess, waitUntil, withTimeout } from "../../helpers/sockets.ts";
 
 /** Sizes on both sides of every threshold: short/long frames, scratch/slab switch, in-place assembly. */
 const SIZES = [0, 1, 255, 256, 4095, 4096, 16383, 16384, 16385, 65535, 65536, 65545, 131072, 200_000, 1 << 20, 3 * (1 << 20) + 7];

@@ -6,23 +6,23 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { AuthError, ProtocolError, ZmqError } from "../src/errors.ts";
-import { getProperty, isCommand, type Properties } from "../src/protocol/command.ts";
-import { FLAG_COMMAND, FLAG_MORE } from "../src/protocol/constants.ts";
-import { z85Decode } from "../src/protocol/z85.ts";
-import { RFC26_KEYS, securityOptions } from "./helpers.ts";
+import { AuthError, ProtocolError, ZmqError } from "../../../src/errors.ts";
+import { getProperty, isCommand, type Properties } from "../../../src/protocol/command.ts";
+import { FLAG_COMMAND, FLAG_MORE } from "../../../src/protocol/constants.ts";
+import { z85Decode } from "../../../src/protocol/z85.ts";
+import { RFC26_KEYS, securityOptions } from "../../helpers/sockets.ts";
 
-import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../src/mechanisms/mechanism.ts";
-import { createPlainMechanism, PlainClient, PlainServer } from "../src/mechanisms/plain.ts";
-import { createCurveMechanism, CurveClient, CurveServer } from "../src/mechanisms/curve.ts";
-import { __x25519Backend, beforenm, generateKeyPair, hsalsaZero, loadNobleX25519, open, openToBuffer, seal, sealInPlace } from "../src/mechanisms/curve-crypto.ts";
+import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../../../src/mechanisms/mechanism.ts";
+import { createPlainMechanism, PlainClient, PlainServer } from "../../../src/mechanisms/plain.ts";
+import { createCurveMechanism, CurveClient, CurveServer } from "../../../src/mechanisms/curve.ts";
+import { __x25519Backend, beforenm, generateKeyPair, hsalsaZero, loadNobleX25519, open, openToBuffer, seal, sealInPlace } from "../../../src/mechanisms/curve-crypto.ts";
 
 const execFileP = promisify(execFile);
 
 /** Run an ES module `script` in a child node (with tsx) and parse the JSON it prints last (SIGKILLed after 60 s: never hangs the run). */
 async function childResult<T>(script: string): Promise<T> {
   const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], {
-    cwd: new URL("..", import.meta.url),
+    cwd: new URL("../../..", import.meta.url),
     timeout: 60_000,
     killSignal: "SIGKILL",
   });
@@ -515,7 +515,7 @@ test("curve-crypto: in-place seal/open match seal/open", () => {
 test("curve-crypto: importing zocket does not load @noble/curves where node:crypto has X25519", async () => {
   // A child process records every module it resolves (a module.register resolve hook), imports the library,
   // uses CURVE keys (node:crypto back-end), then loads the pure-JS back-end on purpose.
-  const index = new URL("../src/index.ts", import.meta.url).href;
+  const index = new URL("../../../src/index.ts", import.meta.url).href;
   const hook = `export async function initialize(d) { globalThis.port = d.port; }
 export async function resolve(s, c, next) { globalThis.port.postMessage(s); return next(s, c); }`;
   const script = `
@@ -541,7 +541,7 @@ const settle = async () => {
 };
 await settle();
 const atImport = seen.filter((s) => s.includes("@noble/curves")).length;
-const crypto = await import(${JSON.stringify(new URL("../src/mechanisms/curve-crypto.ts", import.meta.url).href)});
+const crypto = await import(${JSON.stringify(new URL("../../../src/mechanisms/curve-crypto.ts", import.meta.url).href)});
 await crypto.loadNobleX25519();
 await settle();
 console.log(JSON.stringify({ atImport, later: seen.filter((s) => s.includes("@noble/curves")).length, resolved: seen.length, keyLength: keys.publicKey.length, backend: crypto.x25519Backend }));
@@ -557,7 +557,7 @@ port1.close();
 
 test("curve-crypto: without node:crypto X25519 the pure-JS back-end loads (curveReady), and use before that is ENOTSUP", async () => {
   // A child process hides node:crypto before importing the module, as a runtime without it would.
-  const mod = new URL("../src/mechanisms/curve-crypto.ts", import.meta.url).href;
+  const mod = new URL("../../../src/mechanisms/curve-crypto.ts", import.meta.url).href;
   const script = `
 process.getBuiltinModule = () => undefined;
 const c = await import(${JSON.stringify(mod)});
