@@ -9,8 +9,6 @@ export type Endpoint =
   | { transport: "ipc"; address: string; path: string; abstract: boolean }
   | { transport: "inproc"; address: string; name: string };
 
-export const TRANSPORTS = ["tcp", "ipc", "inproc"] as const;
-
 function invalid(address: string, why: string): ZmqError {
   return new ZmqError("EINVAL", `Invalid endpoint "${address}": ${why}`, { address });
 }
