@@ -6,7 +6,7 @@
 import { AuthError, ProtocolError } from "../errors.ts";
 import { encodeReady, isCommand, parseCommand, parseErrorReason, parseProperties } from "../protocol/command.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
-import { authStatusOf, settleZapReply } from "./plain.ts";
+import { authStatusOf, settleZapReply } from "./zap.ts";
 
 export class NullMechanism implements Mechanism {
   readonly name = "NULL" as const;

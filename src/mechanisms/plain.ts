@@ -12,9 +12,17 @@
  */
 import { Buffer } from "node:buffer";
 import { AuthError, ProtocolError, ZmqError } from "../errors.ts";
-import { encodeCommand, encodeError, encodeProperties, encodeReady, isCommand, parseErrorReason, parseProperties, type Properties } from "../protocol/command.ts";
+import {
+  encodeCommand,
+  encodeProperties,
+  encodeReady,
+  isCommand,
+  parseErrorReason,
+  parseProperties,
+  type Properties,
+} from "../protocol/command.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
-import type { MechanismName } from "../protocol/constants.ts";
+import { authStatusOf, settleZapReply } from "./zap.ts";
 
 /**
  * libzmq's PLAIN server sends `5e 52 52 4f 52 [u8 len][reason]` for ERROR: its C literal `"\x05ERROR"`
@@ -29,11 +37,6 @@ function errorReasonOf(body: Buffer): string | undefined {
   return undefined;
 }
 
-/** Map an ERROR reason ("300"/"400"/"500" from libzmq) to an AuthError status; anything else counts as 400. */
-export function authStatusOf(reason: string): 300 | 400 | 500 {
-  return reason === "300" ? 300 : reason === "500" ? 500 : 400;
-}
-
 /**
  * ERROR as libzmq's PLAIN server sends it (G16): `^RROR [u8 len][reason]`. The libzmq 4.3 PLAIN client
  * recognises only this form; a well-formed `\x05ERROR` makes it report a protocol error
@@ -42,20 +45,6 @@ export function authStatusOf(reason: string): 300 | 400 | 500 {
 function encodePlainError(reason: string): Buffer {
   const r = Buffer.from(reason, "latin1");
   return Buffer.concat([MALFORMED_ERROR_PREFIX, Buffer.from([r.length]), r]);
-}
-
-/**
- * Apply a ZAP reply on the server side as libzmq's `zap_client_t` does (digest §3):
- * 200 -> true (the caller continues); 300 -> silent failure; 400/500 -> ERROR with the status, then failure.
- */
-export function settleZapReply(host: MechanismHost, reply: ZapReply, mechanism: MechanismName): boolean {
-  if (reply.statusCode === "200") return true;
-  const status = reply.statusCode === "300" ? 300 : reply.statusCode === "400" ? 400 : 500;
-  const text = reply.statusText === "" ? "" : ` (${reply.statusText})`;
-  // libzmq: a 300 (temporary failure) closes without ERROR, as the CurveZMQ RFC asks (zap_client.cpp).
-  if (status !== 300) host.sendCommand(mechanism === "PLAIN" ? encodePlainError(reply.statusCode) : encodeError(reply.statusCode));
-  host.fail(new AuthError(status, `${mechanism} authentication refused by the ZAP handler: ${reply.statusCode}${text}`), "auth");
-  return false;
 }
 
 type PlainClientState = "initial" | "waitWelcome" | "waitReady" | "ready" | "failed";
@@ -203,7 +192,7 @@ export class PlainServer implements Mechanism {
       this.#failOther(new ZmqError("EFAULT", "PLAIN server needs a ZAP handler at inproc://zeromq.zap.01"));
       return;
     }
-    if (!settleZapReply(this.#host, reply, "PLAIN")) {
+    if (!settleZapReply(this.#host, reply, "PLAIN", encodePlainError)) {
       this.#state = "failed";
       return;
     }
