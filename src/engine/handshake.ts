@@ -14,7 +14,14 @@ import { ProtocolError, ZmqError } from "../errors.ts";
 import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import type { PeerInfo } from "../pipe.ts";
 import { getProperty, type Properties } from "../protocol/command.ts";
-import { COMPATIBLE, FLAG_COMMAND, FLAG_MORE, isCompatible, sendsIdentity, socketTypeName } from "../protocol/constants.ts";
+import {
+  COMPATIBLE,
+  FLAG_COMMAND,
+  FLAG_MORE,
+  isCompatible,
+  sendsIdentity,
+  socketTypeName,
+} from "../protocol/constants.ts";
 import { Greeting } from "../protocol/greeting.ts";
 import type { CloseKind, EngineOptions } from "./engine.ts";
 
@@ -115,7 +122,10 @@ export class Handshake implements MechanismHost {
     if (done.mechanism !== this.#opts.mechanism) {
       // libzmq closes silently on a mechanism mismatch (docs/zmtp-notes.md G4).
       const mine = this.#opts.mechanism;
-      throw new ProtocolError("ERR_ZMTP_MECHANISM_MISMATCH", `peer uses mechanism ${done.mechanism}, this socket ${mine}`);
+      throw new ProtocolError(
+        "ERR_ZMTP_MECHANISM_MISMATCH",
+        `peer uses mechanism ${done.mechanism}, this socket ${mine}`,
+      );
     }
     this.#mechanism = this.#opts.mechanismFactory(this);
     this.#mechanism.start();
@@ -125,7 +135,9 @@ export class Handshake implements MechanismHost {
   /** A frame received before the handshake completed. */
   onFrame(flags: number, body: Buffer): void {
     if (this.#major < 3) {
-      if ((flags & FLAG_MORE) !== 0) throw new ProtocolError("ERR_ZMTP_UNSPECIFIED", "ZMTP 2.0 identity must be a single frame");
+      if ((flags & FLAG_MORE) !== 0) {
+        throw new ProtocolError("ERR_ZMTP_UNSPECIFIED", "ZMTP 2.0 identity must be a single frame");
+      }
       this.#peerProps.push(["Identity", Buffer.from(body)]);
       this.ready();
       return;
@@ -175,7 +187,10 @@ export class Handshake implements MechanismHost {
       const mine = this.#opts.socketType;
       if (!isCompatible(mine, name)) {
         const accepted = COMPATIBLE[mine].join(", ") || "none";
-        return new ProtocolError("ERR_ZMTP_UNSPECIFIED", `peer socket type ${name} cannot talk to ${mine} (accepted: ${accepted})`);
+        return new ProtocolError(
+          "ERR_ZMTP_UNSPECIFIED",
+          `peer socket type ${name} cannot talk to ${mine} (accepted: ${accepted})`,
+        );
       }
       this.#peerType = name;
     }

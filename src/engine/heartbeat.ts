@@ -1,5 +1,5 @@
 /**
- * ZMTP 3.1 heartbeats (RFC 37 §Connection heartbeat), as libzmq runs them (stream_engine_base.cpp):
+ * ZMTP 3.1 heartbeats (RFC 37, the PING and PONG commands), as libzmq runs them (stream_engine_base.cpp):
  * - with `interval` > 0, a PING every `interval` ms. The first PING sent while no timeout is armed arms
  *   one: if nothing at all arrives from the peer within `timeout` ms (default: the interval), the
  *   connection is dead. PINGs carry our TTL (`timeToLive`), in deciseconds;
@@ -77,7 +77,9 @@ export class Heartbeats {
       const armedAt = this.#host.received();
       this.#ttlTimer = setTimeout(() => {
         this.#ttlTimer = null;
-        if (this.#host.received() === armedAt) this.#host.expired(new ZmqError("ETIMEDOUT", "peer heartbeat TTL expired"));
+        if (this.#host.received() === armedAt) {
+          this.#host.expired(new ZmqError("ETIMEDOUT", "peer heartbeat TTL expired"));
+        }
       }, ttl * 100);
       this.#ttlTimer.unref();
     }

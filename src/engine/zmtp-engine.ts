@@ -138,7 +138,8 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
       return;
     }
     if (isCommand(body, "SUBSCRIBE") || isCommand(body, "CANCEL")) {
-      // Delivered to the socket in the legacy form, which XPUB/PUB accept from everyone (docs/zmtp-notes.md §1.5).
+      // Delivered to the socket in the legacy form, which XPUB/PUB accept from everyone
+      // (docs/zmtp-notes.md §1.5).
       const sub = body[0] === 9;
       this.#deliver([encodeLegacySubscription(sub, body.subarray(sub ? 10 : 7))]);
       return;

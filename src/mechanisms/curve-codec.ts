@@ -117,7 +117,9 @@ export class MessageCodec {
     if (body.length < 8 || !startsWithMessage(body)) {
       throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE peer sent something other than MESSAGE");
     }
-    if (body.length < MESSAGE_MIN_SIZE) throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_MESSAGE", "CURVE MESSAGE too short");
+    if (body.length < MESSAGE_MIN_SIZE) {
+      throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_MESSAGE", "CURVE MESSAGE too short");
+    }
     const hi = body.readUInt32BE(8);
     const lo = body.readUInt32BE(12);
     // libzmq closes on a nonce that does not strictly increase (reuse, replay or reordering;
@@ -132,7 +134,10 @@ export class MessageCodec {
     this.#peerHi = hi;
     this.#peerLo = lo;
     const inner = plain[0]!;
-    return { flags: (inner & INNER_MORE ? FLAG_MORE : 0) | (inner & INNER_COMMAND ? FLAG_COMMAND : 0), body: plain.subarray(1) };
+    return {
+      flags: (inner & INNER_MORE ? FLAG_MORE : 0) | (inner & INNER_COMMAND ? FLAG_COMMAND : 0),
+      body: plain.subarray(1),
+    };
   }
 }
 

@@ -167,8 +167,9 @@ function nobleOpenToBuffer(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array
 /**
  * The part of the Emscripten module inside libsodium-wrappers (`sodium.libsodium`) used here: raw
  * `crypto_secretbox_easy`/`_open_easy` on the WASM heap. The wrappers' own functions malloc, copy
- * and free three buffers per call; one scratch region reused for every call avoids that. The 64-bit length is passed as two 32-bit halves (Emscripten legalisation),
- * checked through the exports' arity when loading.
+ * and free three buffers per call; one scratch region reused for every call avoids that. The 64-bit
+ * length is passed as two 32-bit halves (Emscripten legalisation), checked through the exports' arity
+ * when loading.
  */
 interface SodiumModule {
   readonly HEAPU8: Uint8Array;
@@ -181,8 +182,15 @@ interface SodiumModule {
 function isSodiumModule(v: unknown): v is SodiumModule {
   if (typeof v !== "object" || v === null) return false;
   const m = v as Record<string, unknown>;
-  const fn = (name: string, arity: number): boolean => typeof m[name] === "function" && (m[name] as (...a: unknown[]) => unknown).length === arity;
-  return m["HEAPU8"] instanceof Uint8Array && fn("_malloc", 1) && fn("_free", 1) && fn("_crypto_secretbox_easy", 6) && fn("_crypto_secretbox_open_easy", 6);
+  const fn = (name: string, arity: number): boolean =>
+    typeof m[name] === "function" && (m[name] as (...a: unknown[]) => unknown).length === arity;
+  return (
+    m["HEAPU8"] instanceof Uint8Array &&
+    fn("_malloc", 1) &&
+    fn("_free", 1) &&
+    fn("_crypto_secretbox_easy", 6) &&
+    fn("_crypto_secretbox_open_easy", 6)
+  );
 }
 
 /**
@@ -279,7 +287,10 @@ function makeSodiumBox(lib: SodiumModule): BoxBackend {
   const k = randomBytes(32);
   const n = randomBytes(24);
   const p = randomBytes(100);
-  if (!equalBytes(sodiumBox.seal(k, n, p), nobleBox.seal(k, n, p)) || !equalBytes(sodiumBox.open(k, n, nobleBox.seal(k, n, p)) ?? new Uint8Array(0), p)) {
+  if (
+    !equalBytes(sodiumBox.seal(k, n, p), nobleBox.seal(k, n, p)) ||
+    !equalBytes(sodiumBox.open(k, n, nobleBox.seal(k, n, p)) ?? new Uint8Array(0), p)
+  ) {
     throw new Error("libsodium box does not match noble");
   }
   return sodiumBox;
@@ -294,15 +305,17 @@ let sodiumLoad: Promise<void> | undefined;
  * handshake; never rejects.
  */
 export function loadFastBox(): Promise<void> {
-  sodiumLoad ??= import("libsodium-wrappers").then(
-    async (mod) => {
-      const sodium = mod.default;
-      await sodium.ready;
-      const lib: unknown = (sodium as unknown as Record<string, unknown>)["libsodium"];
-      if (isSodiumModule(lib)) box = makeSodiumBox(lib);
-    },
-    () => undefined,
-  ).catch(() => undefined);
+  sodiumLoad ??= import("libsodium-wrappers")
+    .then(
+      async (mod) => {
+        const sodium = mod.default;
+        await sodium.ready;
+        const lib: unknown = (sodium as unknown as Record<string, unknown>)["libsodium"];
+        if (isSodiumModule(lib)) box = makeSodiumBox(lib);
+      },
+      () => undefined,
+    )
+    .catch(() => undefined);
   return sodiumLoad;
 }
 

@@ -17,7 +17,13 @@
  */
 import { Buffer } from "node:buffer";
 import { AuthError, ZmqError } from "../errors.ts";
-import { encodeProperties, isCommand, parseErrorReason, parseProperties, type Properties } from "../protocol/command.ts";
+import {
+  encodeProperties,
+  isCommand,
+  parseErrorReason,
+  parseProperties,
+  type Properties,
+} from "../protocol/command.ts";
 import { MessageCodec, nonceOf, PREFIX, protocolError, shortNonce, writeShortNonce } from "./curve-codec.ts";
 import { beforenm, equalBytes, loadFastBox, open, randomBytes, seal, transientKeyPair } from "./curve-crypto.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
@@ -70,7 +76,10 @@ export class CurveClient implements Mechanism {
       this.#helloKey = beforenm(this.#serverKey, t.secret);
     } catch (err) {
       this.#state = "failed";
-      const e = err instanceof ZmqError ? err : new ZmqError("EINVAL", "curveServerKey is not a usable X25519 public key", { cause: err });
+      const e =
+        err instanceof ZmqError
+          ? err
+          : new ZmqError("EINVAL", "curveServerKey is not a usable X25519 public key", { cause: err });
       this.#host.fail(e, "other");
       return;
     }
@@ -101,9 +110,13 @@ export class CurveClient implements Mechanism {
   }
 
   #onWelcome(body: Buffer): void {
-    if (body.length !== WELCOME_SIZE) throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_WELCOME", "CURVE WELCOME must be 168 bytes");
+    if (body.length !== WELCOME_SIZE) {
+      throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_WELCOME", "CURVE WELCOME must be 168 bytes");
+    }
     const plain = open(this.#helloKey!, nonceOf(PREFIX.WELCOME, body.subarray(8, 24)), body.subarray(24));
-    if (plain === undefined) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "cannot open CURVE WELCOME (wrong server key?)");
+    if (plain === undefined) {
+      throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "cannot open CURVE WELCOME (wrong server key?)");
+    }
     const serverTransient = plain.subarray(0, 32);
     const cookie = plain.subarray(32, 128);
     let vouchKey: Uint8Array;
@@ -142,7 +155,9 @@ export class CurveClient implements Mechanism {
     const plain = open(this.#codec.key, nonceOf(PREFIX.READY, body.subarray(6, 14)), body.subarray(14));
     if (plain === undefined) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "cannot open CURVE READY");
     this.#codec.setPeerNonce(body, 6);
-    const err = this.#host.acceptPeerProperties(parseProperties(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength)));
+    const err = this.#host.acceptPeerProperties(
+      parseProperties(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength)),
+    );
     if (err !== undefined) throw err;
     this.#state = "ready";
     this.#helloKey?.fill(0);
@@ -223,9 +238,15 @@ export class CurveServer implements Mechanism {
   }
 
   #onHello(body: Buffer): void {
-    if (!isCommand(body, "HELLO")) throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE client did not send HELLO");
-    if (body.length !== HELLO_SIZE) throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_HELLO", "CURVE HELLO must be 200 bytes");
-    if (body[6] !== 1 || body[7] !== 0) throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_HELLO", "unknown CurveZMQ version in HELLO");
+    if (!isCommand(body, "HELLO")) {
+      throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE client did not send HELLO");
+    }
+    if (body.length !== HELLO_SIZE) {
+      throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_HELLO", "CURVE HELLO must be 200 bytes");
+    }
+    if (body[6] !== 1 || body[7] !== 0) {
+      throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_HELLO", "unknown CurveZMQ version in HELLO");
+    }
     const clientTransient = Buffer.from(body.subarray(80, 112));
     let helloKey: Uint8Array;
     try {
@@ -241,7 +262,8 @@ export class CurveServer implements Mechanism {
     this.#clientTransient = clientTransient;
 
     // cookie = nonce16 ‖ secretbox[C′ ‖ S′](K). libzmq seals C′ ‖ s′; any 96-byte design works because only
-    // we open it (docs/zmtp-notes.md §2.3): we keep s′ inside OpenSSL and bind the cookie to C′ and our S′ instead.
+    // we open it (docs/zmtp-notes.md §2.3): we keep s′ inside OpenSSL and bind the cookie to C′ and our
+    // S′ instead.
     this.#cookieKey = randomBytes(32);
     const cookieSuffix = randomBytes(16);
     const cookiePlain = new Uint8Array(64);
@@ -263,13 +285,20 @@ export class CurveServer implements Mechanism {
   }
 
   #onInitiate(body: Buffer): void {
-    if (!isCommand(body, "INITIATE")) throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE client did not send INITIATE");
-    if (body.length < INITIATE_MIN_SIZE) throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_INITIATE", "CURVE INITIATE too short");
+    if (!isCommand(body, "INITIATE")) {
+      throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE client did not send INITIATE");
+    }
+    if (body.length < INITIATE_MIN_SIZE) {
+      throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_INITIATE", "CURVE INITIATE too short");
+    }
     const clientTransient = this.#clientTransient!;
     // Check 1: the cookie opens with our cookie key. Check 2: it holds the C′ of HELLO (and our S′).
     const cookie = open(this.#cookieKey!, nonceOf(PREFIX.COOKIE, body.subarray(9, 25)), body.subarray(25, 105));
     if (cookie === undefined) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "cannot open CURVE INITIATE cookie");
-    if (!equalBytes(cookie.subarray(0, 32), clientTransient) || !equalBytes(cookie.subarray(32, 64), this.#transientPublic!)) {
+    if (
+      !equalBytes(cookie.subarray(0, 32), clientTransient) ||
+      !equalBytes(cookie.subarray(32, 64), this.#transientPublic!)
+    ) {
       throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "CURVE INITIATE cookie does not match this connection");
     }
     this.#cookieKey!.fill(0);
@@ -294,7 +323,9 @@ export class CurveServer implements Mechanism {
     vouchKey.fill(0);
     if (vouch === undefined) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "cannot open CURVE INITIATE vouch");
     // Check 4: the vouch holds C′. libzmq does not compare the S inside it, nor do we.
-    if (!equalBytes(vouch.subarray(0, 32), clientTransient)) throw protocolError("ERR_ZMTP_KEY_EXCHANGE", "CURVE vouch is not for this connection");
+    if (!equalBytes(vouch.subarray(0, 32), clientTransient)) {
+      throw protocolError("ERR_ZMTP_KEY_EXCHANGE", "CURVE vouch is not for this connection");
+    }
     this.#codec.key = sessionKey;
 
     const props = parseProperties(Buffer.from(plain.buffer, plain.byteOffset + 128, plain.byteLength - 128));
@@ -316,7 +347,13 @@ export class CurveServer implements Mechanism {
     }
     this.#state = "waitZap";
     this.#host
-      .zap({ domain, address: this.#host.peerAddress, identity: this.#host.localRoutingId, mechanism: "CURVE", credentials: [clientKey] })
+      .zap({
+        domain,
+        address: this.#host.peerAddress,
+        identity: this.#host.localRoutingId,
+        mechanism: "CURVE",
+        credentials: [clientKey],
+      })
       .then(
         (reply) => this.#onZapReply(reply),
         (err: unknown) => this.#failOther(new ZmqError("EFAULT", "ZAP request failed", { cause: err })),
@@ -327,7 +364,9 @@ export class CurveServer implements Mechanism {
     if (this.#state !== "waitZap") return;
     if (reply === null) {
       if (this.#host.security.zapEnforceDomain) {
-        this.#failOther(new ZmqError("EFAULT", "CURVE server with zapEnforceDomain needs a ZAP handler at inproc://zeromq.zap.01"));
+        this.#failOther(
+          new ZmqError("EFAULT", "CURVE server with zapEnforceDomain needs a ZAP handler at inproc://zeromq.zap.01"),
+        );
       } else {
         this.#sendReady();
       }
@@ -344,7 +383,11 @@ export class CurveServer implements Mechanism {
 
   #sendReady(): void {
     const n = this.#codec.nonce++;
-    const box = seal(this.#codec.key, nonceOf(PREFIX.READY, shortNonce(n)), encodeProperties(this.#host.localProperties));
+    const box = seal(
+      this.#codec.key,
+      nonceOf(PREFIX.READY, shortNonce(n)),
+      encodeProperties(this.#host.localProperties),
+    );
     const ready = Buffer.allocUnsafe(14 + box.length);
     ready.write("\x05READY", 0, "latin1");
     writeShortNonce(ready, 6, n);
@@ -369,8 +412,10 @@ export class CurveServer implements Mechanism {
   }
 }
 
-/** Factory: CURVE server when `curveServer` is set, else client (roles from local options only, docs/zmtp-notes.md G1). */
+/**
+ * Factory: CURVE server when `curveServer` is set, else client (roles from local options only,
+ * docs/zmtp-notes.md G1).
+ */
 export function createCurveMechanism(host: MechanismHost): Mechanism {
   return host.security.curveServer ? new CurveServer(host) : new CurveClient(host);
 }
-

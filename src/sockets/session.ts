@@ -140,7 +140,10 @@ export class ConnectSession implements EngineHost {
   /** The only place the state changes. */
   #to(next: ConnectState): void {
     if (!TRANSITIONS[this.#state].includes(next)) {
-      throw new ZmqError("EFSM", `connect session for ${this.endpoint.address}: no transition ${this.#state} → ${next}`);
+      throw new ZmqError(
+        "EFSM",
+        `connect session for ${this.endpoint.address}: no transition ${this.#state} → ${next}`,
+      );
     }
     this.#state = next;
   }

@@ -60,7 +60,9 @@ async function resolveBindHost(ep: TcpEndpoint, ipv6: boolean): Promise<string> 
   const family = net.isIP(ep.host);
   const address = ep.address;
   if (family === 6 && !ipv6) {
-    throw new ZmqError("ENODEV", `Cannot bind ${address}: IPv6 addresses need the socket option ipv6 = true`, { address });
+    throw new ZmqError("ENODEV", `Cannot bind ${address}: IPv6 addresses need the socket option ipv6 = true`, {
+      address,
+    });
   }
   if (family !== 0) return ep.host;
   try {

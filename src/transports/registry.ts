@@ -9,7 +9,8 @@ import { netTransport } from "./net.ts";
 import type { StreamEndpoint, StreamTransport } from "./transport.ts";
 
 /** A scheme served by a stream transport, or inproc (in-memory, no transport object). */
-export type TransportEntry = { readonly kind: "stream"; readonly transport: StreamTransport } | { readonly kind: "inproc" };
+export type TransportEntry =
+  { readonly kind: "stream"; readonly transport: StreamTransport } | { readonly kind: "inproc" };
 
 const registry = new Map<string, TransportEntry>([
   ["tcp", { kind: "stream", transport: netTransport }],
