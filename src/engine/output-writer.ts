@@ -17,7 +17,7 @@
 import { Buffer } from "node:buffer";
 import { nextTick } from "node:process";
 import type { Msg, MsgQueue } from "../pipe.ts";
-import { frameHeaderSize, writeFrameHeader } from "../protocol/frame-encoder.ts";
+import { LONG_HEADER_SIZE, writeFrameHeader } from "../protocol/frame-encoder.ts";
 import type { ByteStream } from "../transports/byte-stream.ts";
 
 /** What the writer needs from its engine. */
@@ -200,13 +200,22 @@ export class OutputWriter {
   frame(flags: number, body: Uint8Array): void {
     const size = body.length;
     const direct = size >= DIRECT_WRITE;
-    if (this.#slabPos + frameHeaderSize(size) + (direct ? 0 : size) > this.#slab.length) {
+    // Room for the longest header: the exact one is known only once written.
+    if (this.#slabPos + LONG_HEADER_SIZE + (direct ? 0 : size) > this.#slab.length) {
       this.#commit();
       this.#newSlab();
     }
-    const p = writeFrameHeader(this.#slab, this.#slabPos, flags, size);
-    if (direct) this.#writeAfterSlab(p, body);
-    else this.#copyIn(p, body);
+    const s = this.#slab;
+    const p = writeFrameHeader(s, this.#slabPos, flags, size);
+    if (direct) {
+      this.#writeAfterSlab(p, body);
+      return;
+    }
+    if (size > 0) {
+      if (size < BYTEWISE_COPY) for (let i = 0; i < size; i++) s[p + i] = body[i]!;
+      else s.set(body, p);
+    }
+    this.#slabPos = p + size;
   }
 
   /** Bytes as they are (a raw connection): copied into the slab, or written after it when large. */

@@ -26,15 +26,20 @@ export function frameHeaderSize(size: number): number {
  * LONG flag is set here when the size needs it. Returns where the body goes.
  */
 export function writeFrameHeader(buf: Buffer, at: number, flags: number, size: number): number {
-  if (size > SHORT_MAX) {
-    buf[at] = flags | FLAG_LONG;
-    buf.writeUInt32BE(Math.floor(size / 0x1_0000_0000), at + 1);
-    buf.writeUInt32BE(size >>> 0, at + 5);
-    return at + LONG_HEADER_SIZE;
+  if (size <= SHORT_MAX) {
+    buf[at] = flags;
+    buf[at + 1] = size;
+    return at + SHORT_HEADER_SIZE;
   }
-  buf[at] = flags;
-  buf[at + 1] = size;
-  return at + SHORT_HEADER_SIZE;
+  return writeLongHeader(buf, at, flags, size);
+}
+
+/** Out of line, so that the short path stays small where it is inlined (the output writer's loop). */
+function writeLongHeader(buf: Buffer, at: number, flags: number, size: number): number {
+  buf[at] = flags | FLAG_LONG;
+  buf.writeUInt32BE(Math.floor(size / 0x1_0000_0000), at + 1);
+  buf.writeUInt32BE(size >>> 0, at + 5);
+  return at + LONG_HEADER_SIZE;
 }
 
 /** One whole frame, header and body, in a new buffer. */
