@@ -20,7 +20,8 @@ export { Subscriber } from "./sockets/subscriber.ts";
 export { XPublisher, type XPublisherVerbosity } from "./sockets/xpublisher.ts";
 export { XSubscriber } from "./sockets/xsubscriber.ts";
 export { Proxy } from "./proxy.ts";
-export { curveKeyPair, z85Encode, z85Decode, type CurveKeyPair } from "./protocol/z85.ts";
+export { z85Encode, z85Decode } from "./protocol/z85.ts";
+export { curveKeyPair, type CurveKeyPair } from "./mechanisms/curve-keys.ts";
 export { curveReady } from "./mechanisms/curve-crypto.ts";
 export {
   Authenticator,

@@ -53,7 +53,7 @@ if (role === "split") {
   console.log(`read → write: median ${median(readToWrite)} instructions (${readToWrite.length} segments)`);
   console.log(`write → read: median ${median(writeToRead)} instructions (${writeToRead.length} segments)`);
 } else if (role === "server" || role === "client") {
-  const { DirectInput } = (await loadBuilt("transports/net.js")) as typeof import("../../src/transports/net.ts");
+  const { DirectInput } = (await loadBuilt("transports/direct-input.js")) as typeof import("../../src/transports/direct-input.ts");
   const deliver = DirectInput.prototype.deliver;
   DirectInput.prototype.deliver = function (this: InstanceType<typeof DirectInput>, chunk: Buffer): void {
     getPriority();

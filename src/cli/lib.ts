@@ -61,7 +61,8 @@ export function socketClass(info: SocketTypeInfo | string): SocketClass | undefi
 }
 
 /** CURVE keys and Z85 (RFC 32), as the package exports them. */
-export { curveKeyPair, z85Decode } from "../protocol/z85.ts";
+export { z85Decode } from "../protocol/z85.ts";
+export { curveKeyPair } from "../mechanisms/curve-keys.ts";
 
 /** The package version from package.json (two levels up in both src/cli and dist/cli). */
 export async function packageVersion(): Promise<string> {

@@ -1,28 +1,16 @@
 /**
- * The NaCl `crypto_box` primitives CurveZMQ is built on (RFC 26, digest §2.3), without native addons.
+ * The NaCl `crypto_box` primitives CurveZMQ is built on (RFC 26), without native addons.
  *
- * - X25519 (key pairs, key agreement): Node's own OpenSSL through `node:crypto` KeyObjects when the
- *   runtime has it, else `@noble/curves` (pure JS, ~25x slower per operation; browsers). See
- *   bench/crypto.bench.ts for the figures behind this choice.
+ * - X25519 key pairs and key agreement: mechanisms/x25519.ts (node:crypto, else `@noble/curves`).
  * - `beforenm`: HSalsa20(X25519(sk, pk), 0^16), exactly libsodium's `crypto_box_beforenm`.
  * - `seal`/`open`: XSalsa20-Poly1305 with a 32-byte key, output `MAC(16) ‖ ciphertext`, i.e.
  *   libsodium's `crypto_box_easy_afternm` and `crypto_secretbox_easy` (a crypto_box with a precomputed
  *   key *is* a secretbox with that key): libsodium's WebAssembly build (`libsodium-wrappers`) once it
  *   has loaded, `@noble/ciphers` (pure JS) until then or if it cannot load. See {@link loadFastBox}.
- *
- * node:crypto is reached through `process.getBuiltinModule` rather than a static import so this module
- * still loads where there is no Node (the core is meant to run in a browser over WebSocket one day).
- *
- * `@noble/curves` is imported only where node:crypto has no X25519: importing it costs about 1.5 MB of
- * heap (measured with `v8.getHeapStatistics()`), half of what the whole library costs, in every process,
- * including the many that never use CURVE. A heap that small matters beyond memory: V8 does not start
- * incremental marking below 8 MB of old generation, and above it a receiver of large messages (every
- * one a new external ArrayBuffer) runs a mark-compact every few milliseconds (docs/performance.md).
  */
 import { Buffer } from "node:buffer";
-import type { KeyObject } from "node:crypto";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
-import { ZmqError } from "../errors.ts";
+import { loadNobleX25519, x25519, type SecretKey } from "./x25519.ts";
 
 /** A raw X25519 key pair, 32 bytes each. */
 export interface RawKeyPair {
@@ -30,159 +18,36 @@ export interface RawKeyPair {
   secretKey: Uint8Array;
 }
 
-/**
- * A secret key ready for key agreement: raw 32 bytes, or a node:crypto KeyObject made by this module
- * (transient keys never leave OpenSSL as bytes).
- */
-export type SecretKey = Uint8Array | KeyObject;
-
-/** The X25519 operations CURVE needs; two implementations below. */
-interface X25519Backend {
-  readonly name: "node:crypto" | "noble";
-  /** A fresh key pair; the secret stays in whatever form is fastest for {@link X25519Backend.shared}. */
-  generate(): { publicKey: Uint8Array; secret: SecretKey };
-  publicKeyOf(secret: SecretKey): Uint8Array;
-  exportSecret(secret: SecretKey): Uint8Array;
-  /** Raw X25519(secret, publicKey). Throws for low-order public keys (all-zero result), like libsodium. */
-  shared(secret: SecretKey, publicKey: Uint8Array): Uint8Array;
-}
-
 /** Fill a new array with cryptographically strong random bytes (WebCrypto, in Node and browsers). */
 export function randomBytes(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n));
 }
-
-type NobleX25519 = (typeof import("@noble/curves/ed25519.js"))["x25519"];
-
-/** Set once `@noble/curves` has loaded (see {@link loadNobleX25519}). */
-let nobleX25519: NobleX25519 | null = null;
-
-function noble(): NobleX25519 {
-  if (nobleX25519 === null) {
-    // ENOTSUP, as libzmq answers CURVE calls when it was built without a crypto library.
-    throw new ZmqError(
-      "ENOTSUP",
-      "CURVE keys are not available yet: this runtime's node:crypto has no X25519 and the pure-JS fallback (@noble/curves) has not finished loading; await curveReady() first",
-    );
-  }
-  return nobleX25519;
-}
-
-const nobleBackend: X25519Backend = {
-  name: "noble",
-  generate() {
-    const secret = randomBytes(32);
-    return { publicKey: noble().getPublicKey(secret), secret };
-  },
-  publicKeyOf: (secret) => noble().getPublicKey(asRaw(secret)),
-  exportSecret: (secret) => asRaw(secret).slice(),
-  shared: (secret, publicKey) => noble().getSharedSecret(asRaw(secret), publicKey),
-};
-
-/**
- * The pure-JS X25519 back-end, loaded on demand: at import where node:crypto has no X25519 (it is then
- * the only back-end), or by tests that check both back-ends against each other.
- */
-export async function loadNobleX25519(): Promise<X25519Backend> {
-  if (nobleX25519 === null) nobleX25519 = (await import("@noble/curves/ed25519.js")).x25519;
-  return nobleBackend;
-}
-
-function asRaw(secret: SecretKey): Uint8Array {
-  if (secret instanceof Uint8Array) return secret;
-  throw new TypeError("this X25519 back-end only handles raw secret keys");
-}
-
-type NodeCrypto = typeof import("node:crypto");
-
-/** DER prefix of a PKCS#8 X25519 private key (RFC 8410): the 32 raw bytes follow. */
-const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
-
-function makeNodeBackend(nc: NodeCrypto): X25519Backend {
-  // Importing a raw secret costs ~0.4 ms in OpenSSL, and the long-term key is the same for every
-  // connection of a socket: remember the KeyObject per key buffer (checked byte for byte on reuse).
-  const imported = new WeakMap<Uint8Array, { copy: Uint8Array; key: KeyObject }>();
-  const toKeyObject = (secret: SecretKey): KeyObject => {
-    if (!(secret instanceof Uint8Array)) return secret;
-    const hit = imported.get(secret);
-    if (hit !== undefined && equalBytes(hit.copy, secret)) return hit.key;
-    if (secret.length !== 32) throw new RangeError("X25519 secret key must be 32 bytes");
-    const der = Buffer.concat([PKCS8_X25519_PREFIX, secret]);
-    const key = nc.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
-    der.fill(0);
-    imported.set(secret, { copy: secret.slice(), key });
-    return key;
-  };
-  const jwkBytes = (value: string | undefined): Uint8Array => {
-    if (value === undefined) throw new Error("node:crypto did not export the X25519 key");
-    return new Uint8Array(Buffer.from(value, "base64url"));
-  };
-  return {
-    name: "node:crypto",
-    generate() {
-      const { publicKey, privateKey } = nc.generateKeyPairSync("x25519");
-      return { publicKey: jwkBytes(publicKey.export({ format: "jwk" }).x), secret: privateKey };
-    },
-    publicKeyOf: (secret) => jwkBytes(nc.createPublicKey(toKeyObject(secret)).export({ format: "jwk" }).x),
-    exportSecret: (secret) => (secret instanceof Uint8Array ? secret.slice() : jwkBytes(secret.export({ format: "jwk" }).d)),
-    shared(secret, publicKey) {
-      if (publicKey.length !== 32) throw new RangeError("X25519 public key must be 32 bytes");
-      const pub = nc.createPublicKey({ key: { kty: "OKP", crv: "X25519", x: Buffer.from(publicKey).toString("base64url") }, format: "jwk" });
-      // OpenSSL fails the derivation when the result is all zero (low-order point), as libsodium does.
-      return new Uint8Array(nc.diffieHellman({ privateKey: toKeyObject(secret), publicKey: pub }));
-    },
-  };
-}
-
-function selectBackend(): X25519Backend {
-  const nc = globalThis.process?.getBuiltinModule?.("node:crypto");
-  if (nc !== undefined) {
-    try {
-      const backend = makeNodeBackend(nc);
-      backend.generate(); // X25519 may be missing from an exotic OpenSSL build
-      return backend;
-    } catch {
-      // fall through to noble
-    }
-  }
-  // No top-level await (the module must load synchronously): key operations before the import has
-  // finished throw an error that says so. Nothing in zocket needs X25519 during its own import.
-  loadNobleX25519().catch(() => {
-    // noble() keeps explaining the failure at the first use
-  });
-  return nobleBackend;
-}
-
-const backend: X25519Backend = selectBackend();
 
 /**
  * Resolves once CURVE key operations can run: at once where node:crypto has X25519 (Node, Bun, Deno),
  * else when the pure-JS fallback has loaded. Before that they throw ENOTSUP.
  */
 export async function curveReady(): Promise<void> {
-  if (backend === nobleBackend) await loadNobleX25519();
+  if (x25519.name === "noble") await loadNobleX25519();
 }
 
 /** Which X25519 implementation is in use ("node:crypto" or "noble"). */
-export const x25519Backend: "node:crypto" | "noble" = backend.name;
-
-/** The X25519 implementation in use (for tests). */
-export const __x25519Backend: X25519Backend = backend;
+export const x25519Backend: "node:crypto" | "noble" = x25519.name;
 
 /** A fresh raw key pair, as `crypto_box_keypair` (32 random secret bytes, public = X25519(secret, 9)). */
 export function generateKeyPair(): RawKeyPair {
-  const { publicKey, secret } = backend.generate();
-  return { publicKey, secretKey: backend.exportSecret(secret) };
+  const { publicKey, secret } = x25519.generate();
+  return { publicKey, secretKey: x25519.exportSecret(secret) };
 }
 
 /** A fresh transient key pair (C′ or S′) whose secret stays in its fastest form. */
 export function transientKeyPair(): { publicKey: Uint8Array; secret: SecretKey } {
-  return backend.generate();
+  return x25519.generate();
 }
 
 /** The public key of a secret key (`crypto_scalarmult_base`). */
 export function publicKeyOf(secretKey: SecretKey): Uint8Array {
-  return backend.publicKeyOf(secretKey);
+  return x25519.publicKeyOf(secretKey);
 }
 
 /** "expand 32-byte k" as little-endian words: the Salsa20 constants HSalsa20 uses. */
@@ -217,7 +82,7 @@ export function hsalsaZero(shared: Uint8Array): Uint8Array {
  * Throws when the peer key is a low-order point (shared secret all zero), as libsodium fails then.
  */
 export function beforenm(publicKey: Uint8Array, secretKey: SecretKey): Uint8Array {
-  const shared = backend.shared(secretKey, publicKey);
+  const shared = x25519.shared(secretKey, publicKey);
   const key = hsalsaZero(shared);
   shared.fill(0);
   return key;
@@ -226,13 +91,13 @@ export function beforenm(publicKey: Uint8Array, secretKey: SecretKey): Uint8Arra
 // ---------------------------------------------------------------------------------------------------
 // XSalsa20-Poly1305 (the symmetric box): libsodium (WebAssembly) once loaded, @noble/ciphers until then.
 //
-// Every MESSAGE costs one box, so its speed is CURVE's throughput: for 1 KiB, noble (pure JS) takes
-// ~18 µs per seal or open, libsodium's WASM build ~4-5 µs (bench/crypto.bench.ts, bench/curve.bench.ts).
-// libsodium-wrappers needs an asynchronous instantiation, and this module must load synchronously (no
-// top-level await), so it starts with noble and switches when `sodium.ready` resolves. Both compute
-// the same function (NaCl crypto_secretbox), byte for byte, so switching between two MESSAGEs of one
-// connection is safe. The load starts on the first CURVE use, so NULL/PLAIN users never pay for it; if
-// it fails (package missing, no WebAssembly), noble simply stays.
+// Every MESSAGE costs one box, so the box's speed is CURVE's throughput, and libsodium's WASM build is
+// several times faster than noble (docs/performance.md, design decision 8). libsodium-wrappers needs an
+// asynchronous instantiation, and this module must load synchronously (no top-level await), so it starts
+// with noble and switches when `sodium.ready` resolves. Both compute the same function (NaCl
+// crypto_secretbox), byte for byte, so switching between two MESSAGEs of one connection is safe. The load
+// starts on the first CURVE use, so NULL/PLAIN users never pay for it; if it fails (package missing, no
+// WebAssembly), noble simply stays.
 
 /** The box operations, with the MESSAGE layouts the hot path wants (see {@link sealMessage}). */
 interface BoxBackend {
@@ -244,10 +109,10 @@ interface BoxBackend {
 }
 
 /**
- * Outgoing MESSAGE bodies come from a private 256 KiB pool instead of Buffer's 8 KiB one: at 1 KiB
- * per MESSAGE, Node's pool needs a new ArrayBuffer every 7 messages, which showed in profiles. The
- * engine copies small bodies into its output slab at once, so a larger pool holds no extra memory for
- * long; received plaintexts (which users may keep) still come from Node's pool.
+ * Outgoing MESSAGE bodies come from a private 256 KiB pool instead of Buffer's 8 KiB one, which at 1 KiB
+ * per MESSAGE needs a new ArrayBuffer every 7 messages. The engine copies small bodies into its output
+ * slab at once, so a larger pool holds no extra memory for long; received plaintexts (which users may
+ * keep) still come from Node's pool.
  */
 const OUT_POOL_SIZE = 256 * 1024;
 let outPool = Buffer.alloc(0);
@@ -302,9 +167,9 @@ function nobleOpenToBuffer(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array
 /**
  * The part of the Emscripten module inside libsodium-wrappers (`sodium.libsodium`) used here: raw
  * `crypto_secretbox_easy`/`_open_easy` on the WASM heap. The wrappers' own functions malloc, copy
- * and free three buffers per call (~1.5 µs per 1 KiB box); one scratch region reused for every
- * call avoids that. The 64-bit length is passed as two 32-bit halves (Emscripten legalisation),
- * checked through the exports' arity when loading.
+ * and free three buffers per call; one scratch region reused for every call avoids that. The 64-bit
+ * length is passed as two 32-bit halves (Emscripten legalisation), checked through the exports' arity
+ * when loading.
  */
 interface SodiumModule {
   readonly HEAPU8: Uint8Array;
@@ -317,8 +182,15 @@ interface SodiumModule {
 function isSodiumModule(v: unknown): v is SodiumModule {
   if (typeof v !== "object" || v === null) return false;
   const m = v as Record<string, unknown>;
-  const fn = (name: string, arity: number): boolean => typeof m[name] === "function" && (m[name] as (...a: unknown[]) => unknown).length === arity;
-  return m["HEAPU8"] instanceof Uint8Array && fn("_malloc", 1) && fn("_free", 1) && fn("_crypto_secretbox_easy", 6) && fn("_crypto_secretbox_open_easy", 6);
+  const fn = (name: string, arity: number): boolean =>
+    typeof m[name] === "function" && (m[name] as (...a: unknown[]) => unknown).length === arity;
+  return (
+    m["HEAPU8"] instanceof Uint8Array &&
+    fn("_malloc", 1) &&
+    fn("_free", 1) &&
+    fn("_crypto_secretbox_easy", 6) &&
+    fn("_crypto_secretbox_open_easy", 6)
+  );
 }
 
 /**
@@ -415,7 +287,10 @@ function makeSodiumBox(lib: SodiumModule): BoxBackend {
   const k = randomBytes(32);
   const n = randomBytes(24);
   const p = randomBytes(100);
-  if (!equalBytes(sodiumBox.seal(k, n, p), nobleBox.seal(k, n, p)) || !equalBytes(sodiumBox.open(k, n, nobleBox.seal(k, n, p)) ?? new Uint8Array(0), p)) {
+  if (
+    !equalBytes(sodiumBox.seal(k, n, p), nobleBox.seal(k, n, p)) ||
+    !equalBytes(sodiumBox.open(k, n, nobleBox.seal(k, n, p)) ?? new Uint8Array(0), p)
+  ) {
     throw new Error("libsodium box does not match noble");
   }
   return sodiumBox;
@@ -430,26 +305,23 @@ let sodiumLoad: Promise<void> | undefined;
  * handshake; never rejects.
  */
 export function loadFastBox(): Promise<void> {
-  sodiumLoad ??= import("libsodium-wrappers").then(
-    async (mod) => {
-      const sodium = mod.default;
-      await sodium.ready;
-      const lib: unknown = (sodium as unknown as Record<string, unknown>)["libsodium"];
-      if (isSodiumModule(lib)) box = makeSodiumBox(lib);
-    },
-    () => undefined,
-  ).catch(() => undefined);
+  sodiumLoad ??= import("libsodium-wrappers")
+    .then(
+      async (mod) => {
+        const sodium = mod.default;
+        await sodium.ready;
+        const lib: unknown = (sodium as unknown as Record<string, unknown>)["libsodium"];
+        if (isSodiumModule(lib)) box = makeSodiumBox(lib);
+      },
+      () => undefined,
+    )
+    .catch(() => undefined);
   return sodiumLoad;
 }
 
 /** Which XSalsa20-Poly1305 implementation is in use now ("libsodium" once loaded, else "noble"). */
 export function boxBackend(): "libsodium" | "noble" {
   return box.name;
-}
-
-/** For tests: the box implementations available now, to check them against each other. */
-export function __boxBackends(): readonly BoxBackend[] {
-  return box === nobleBox ? [nobleBox] : [box, nobleBox];
 }
 
 /** XSalsa20-Poly1305 seal: returns `MAC(16) ‖ ciphertext`. `nonce` is 24 bytes. */
@@ -469,27 +341,6 @@ export function open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uin
  */
 export function sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array): Buffer {
   return box.sealMessage(key, nonce, first, payload);
-}
-
-/**
- * Seal in place: `buf` is laid out as `[32 bytes scratch][plaintext]` and on return holds
- * `[16 bytes scratch][MAC(16)][ciphertext]`.
- */
-export function sealInPlace(key: Uint8Array, nonce: Uint8Array, buf: Uint8Array): void {
-  if (box === nobleBox) {
-    xsalsa20poly1305(key, nonce).encrypt(buf.subarray(32), buf);
-    return;
-  }
-  buf.set(box.seal(key, nonce, buf.subarray(32)), 16);
-}
-
-/**
- * Open `MAC(16) ‖ ciphertext` into one fresh buffer; returns the plaintext, or `undefined`
- * when it does not authenticate.
- */
-export function openToBuffer(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Buffer | undefined {
-  const plain = box.open(key, nonce, boxed);
-  return plain === undefined ? undefined : Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
 }
 
 /**

@@ -2,8 +2,8 @@
  * The contract between the engine and a security mechanism (NULL, PLAIN, CURVE).
  *
  * The engine does the greeting, then creates the mechanism chosen by local options (never by the peer's
- * as-server bit — digest G1) and feeds it every command frame until the mechanism calls `host.ready()`.
- * Mechanisms that encrypt (CURVE) then wrap and unwrap every frame.
+ * as-server bit: docs/zmtp-notes.md G1) and feeds it every command frame until the mechanism calls
+ * `host.ready()`. Mechanisms that encrypt (CURVE) then wrap and unwrap every frame.
  */
 import type { Properties } from "../protocol/command.ts";
 import type { ZmqError } from "../errors.ts";
@@ -13,7 +13,7 @@ import type { MechanismName } from "../protocol/constants.ts";
 export interface ZapRequest {
   domain: string;
   address: string;
-  /** The *server socket's own* routing id (digest G21), not the client's Identity. */
+  /** The *server socket's own* routing id (docs/zmtp-notes.md G21), not the client's Identity. */
   identity: Buffer;
   mechanism: MechanismName;
   /** PLAIN: [username, password]; CURVE: [32-byte client public key]; NULL: []. */

@@ -1,12 +1,12 @@
 /**
  * The NULL mechanism (RFC 23 §3.5, as libzmq does it): send READY at once without waiting for the
- * peer's (gotcha G5), accept the peer's READY in any order. ZAP is asked only when a ZAP domain is set;
- * then our READY waits for the reply (libzmq `null_mechanism.cpp`).
+ * peer's (docs/zmtp-notes.md G5), accept the peer's READY in any order. ZAP is asked only when a ZAP
+ * domain is set; then our READY waits for the reply (libzmq `null_mechanism.cpp`).
  */
 import { AuthError, ProtocolError } from "../errors.ts";
 import { encodeReady, isCommand, parseCommand, parseErrorReason, parseProperties } from "../protocol/command.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
-import { authStatusOf, settleZapReply } from "./plain.ts";
+import { authStatusOf, settleZapReply } from "./zap.ts";
 
 export class NullMechanism implements Mechanism {
   readonly name = "NULL" as const;
@@ -82,7 +82,10 @@ export class NullMechanism implements Mechanism {
       return;
     }
     const cmd = parseCommand(body);
-    throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", `unexpected command ${cmd ? cmd.name : "(malformed)"} during NULL handshake`);
+    throw new ProtocolError(
+      "ERR_ZMTP_UNEXPECTED_COMMAND",
+      `unexpected command ${cmd ? cmd.name : "(malformed)"} during NULL handshake`,
+    );
   }
 
   #maybeDone(): void {

@@ -12,13 +12,22 @@
  */
 import { Buffer } from "node:buffer";
 import { AuthError, ProtocolError, ZmqError } from "../errors.ts";
-import { encodeCommand, encodeError, encodeProperties, encodeReady, isCommand, parseErrorReason, parseProperties, type Properties } from "../protocol/command.ts";
+import {
+  encodeCommand,
+  encodeProperties,
+  encodeReady,
+  isCommand,
+  parseErrorReason,
+  parseProperties,
+  type Properties,
+} from "../protocol/command.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
-import type { MechanismName } from "../protocol/constants.ts";
+import { authStatusOf, settleZapReply } from "./zap.ts";
 
 /**
  * libzmq's PLAIN server sends `5e 52 52 4f 52 [u8 len][reason]` for ERROR: its C literal `"\x05ERROR"`
- * parses `\x05E` as the single byte 0x5E, so the name-length byte is lost (plain_common.hpp, G16).
+ * parses `\x05E` as the single byte 0x5E, so the name-length byte is lost (plain_common.hpp,
+ * docs/zmtp-notes.md G16).
  */
 const MALFORMED_ERROR_PREFIX = Buffer.from("^RROR", "latin1");
 
@@ -29,33 +38,15 @@ function errorReasonOf(body: Buffer): string | undefined {
   return undefined;
 }
 
-/** Map an ERROR reason ("300"/"400"/"500" from libzmq) to an AuthError status; anything else counts as 400. */
-export function authStatusOf(reason: string): 300 | 400 | 500 {
-  return reason === "300" ? 300 : reason === "500" ? 500 : 400;
-}
-
 /**
- * ERROR as libzmq's PLAIN server sends it (G16): `^RROR [u8 len][reason]`. The libzmq 4.3 PLAIN client
- * recognises only this form; a well-formed `\x05ERROR` makes it report a protocol error
- * (ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND) instead of HANDSHAKE_FAILED_AUTH. zocket's client takes both.
+ * ERROR as libzmq's PLAIN server sends it (docs/zmtp-notes.md G16): `^RROR [u8 len][reason]`. The
+ * libzmq 4.3 PLAIN client recognises only this form; a well-formed `\x05ERROR` makes it report a protocol
+ * error (ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND) instead of HANDSHAKE_FAILED_AUTH. zocket's client
+ * takes both.
  */
 function encodePlainError(reason: string): Buffer {
   const r = Buffer.from(reason, "latin1");
   return Buffer.concat([MALFORMED_ERROR_PREFIX, Buffer.from([r.length]), r]);
-}
-
-/**
- * Apply a ZAP reply on the server side as libzmq's `zap_client_t` does (digest §3):
- * 200 -> true (the caller continues); 300 -> silent failure; 400/500 -> ERROR with the status, then failure.
- */
-export function settleZapReply(host: MechanismHost, reply: ZapReply, mechanism: MechanismName): boolean {
-  if (reply.statusCode === "200") return true;
-  const status = reply.statusCode === "300" ? 300 : reply.statusCode === "400" ? 400 : 500;
-  const text = reply.statusText === "" ? "" : ` (${reply.statusText})`;
-  // libzmq: a 300 (temporary failure) closes without ERROR, as the CurveZMQ RFC asks (zap_client.cpp).
-  if (status !== 300) host.sendCommand(mechanism === "PLAIN" ? encodePlainError(reply.statusCode) : encodeError(reply.statusCode));
-  host.fail(new AuthError(status, `${mechanism} authentication refused by the ZAP handler: ${reply.statusCode}${text}`), "auth");
-  return false;
 }
 
 type PlainClientState = "initial" | "waitWelcome" | "waitReady" | "ready" | "failed";
@@ -92,7 +83,9 @@ export class PlainClient implements Mechanism {
     if (this.#state === "failed" || this.#state === "ready") return;
     if (this.#state === "waitWelcome" && isCommand(body, "WELCOME")) {
       // libzmq's client rejects any other size (plain_client.cpp process_welcome).
-      if (body.length !== 8) throw this.#protocol("ERR_ZMTP_MALFORMED_COMMAND_WELCOME", "PLAIN WELCOME must be exactly 8 bytes");
+      if (body.length !== 8) {
+        throw this.#protocol("ERR_ZMTP_MALFORMED_COMMAND_WELCOME", "PLAIN WELCOME must be exactly 8 bytes");
+      }
       this.#state = "waitReady";
       this.#host.sendCommand(encodeCommand("INITIATE", encodeProperties(this.#host.localProperties)));
       return;
@@ -108,11 +101,15 @@ export class PlainClient implements Mechanism {
       this.#host.ready();
       return;
     }
-    // ERROR, libzmq's malformed "^RROR" (G16), or anything else out of place: authentication failed.
+    // ERROR, libzmq's malformed "^RROR" (docs/zmtp-notes.md G16), or anything else out of place:
+    // authentication failed.
     const reason = errorReasonOf(body);
     this.#state = "failed";
     const what = reason !== undefined ? `ERROR "${reason}"` : "an unexpected command";
-    this.#host.fail(new AuthError(authStatusOf(reason ?? ""), `PLAIN server sent ${what} during the handshake`), "auth");
+    this.#host.fail(
+      new AuthError(authStatusOf(reason ?? ""), `PLAIN server sent ${what} during the handshake`),
+      "auth",
+    );
   }
 
   #parse(data: Buffer): Properties {
@@ -170,15 +167,21 @@ export class PlainServer implements Mechanism {
   }
 
   #onHello(body: Buffer): void {
-    if (!isCommand(body, "HELLO")) throw this.#protocol("ERR_ZMTP_UNEXPECTED_COMMAND", "PLAIN client did not send HELLO");
+    if (!isCommand(body, "HELLO")) {
+      throw this.#protocol("ERR_ZMTP_UNEXPECTED_COMMAND", "PLAIN client did not send HELLO");
+    }
     // Strict like plain_server.cpp: both lengths must fit and nothing may follow the password.
     let i = 6;
     const ulen = body[i];
-    if (ulen === undefined || i + 1 + ulen >= body.length) throw this.#protocol("ERR_ZMTP_MALFORMED_COMMAND_HELLO", "malformed PLAIN HELLO username");
+    if (ulen === undefined || i + 1 + ulen >= body.length) {
+      throw this.#protocol("ERR_ZMTP_MALFORMED_COMMAND_HELLO", "malformed PLAIN HELLO username");
+    }
     const username = body.subarray(i + 1, i + 1 + ulen);
     i += 1 + ulen;
     const plen = body[i]!;
-    if (i + 1 + plen !== body.length) throw this.#protocol("ERR_ZMTP_MALFORMED_COMMAND_HELLO", "malformed PLAIN HELLO password");
+    if (i + 1 + plen !== body.length) {
+      throw this.#protocol("ERR_ZMTP_MALFORMED_COMMAND_HELLO", "malformed PLAIN HELLO password");
+    }
     const password = body.subarray(i + 1, i + 1 + plen);
     this.#state = "waitZap";
     const sec = this.#host.security;
@@ -199,11 +202,12 @@ export class PlainServer implements Mechanism {
   #onZapReply(reply: ZapReply | null): void {
     if (this.#state !== "waitZap") return;
     if (reply === null) {
-      // libzmq 4.3: a PLAIN server without a ZAP handler refuses every client (EFAULT, no ERROR; G20).
+      // libzmq 4.3: a PLAIN server without a ZAP handler refuses every client (EFAULT, no ERROR;
+      // docs/zmtp-notes.md G20).
       this.#failOther(new ZmqError("EFAULT", "PLAIN server needs a ZAP handler at inproc://zeromq.zap.01"));
       return;
     }
-    if (!settleZapReply(this.#host, reply, "PLAIN")) {
+    if (!settleZapReply(this.#host, reply, "PLAIN", encodePlainError)) {
       this.#state = "failed";
       return;
     }
@@ -215,7 +219,9 @@ export class PlainServer implements Mechanism {
   }
 
   #onInitiate(body: Buffer): void {
-    if (!isCommand(body, "INITIATE")) throw this.#protocol("ERR_ZMTP_UNEXPECTED_COMMAND", "PLAIN client did not send INITIATE");
+    if (!isCommand(body, "INITIATE")) {
+      throw this.#protocol("ERR_ZMTP_UNEXPECTED_COMMAND", "PLAIN client did not send INITIATE");
+    }
     let props: Properties;
     try {
       props = parseProperties(body.subarray(9));
@@ -245,7 +251,10 @@ export class PlainServer implements Mechanism {
   }
 }
 
-/** Factory: PLAIN server when `plainServer` is set, else client (roles come from local options only, G1). */
+/**
+ * Factory: PLAIN server when `plainServer` is set, else client (roles come from local options only,
+ * docs/zmtp-notes.md G1).
+ */
 export function createPlainMechanism(host: MechanismHost): Mechanism {
   return host.security.plainServer ? new PlainServer(host) : new PlainClient(host);
 }

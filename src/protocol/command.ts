@@ -72,12 +72,16 @@ export function parseProperties(data: Buffer): Properties {
   while (i < data.length) {
     const nl = data[i]!;
     i += 1;
-    if (nl === 0 || i + nl + 4 > data.length) throw new ProtocolError("ERR_ZMTP_INVALID_METADATA", "malformed metadata property name");
+    if (nl === 0 || i + nl + 4 > data.length) {
+      throw new ProtocolError("ERR_ZMTP_INVALID_METADATA", "malformed metadata property name");
+    }
     const name = data.toString("latin1", i, i + nl);
     i += nl;
     const vl = data.readUInt32BE(i);
     i += 4;
-    if (vl > 0x7fffffff || i + vl > data.length) throw new ProtocolError("ERR_ZMTP_INVALID_METADATA", `metadata property "${name}" overruns the command`);
+    if (vl > 0x7fffffff || i + vl > data.length) {
+      throw new ProtocolError("ERR_ZMTP_INVALID_METADATA", `metadata property "${name}" overruns the command`);
+    }
     props.push([name, data.subarray(i, i + vl)]);
     i += vl;
   }
@@ -104,14 +108,20 @@ export function encodeError(reason: string): Buffer {
   return encodeCommand("ERROR", data);
 }
 
-/** Reason of an ERROR command's data (lenient: libzmq's own PLAIN server sends a malformed one, G16). */
+/**
+ * Reason of an ERROR command's data (lenient: libzmq's own PLAIN server sends a malformed one,
+ * docs/zmtp-notes.md G16).
+ */
 export function parseErrorReason(data: Buffer): string {
   if (data.length < 1) return "";
   const n = Math.min(data[0]!, data.length - 1);
   return data.toString("utf8", 1, 1 + n);
 }
 
-/** PING body: TTL in deciseconds (u16be, always present — G12) and up to 16 bytes of context. */
+/**
+ * PING body: TTL in deciseconds (u16be, always present: docs/zmtp-notes.md G12) and up to 16 bytes of
+ * context.
+ */
 export function encodePing(ttlDeciseconds: number, context?: Uint8Array): Buffer {
   const ctx = context ? context.subarray(0, 16) : undefined;
   const data = Buffer.allocUnsafe(2 + (ctx?.length ?? 0));

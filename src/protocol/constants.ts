@@ -31,7 +31,7 @@ export function socketTypeName(n: number): SocketTypeName | undefined {
 
 /**
  * Which peer types each type accepts — RFC 37 as libzmq enforces it (`mechanism_t::check_socket_type`).
- * A mismatch closes the connection silently (digest §1.8).
+ * A mismatch closes the connection silently (docs/zmtp-notes.md §1.8).
  */
 export const COMPATIBLE: Readonly<Record<SocketTypeName, readonly SocketTypeName[]>> = {
   PAIR: ["PAIR"],
@@ -52,10 +52,13 @@ export function isCompatible(local: SocketTypeName, peer: string): boolean {
   return (COMPATIBLE[local] as readonly string[]).includes(peer);
 }
 
-/** libzmq sends an `Identity` property only from these types, and always (even empty) — gotcha G6. */
+/**
+ * libzmq sends an `Identity` property only from these types, and always (even empty): docs/zmtp-notes.md
+ * G6.
+ */
 export function sendsIdentity(type: SocketTypeName): boolean {
   return type === "REQ" || type === "DEALER" || type === "ROUTER";
 }
 
-export const MECHANISMS = ["NULL", "PLAIN", "CURVE"] as const;
+const MECHANISMS = ["NULL", "PLAIN", "CURVE"] as const;
 export type MechanismName = (typeof MECHANISMS)[number];

@@ -2,17 +2,14 @@
  * ZMTP frame decoder (RFC 23 §3.3 for 3.x, RFC 15 for 2.0). Pure: fed Buffers, yields frames to a sink.
  *
  * Modelled on ws's receiver: a small state machine over a list of chunks. A frame body that lies inside
- * one chunk is returned as a view (no copy); only a body split across chunks is copied, once. A large
- * split body (at least `assembleAt` bytes) gets its buffer as soon as its header is read, and each
- * chunk is copied into it on arrival: the chunks are freed at once instead of piling up until the frame
- * is complete, and each is copied while it is still in the CPU cache.
- * After a large message (one with a body of at least `speculateAt` bytes), the next read is offered a
- * buffer of that message's exact wire size: the peer is likely streaming messages of one shape, and when
- * the next one arrives like it, each of its bodies is a view into that read (or is completed in place
- * there), so no byte of it is copied. A read that does not match the shape is copied out to its own size,
- * so a short read never pins a large buffer.
- * Every length is checked before anything is allocated: `maxMessageSize`, and 64-bit lengths above what a
- * Buffer can hold (a frame claiming 2^62 bytes is an error at once, not an allocation).
+ * one chunk is handed out as a view (no copy); only a body split across chunks is copied, once. A large
+ * split body (at least `assembleAt` bytes) gets its own buffer as soon as its header is read, and each
+ * later chunk is copied into it on arrival, or read straight into it ({@link FrameDecoder.readTarget}).
+ * Every length is checked before anything is allocated: `maxSize`, and 64-bit lengths above what a Buffer
+ * can hold (a frame claiming 2^62 bytes is an error at once, not an allocation).
+ *
+ * A transport that shapes its reads to the traffic attaches a {@link FrameTap}: it hears where frames end
+ * and may hand over a read buffer in which a split body is completed in place (transports/read-shaper.ts).
  */
 import { Buffer, constants as bufferConstants } from "node:buffer";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./constants.ts";
@@ -22,60 +19,75 @@ export interface FrameSink {
   onFrame(flags: number, body: Buffer): boolean;
 }
 
+/** A transport's view of the frame boundaries in its byte stream (see the module comment). */
+export interface FrameTap {
+  /** The smallest body size {@link FrameTap.frameEnd} wants to hear about next (read after every call). */
+  readonly reportAt: number;
+  /** A frame with a body of `size` bytes was decoded; `buffered` bytes of input after it are still undecoded. */
+  frameEnd(flags: number, size: number, buffered: number): void;
+  /**
+   * A body of `size` bytes starts at `chunk[offset]` and its rest has not arrived: a buffer to assemble it
+   * in place, already holding the chunk's bytes (a view of the chunk's own memory), or null.
+   */
+  claim(chunk: Buffer, offset: number, size: number): Buffer | null;
+}
+
+export interface FrameDecoderOptions {
+  /** Largest frame body accepted, or -1 for no limit (ZMQ_MAXMSGSIZE). */
+  maxSize?: number;
+  /** ZMTP 2.0 framing: there is no COMMAND bit. */
+  legacyV2?: boolean;
+  /** Split bodies at least this large are assembled in their own buffer as they arrive. */
+  assembleAt?: number;
+  tap?: FrameTap | null;
+}
+
 export class FrameTooLargeError extends Error {
   readonly code = "EMSGSIZE";
 }
 
+/** Decoder states: waiting for a frame header, or for the body it announced. */
 const S_HEADER = 0;
 const S_BODY = 1;
 
-/** Largest body we can ever hold. */
+/** Largest body this process can hold. */
 const MAX_BODY = Math.min(bufferConstants.MAX_LENGTH, Number.MAX_SAFE_INTEGER);
+
+const ASSEMBLE_AT = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export class FrameDecoder {
   readonly #sink: FrameSink;
-  /** Max frame size in bytes, or -1 for no limit (ZMQ_MAXMSGSIZE). */
-  #maxSize: number;
-  /** ZMTP 2.0 framing has no COMMAND bit: it is cleared on input. */
-  readonly #commandBit: number;
+  /** Max frame size in bytes, or -1 for no limit. */
+  readonly #maxSize: number;
+  /** The flag bits a frame may carry: MORE, and COMMAND except in ZMTP 2.0. */
+  readonly #flagMask: number;
+  readonly #assembleAt: number;
+  readonly #tap: FrameTap | null;
+  /** Frames with a body at least this large are reported to the tap (never without one). */
+  #tapAt = Number.POSITIVE_INFINITY;
 
   #chunks: Buffer[] = [];
   /** Offset into #chunks[0]. */
   #offset = 0;
+  /** Bytes in #chunks from #offset on. */
   #buffered = 0;
   #state = S_HEADER;
   #flags = 0;
   #size = 0;
   #stopped = false;
   #running = false;
-  /** The body being assembled in place (S_BODY, large and split), and how much of it has arrived. */
+  /** The body being assembled in its own buffer (large and split), and how much of it has arrived. */
   #body: Buffer | null = null;
   #bodyFilled = 0;
-  readonly #assembleAt: number;
 
-  // The shape of the last large message, for the next read (see the class comment). Positions count the
-  // bytes of the stream: #pushed is every byte fed, so a frame ends at #pushed - #buffered.
-  readonly #speculateAt: number;
-  #pushed = 0;
-  #tracking = false;
-  /** Where the current message began; where its first large body began, relative to that (or NONE, UNKNOWN). */
-  #msgStart = 0;
-  #bigAt = NONE;
-  #bigSize = 0;
-  /** The last large message: its wire size (0: the last message was not large), its large body's place. */
-  #expect = 0;
-  #expectAt = 0;
-  #expectSize = 0;
-  /** The buffer offered for the next read (null: none offered), and the one the last such read filled. */
-  #offered: Buffer | null = null;
-  #owned: ArrayBufferLike | null = null;
-
-  constructor(sink: FrameSink, options: { maxSize?: number; legacyV2?: boolean; assembleAt?: number; speculateAt?: number } = {}) {
+  constructor(sink: FrameSink, options: FrameDecoderOptions = {}) {
     this.#sink = sink;
     this.#maxSize = options.maxSize ?? -1;
-    this.#commandBit = options.legacyV2 ? 0 : FLAG_COMMAND;
+    this.#flagMask = options.legacyV2 ? FLAG_MORE : FLAG_MORE | FLAG_COMMAND;
     this.#assembleAt = options.assembleAt ?? ASSEMBLE_AT;
-    this.#speculateAt = options.speculateAt ?? SPECULATE_AT;
+    this.#tap = options.tap ?? null;
+    if (this.#tap !== null) this.#tapAt = this.#tap.reportAt;
   }
 
   /** Bytes received but not yet delivered. */
@@ -88,25 +100,15 @@ export class FrameDecoder {
   }
 
   /**
-   * Where the transport should read next, or null for a buffer of its own. While a large body is being
-   * assembled: the part of it still missing, so the next bytes land straight in place (push() then sees
-   * they are already there and copies nothing). At the start of a message that follows a large one: a
-   * fresh buffer of that message's size (see the class comment). `bodyReadMax`: the most a read into a
-   * body should take at a time (the transport's choice, see transports/net.ts).
+   * Where the transport should read next, or null for a buffer of its own: while a large body is being
+   * assembled, the part of it still missing (at most `bodyReadMax` bytes), so the bytes land in place
+   * and push() copies nothing.
    */
   readTarget(bodyReadMax: number = Number.POSITIVE_INFINITY): Uint8Array | null {
     const body = this.#body;
+    if (body === null) return null;
     const filled = this.#bodyFilled;
-    if (body !== null) return filled < body.length ? body.subarray(filled, Math.min(body.length, filled + bodyReadMax)) : null;
-    if (this.#expect === 0 || this.#buffered !== 0 || this.#pushed !== this.#msgStart || this.#stopped) return null;
-    return (this.#offered ??= this.#speculate());
-  }
-
-  /** A buffer for the whole next message, placed so that its large body starts 8-byte aligned. */
-  #speculate(): Buffer {
-    const pad = (8 - (this.#expectAt & 7)) & 7;
-    // Its own ArrayBuffer (never the shared pool): a body may be completed in place after the read.
-    return Buffer.allocUnsafeSlow(pad + this.#expect).subarray(pad);
+    return filled < body.length ? body.subarray(filled, Math.min(body.length, filled + bodyReadMax)) : null;
   }
 
   /**
@@ -115,9 +117,6 @@ export class FrameDecoder {
    */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.#pushed += chunk.length;
-    const offered = this.#offered;
-    if (offered !== null && chunk.buffer === offered.buffer) chunk = this.#speculated(chunk, offered);
     const body = this.#body;
     if (body !== null && this.#bodyFilled < body.length) {
       const take = Math.min(body.length - this.#bodyFilled, chunk.length);
@@ -136,21 +135,6 @@ export class FrameDecoder {
     if (!this.#stopped && !this.#running) this.#run();
   }
 
-  /**
-   * The bytes of a read into the offered buffer. Kept where they are if the message they start has its
-   * large body where the last one had it (same place, same size: it is completed in place if short);
-   * otherwise copied out to their own size, so that small frames do not hold the large buffer.
-   */
-  #speculated(chunk: Buffer, offered: Buffer): Buffer {
-    this.#offered = null;
-    const at = this.#expectAt - 9;
-    if (chunk.length >= this.#expectAt && (chunk[at]! & FLAG_LONG) !== 0 && chunk.readUInt32BE(at + 1) === 0 && chunk.readUInt32BE(at + 5) === this.#expectSize) {
-      this.#owned = offered.buffer;
-      return chunk;
-    }
-    return Buffer.from(chunk);
-  }
-
   /** Continue after the sink returned false. */
   resume(): void {
     if (!this.#stopped) return;
@@ -158,13 +142,16 @@ export class FrameDecoder {
     if (!this.#running) this.#run();
   }
 
+  /** Stop from outside (e.g. the connection closed inside onFrame). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   #run(): void {
     this.#running = true;
     try {
       for (;;) {
-        if (this.#state === S_HEADER) {
-          if (!this.#readHeader()) return;
-        }
+        if (this.#state === S_HEADER && !this.#readHeader()) return;
         // S_BODY
         let body: Buffer;
         if (this.#body !== null) {
@@ -178,7 +165,7 @@ export class FrameDecoder {
           body = this.#size === 0 ? EMPTY : this.#consume(this.#size);
         }
         this.#state = S_HEADER;
-        if (body.length >= this.#speculateAt || this.#tracking) this.#track(body.length);
+        if (body.length >= this.#tapAt) this.#report(body.length);
         if (!this.#sink.onFrame(this.#flags, body)) {
           this.#stopped = true;
           return;
@@ -190,39 +177,10 @@ export class FrameDecoder {
     }
   }
 
-  /**
-   * A frame was decoded while shapes are tracked (from the first large frame on, until a message without
-   * one): where the message's first large body began, and at the message's end, its shape. The message in
-   * which tracking starts has no known start, so the first shape is that of the message after it.
-   */
-  #track(size: number): void {
-    if (!this.#tracking) {
-      this.#tracking = true;
-      this.#bigAt = UNKNOWN;
-    }
-    const end = this.#pushed - this.#buffered;
-    if (size >= this.#speculateAt && this.#bigAt === NONE) {
-      this.#bigAt = end - size - this.#msgStart;
-      this.#bigSize = size;
-    }
-    if ((this.#flags & FLAG_MORE) !== 0) return;
-    // The message ends here.
-    this.#owned = null;
-    if (this.#bigAt >= 0 && end - this.#msgStart <= SPECULATE_MAX) {
-      this.#expect = end - this.#msgStart;
-      this.#expectAt = this.#bigAt;
-      this.#expectSize = this.#bigSize;
-    } else {
-      this.#expect = 0;
-      if (this.#bigAt === NONE) this.#tracking = false;
-    }
-    this.#bigAt = NONE;
-    this.#msgStart = end;
-  }
-
-  /** Stop from outside (e.g. the connection closed inside onFrame). */
-  stop(): void {
-    this.#stopped = true;
+  #report(size: number): void {
+    const tap = this.#tap!;
+    tap.frameEnd(this.#flags, size, this.#buffered);
+    this.#tapAt = tap.reportAt;
   }
 
   #readHeader(): boolean {
@@ -232,7 +190,7 @@ export class FrameDecoder {
     let flags: number;
     let size: number;
     if (c.length - off >= 9) {
-      // Fast path: the whole header lies in the first chunk.
+      // The whole header lies in the first chunk.
       flags = c[off]!;
       if ((flags & FLAG_LONG) === 0) {
         size = c[off + 1]!;
@@ -250,7 +208,7 @@ export class FrameDecoder {
       size = need === 2 ? header[1]! : this.#readLong(header, 1);
       if (need === 2 && this.#maxSize >= 0) this.#check(size);
     }
-    this.#flags = flags & (0x01 | this.#commandBit);
+    this.#flags = flags & this.#flagMask;
     this.#size = size;
     this.#state = S_BODY;
     return true;
@@ -259,7 +217,7 @@ export class FrameDecoder {
   #readLong(buf: Buffer, at: number): number {
     const hi = buf.readUInt32BE(at);
     const lo = buf.readUInt32BE(at + 4);
-    // Check before any allocation (STYLE rule 3): hi above 2^21 means the size exceeds 2^53.
+    // Checked before any allocation: hi above 2^21 means the size exceeds 2^53.
     const size = hi > 0x1fffff ? Number.POSITIVE_INFINITY : hi * 0x1_0000_0000 + lo;
     this.#check(size);
     return size;
@@ -270,10 +228,6 @@ export class FrameDecoder {
     if (this.#maxSize >= 0 && size > this.#maxSize) {
       throw new FrameTooLargeError(`frame of ${size} bytes exceeds maxMessageSize ${this.#maxSize}`);
     }
-  }
-
-  set maxSize(n: number) {
-    this.#maxSize = n;
   }
 
   #skipInFirst(n: number, newOffset: number): void {
@@ -332,21 +286,18 @@ export class FrameDecoder {
   }
 
   /**
-   * A large body split across reads: its buffer now, with what has arrived of it so far. In the buffer of
-   * a speculated read, where it fits, the body is completed in place there.
+   * A large body split across reads: its buffer now, holding what has arrived of it so far. When the tap
+   * hands over the memory the arrived part sits in, the body is completed in place there.
    */
   #startAssembly(): void {
     const have = this.#buffered;
-    const first = this.#chunks[0];
-    const owned = this.#owned;
-    if (owned !== null && first !== undefined && first.buffer === owned && this.#chunks.length === 1) {
-      const at = first.byteOffset + this.#offset;
-      if (at + this.#size <= owned.byteLength) {
-        this.#owned = null;
+    if (this.#tap !== null && this.#chunks.length === 1) {
+      const inPlace = this.#tap.claim(this.#chunks[0]!, this.#offset, this.#size);
+      if (inPlace !== null) {
         this.#chunks.shift();
         this.#offset = 0;
         this.#buffered = 0;
-        this.#body = Buffer.from(owned, at, this.#size);
+        this.#body = inPlace;
         this.#bodyFilled = have;
         return;
       }
@@ -354,39 +305,4 @@ export class FrameDecoder {
     this.#body = have === 0 ? Buffer.allocUnsafe(this.#size) : this.#consume(this.#size, have);
     this.#bodyFilled = have;
   }
-
-  /** Remove and return every undecoded byte (used when switching framing after a greeting). */
-  drain(): Buffer[] {
-    const out: Buffer[] = [];
-    if (this.#body !== null) {
-      // Never in practice (drain follows a greeting, before any frame), but lose nothing if it were.
-      out.push(this.#body.subarray(0, this.#bodyFilled));
-      this.#body = null;
-    }
-    for (let i = 0; i < this.#chunks.length; i++) {
-      const c = this.#chunks[i]!;
-      out.push(i === 0 ? c.subarray(this.#offset) : c);
-    }
-    this.#chunks = [];
-    this.#offset = 0;
-    this.#buffered = 0;
-    return out;
-  }
 }
-
-const EMPTY = Buffer.alloc(0);
-
-/** Split bodies at least this large are assembled in place as they arrive (see the class comment). */
-const ASSEMBLE_AT = 16 * 1024;
-
-/** #bigAt: no large body in the message yet; the message's start is not known. */
-const NONE = -1;
-const UNKNOWN = -2;
-
-/** A message with a body at least this large has the next read offered a buffer of its size. */
-const SPECULATE_AT = 32 * 1024;
-/**
- * ...and at most this large: a buffer this size is allocated before it is known that the next message
- * needs it, and above it the one read that is copied is a small part of the message anyway.
- */
-const SPECULATE_MAX = 8 * 1024 * 1024;

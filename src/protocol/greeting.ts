@@ -1,5 +1,6 @@
 /**
- * The ZMTP greeting and version negotiation, staged exactly as libzmq stages it (digest §1.2):
+ * The ZMTP greeting and version negotiation (RFC 23 §3.1), staged exactly as libzmq stages it
+ * (docs/zmtp-notes.md §1.2):
  *
  * 1. on connect/accept send 10 bytes: `ff <u64be(idlen+1)> 7f`;
  * 2. once the peer's 10 bytes are in (byte 9 bit 0 set), send our major version `03`;
@@ -7,14 +8,14 @@
  *    legacy framing; a 3.x peer gets the remaining 53 bytes (minor, mechanism, as-server, filler).
  *
  * Because every stage waits only for bytes libzmq sends unconditionally, this never deadlocks with
- * libzmq's own staged greeting (gotcha G3), nor with a peer that sends all 64 bytes at once.
+ * libzmq's own staged greeting (docs/zmtp-notes.md G3), nor with a peer that sends all 64 bytes at once.
  * Pure: fed bytes, returns bytes to send.
  */
 import { Buffer } from "node:buffer";
 import { ProtocolError } from "../errors.ts";
 import type { MechanismName } from "./constants.ts";
 
-export const GREETING_SIZE = 64;
+const GREETING_SIZE = 64;
 const SIGNATURE_SIZE = 10;
 const ZMTP_MAJOR = 3;
 const ZMTP_MINOR = 1;
@@ -24,7 +25,7 @@ const REVISION_ZMTP_2_0 = 1;
 export interface GreetingOptions {
   mechanism: MechanismName;
   asServer: boolean;
-  /** Length of our routing id: libzmq writes u64be(idlen+1) into the padding (G2). */
+  /** Length of our routing id: libzmq writes u64be(idlen+1) into the padding (docs/zmtp-notes.md G2). */
   identityLength: number;
   /** Our numeric socket type, sent to ZMTP 2.0 peers. */
   socketType: number;
@@ -104,11 +105,17 @@ export class Greeting {
   #advance(send: Buffer[]): GreetingResult | undefined {
     const r = this.#recv;
     if (this.#have >= 1 && r[0] !== 0xff) {
-      throw new ProtocolError("ERR_ZMTP_UNSPECIFIED", "peer speaks ZMTP 1.0 (unversioned), which zocket does not support");
+      throw new ProtocolError(
+        "ERR_ZMTP_UNSPECIFIED",
+        "peer speaks ZMTP 1.0 (unversioned), which zocket does not support",
+      );
     }
     if (this.#have < SIGNATURE_SIZE) return undefined;
     if ((r[9]! & 1) === 0) {
-      throw new ProtocolError("ERR_ZMTP_UNSPECIFIED", "peer speaks ZMTP 1.0 (unversioned), which zocket does not support");
+      throw new ProtocolError(
+        "ERR_ZMTP_UNSPECIFIED",
+        "peer speaks ZMTP 1.0 (unversioned), which zocket does not support",
+      );
     }
     if (!this.#sentMajor) {
       this.#sentMajor = true;
@@ -118,7 +125,10 @@ export class Greeting {
     const major = r[10]!;
     if (major < ZMTP_MAJOR) {
       if (major !== REVISION_ZMTP_2_0) {
-        throw new ProtocolError("ERR_ZMTP_UNSPECIFIED", `peer speaks ZMTP revision ${major}, which zocket does not support`);
+        throw new ProtocolError(
+          "ERR_ZMTP_UNSPECIFIED",
+          `peer speaks ZMTP revision ${major}, which zocket does not support`,
+        );
       }
       if (this.#opts.refuseLegacy) {
         // libzmq: a ZMTP 2.0 peer cannot do security, so it is refused when a mechanism or ZAP domain is set.
@@ -142,7 +152,8 @@ export class Greeting {
     if (this.#have < GREETING_SIZE) return undefined;
     const mechBytes = r.subarray(12, 32);
     const nul = mechBytes.indexOf(0);
-    // libzmq compares all 20 bytes (G4): junk after the NUL padding makes the name match nothing.
+    // libzmq compares all 20 bytes (docs/zmtp-notes.md G4): junk after the NUL padding makes the name
+    // match nothing.
     const clean = nul === -1 || mechBytes.subarray(nul).every((b) => b === 0);
     return {
       major,

@@ -1,17 +1,16 @@
 /**
- * Z85 (RFC 32) and CURVE key helpers. Pure: no I/O.
+ * Z85 (RFC 32) and the decoding of CURVE key options. Pure: no I/O.
  *
  * Z85 maps every 4 bytes (a u32be) to 5 characters of an 85-letter alphabet, most significant digit
  * first. Decoding is strict exactly like libzmq 4.3 (`zmq_z85_decode`): the text length must be a
  * non-zero multiple of 5, every character must be in the alphabet, and no 5-character group may exceed
- * 0xFFFFFFFF (digest §2.4).
+ * 0xFFFFFFFF (docs/zmtp-notes.md §2.4).
  */
 import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
-import { generateKeyPair } from "../mechanisms/curve-crypto.ts";
 
 /** The Z85 alphabet, index 0 to 84 (RFC 32). */
-export const Z85_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+const Z85_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
 /** Character code -> digit value, or 0xff for characters outside the alphabet. */
 const DECODE_TABLE: Uint8Array = (() => {
@@ -83,16 +82,4 @@ export function decodeKey(value: string | Uint8Array, optionName: string): Buffe
     return Buffer.from(value);
   }
   throw new ZmqError("EINVAL", `${optionName} must be a 40-character Z85 string or 32 bytes`);
-}
-
-/** A CURVE key pair as 40-character Z85 strings (zeromq.js `curveKeyPair()`). */
-export interface CurveKeyPair {
-  publicKey: string;
-  secretKey: string;
-}
-
-/** Generate a fresh CURVE (X25519) key pair, Z85-encoded like `zmq_curve_keypair`. */
-export function curveKeyPair(): CurveKeyPair {
-  const { publicKey, secretKey } = generateKeyPair();
-  return { publicKey: z85Encode(publicKey), secretKey: z85Encode(secretKey) };
 }

@@ -15,7 +15,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ZmqError } from "../errors.ts";
-import { curveKeyPair, z85Decode } from "../protocol/z85.ts";
+import { curveKeyPair } from "../mechanisms/curve-keys.ts";
+import { z85Decode } from "../protocol/z85.ts";
 
 export interface Certificate {
   /** Z85, 40 characters. */

@@ -6,23 +6,22 @@
  *   for the endpoint across reconnects, so messages sent before the peer exists wait in it.
  * - {@link ListenSession}: one per `bind()` endpoint; each accepted connection gets its own pipe once
  *   its handshake completes, and loses it when the connection ends.
+ * Both reach tcp and ipc through the transport registry (transports/registry.ts), never directly.
  */
 import { ZmqError } from "../errors.ts";
-import { ZmtpEngine, type EngineClose, type EngineHost, type EngineOptions } from "../engine/zmtp-engine.ts";
-import type { Engine, EngineFactory, EngineSessionHost } from "../engine/engine.ts";
-import type { ByteStream } from "../engine/byte-stream.ts";
+import type { Engine, EngineClose, EngineFactory, EngineHost, EngineOptions } from "../engine/engine.ts";
+import { ZmtpEngine } from "../engine/zmtp-engine.ts";
 import type { ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import type { CommandMsg, PeerInfo, Pipe } from "../pipe.ts";
-import * as transport from "../transports/net.ts";
-import type { Endpoint } from "../transports/endpoint.ts";
+import type { ByteStream } from "../transports/byte-stream.ts";
+import { streamTransport } from "../transports/registry.ts";
+import type { ConnInfo, Listener, NetOptions, StreamEndpoint } from "../transports/transport.ts";
 import type { Event } from "./observer.ts";
-
-type StreamEp = Extract<Endpoint, { transport: "tcp" | "ipc" }>;
 
 /** What sessions need from their socket. */
 export interface SessionOwner {
   engineOptions(): EngineOptions;
-  netOptions(): transport.NetOptions;
+  netOptions(): NetOptions;
   reconnectIvl(): number;
   reconnectMaxIvl(): number;
   isImmediate(): boolean;
@@ -42,7 +41,7 @@ export interface SessionOwner {
   createEngine?: EngineFactory;
 }
 
-function newEngine(owner: SessionOwner, stream: ByteStream, host: EngineHost & EngineSessionHost, info: transport.ConnInfo): Engine {
+function newEngine(owner: SessionOwner, stream: ByteStream, host: EngineHost, info: ConnInfo): Engine {
   if (owner.createEngine) return owner.createEngine(stream, host, info.remote, info.peerAddress);
   return new ZmtpEngine(stream, host, owner.engineOptions(), info.remote, info.peerAddress);
 }
@@ -61,21 +60,68 @@ function closeEvents(info: EngineClose, address: string): Event[] {
   return [{ type: "handshake:error:other", address, error }, disconnect];
 }
 
+/** The states of a {@link ConnectSession}. */
+export const ConnectState = {
+  /** A connection attempt is in flight. */
+  CONNECTING: "connecting",
+  /** The reconnect timer runs: the last attempt failed, or the connection ended. */
+  WAITING: "waiting",
+  /** Not connected and not trying again (`reconnectInterval` -1). */
+  IDLE: "idle",
+  /** An engine runs the connection: its handshake, then messages. */
+  CONNECTED: "connected",
+  /** The socket closed the pipe: the engine writes what is queued (up to the linger), then closes. */
+  LINGERING: "lingering",
+  /** Done: no engine, no timer, and the pipe, if any, terminated. */
+  STOPPED: "stopped",
+} as const;
+export type ConnectState = (typeof ConnectState)[keyof typeof ConnectState];
+
+const { CONNECTING, WAITING, IDLE, CONNECTED, LINGERING, STOPPED } = ConnectState;
+
+/**
+ * Every transition a ConnectSession makes, and nothing else:
+ * - connecting → connected (the transport connected), waiting (it failed; retry later), idle (failed, no
+ *   reconnect), stopped (failed past the linger deadline);
+ * - waiting → connecting (the timer fired);
+ * - connected → waiting / idle / stopped (the engine closed: retry, no reconnect, or refused during the
+ *   handshake as libzmq stops), lingering (the socket closed the pipe, or the connection came up while a
+ *   linger deadline was running);
+ * - lingering → stopped (the engine closed);
+ * - any state → stopped ({@link ConnectSession.stop}: disconnect, socket shutdown, linger 0).
+ * The socket closing the pipe while not connected (connecting, waiting, idle) with messages queued sets a
+ * linger deadline but changes no state: the session keeps trying until the next connection lingers or the
+ * deadline passes.
+ */
+const TRANSITIONS: Readonly<Record<ConnectState, readonly ConnectState[]>> = {
+  [CONNECTING]: [CONNECTED, WAITING, IDLE, STOPPED],
+  [WAITING]: [CONNECTING, STOPPED],
+  [IDLE]: [STOPPED],
+  [CONNECTED]: [WAITING, IDLE, LINGERING, STOPPED],
+  [LINGERING]: [STOPPED],
+  [STOPPED]: [],
+};
+
 export class ConnectSession implements EngineHost {
-  readonly endpoint: StreamEp;
+  readonly endpoint: StreamEndpoint;
   readonly #owner: SessionOwner;
+  #state: ConnectState = CONNECTING;
   #engine: Engine | null = null;
   #pipe: Pipe | null = null;
+  /** Cancels the connection attempt in flight (connecting). */
   #cancelConnect: (() => void) | null = null;
+  /** The reconnect timer (waiting). */
   #timer: NodeJS.Timeout | null = null;
+  /** The next reconnect delay (backoff). */
   #interval: number;
-  #stopped = false;
+  /** The socket closed the pipe while disconnected, with messages queued: keep trying until then (ms). */
   #lingerUntil = 0;
+  /** The socket closed the pipe: the linger is in charge, shutdown() leaves the session alone. */
   #closeCalled = false;
-  /** Did the previous attempt ever hand us a pipe (for hiccup)? */
+  /** Has any connection been attached to the pipe (later ones are reconnections: hiccup)? */
   #hadEngine = false;
 
-  constructor(endpoint: StreamEp, owner: SessionOwner) {
+  constructor(endpoint: StreamEndpoint, owner: SessionOwner) {
     this.endpoint = endpoint;
     this.#owner = owner;
     this.#interval = owner.reconnectIvl();
@@ -86,30 +132,52 @@ export class ConnectSession implements EngineHost {
     this.#connect();
   }
 
+  /** The session's state (see {@link ConnectState}). */
+  get state(): ConnectState {
+    return this.#state;
+  }
+
+  /** The only place the state changes. */
+  #to(next: ConnectState): void {
+    if (!TRANSITIONS[this.#state].includes(next)) {
+      throw new ZmqError(
+        "EFSM",
+        `connect session for ${this.endpoint.address}: no transition ${this.#state} → ${next}`,
+      );
+    }
+    this.#state = next;
+  }
+
   #connect(): void {
     this.#timer = null;
-    if (this.#stopped) return;
+    if (this.#state === WAITING) this.#to(CONNECTING);
+    else if (this.#state !== CONNECTING) return;
+    const transport = streamTransport(this.endpoint);
     this.#cancelConnect = transport.connect(this.endpoint, this.#owner.netOptions(), (err, stream, info) => {
       this.#cancelConnect = null;
-      if (this.#stopped) {
+      if (this.#state !== CONNECTING) {
         stream?.destroy();
         return;
       }
       if (err || !stream || !info) {
-        this.#scheduleRetry();
+        this.#retryLater();
         return;
       }
       this.#owner.emit({ type: "connect", address: this.endpoint.address });
+      this.#to(CONNECTED);
       this.#engine = newEngine(this.#owner, stream, this, info);
     });
     // libzmq: a non-blocking TCP connect is "in progress" (ZMQ_EVENT_CONNECT_DELAYED) until it completes.
     if (this.endpoint.transport === "tcp") this.#owner.emit({ type: "connect:delay", address: this.endpoint.address });
   }
 
-  #scheduleRetry(): void {
-    if (this.#stopped) return;
+  /** Not connected any more (connecting failed, or the engine closed): wait and connect again. */
+  #retryLater(): void {
     const ivl = this.#interval;
-    if (ivl < 0) return; // reconnectInterval -1: never reconnect
+    if (ivl < 0) {
+      this.#to(IDLE); // reconnectInterval -1: never reconnect
+      return;
+    }
     const max = this.#owner.reconnectMaxIvl();
     // libzmq: the interval doubles per failure up to reconnectMaxInterval (when set above reconnectInterval).
     if (max > 0 && max > this.#owner.reconnectIvl()) this.#interval = Math.min(max, ivl * 2);
@@ -117,6 +185,7 @@ export class ConnectSession implements EngineHost {
       this.stop();
       return;
     }
+    this.#to(WAITING);
     this.#owner.emit({ type: "connect:retry", address: this.endpoint.address, interval: ivl });
     this.#timer = setTimeout(() => this.#connect(), ivl);
     // A socket the user closed must not keep the process alive just to retry.
@@ -140,9 +209,9 @@ export class ConnectSession implements EngineHost {
     this.#pipe.end = this;
     if (this.#hadEngine) this.#owner.pipeReconnected(this.#pipe);
     this.#hadEngine = true;
-    if (this.#lingerUntil > 0) {
+    if (this.#lingerUntil > 0 && this.#state === CONNECTED) {
       // The socket was closed while we were still connecting: deliver what is queued, then go.
-      this.#stopped = true;
+      this.#to(LINGERING);
       const left = this.#lingerUntil === Number.MAX_SAFE_INTEGER ? -1 : Math.max(1, this.#lingerUntil - Date.now());
       engine.close(left);
     }
@@ -163,7 +232,7 @@ export class ConnectSession implements EngineHost {
     engine.detach();
     if (this.#pipe) this.#pipe.end = this;
     for (const ev of closeEvents(info, this.endpoint.address)) this.#owner.emit(ev);
-    if (this.#stopped) {
+    if (this.#state === LINGERING || this.#state === STOPPED) {
       this.stop();
       return;
     }
@@ -174,12 +243,12 @@ export class ConnectSession implements EngineHost {
       p.peerTerminated();
     }
     if (!info.retry && info.duringHandshake) {
-      // libzmq stops reconnecting after a protocol or auth failure during the handshake (G7), and its
-      // session terminates the pipe (session_base_t::engine_error): the socket must stop routing
-      // messages into a pipe no connection will ever drain.
+      // libzmq stops reconnecting after a protocol or auth failure during the handshake, and its session
+      // terminates the pipe (session_base_t::engine_error): the socket must stop routing messages into a
+      // pipe no connection will ever drain.
       this.stop();
     } else {
-      this.#scheduleRetry();
+      this.#retryLater();
     }
   }
 
@@ -195,15 +264,15 @@ export class ConnectSession implements EngineHost {
   /** PipeEnd: the socket closed our pipe (close or disconnect). */
   close(linger: number): void {
     this.#closeCalled = true;
-    const pipe = this.#pipe;
-    const queued = pipe !== null && pipe.outbound.length > 0;
-    if (this.#engine) {
-      const e = this.#engine;
-      this.#stopped = true;
-      e.close(linger);
+    if (this.#state === STOPPED) return;
+    const engine = this.#engine;
+    if (engine !== null) {
+      if (this.#state === CONNECTED) this.#to(LINGERING);
+      engine.close(linger);
       return;
     }
-    if (linger === 0 || !queued) {
+    const pipe = this.#pipe;
+    if (linger === 0 || pipe === null || pipe.outbound.length === 0) {
       this.stop();
       return;
     }
@@ -214,7 +283,7 @@ export class ConnectSession implements EngineHost {
 
   /** Stop everything now. */
   stop(): void {
-    this.#stopped = true;
+    if (this.#state !== STOPPED) this.#to(STOPPED);
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#cancelConnect?.();
@@ -225,10 +294,6 @@ export class ConnectSession implements EngineHost {
     this.#pipe = null;
     if (p && !p.terminated) p.peerTerminated();
   }
-
-  get connected(): boolean {
-    return this.#engine !== null;
-  }
 }
 
 /** One accepted connection on a bound endpoint. */
@@ -237,7 +302,7 @@ class AcceptedConnection implements EngineHost {
   readonly engine: Engine;
   pipe: Pipe | null = null;
 
-  constructor(listener: ListenSession, stream: ByteStream, info: transport.ConnInfo) {
+  constructor(listener: ListenSession, stream: ByteStream, info: ConnInfo) {
     this.#listener = listener;
     this.engine = newEngine(listener.owner, stream, this, info);
   }
@@ -267,19 +332,16 @@ export class ListenSession {
   readonly owner: SessionOwner;
   /** The resolved endpoint (what lastEndpoint reports). */
   endpoint = "";
-  /** The endpoint as the user wrote it (for unbind). */
-  readonly requested: string;
   readonly connections = new Set<AcceptedConnection>();
-  #listener: transport.NetListener | null = null;
+  #listener: Listener | null = null;
 
-  private constructor(owner: SessionOwner, requested: string) {
+  private constructor(owner: SessionOwner) {
     this.owner = owner;
-    this.requested = requested;
   }
 
-  static async open(ep: StreamEp, owner: SessionOwner): Promise<ListenSession> {
-    const s = new ListenSession(owner, ep.address);
-    s.#listener = await transport.listen(ep, owner.netOptions(), (stream, info) => {
+  static async open(ep: StreamEndpoint, owner: SessionOwner): Promise<ListenSession> {
+    const s = new ListenSession(owner);
+    s.#listener = await streamTransport(ep).listen(ep, owner.netOptions(), (stream, info) => {
       owner.emit({ type: "accept", address: s.endpoint });
       s.connections.add(new AcceptedConnection(s, stream, info));
     });

@@ -16,7 +16,7 @@ import { Buffer } from "node:buffer";
 import { ZmqError } from "../errors.ts";
 import { microtask, RESOLVED } from "../util/microtask.ts";
 import { context as defaultContext, type Context } from "../context.ts";
-import type { ByteStream } from "../engine/byte-stream.ts";
+import type { ByteStream } from "../transports/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { lastReadPeer, setLastRead, type Msg, type PeerInfo, type Pipe } from "../pipe.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";

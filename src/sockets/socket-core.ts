@@ -7,12 +7,12 @@
 import { Buffer } from "node:buffer";
 import type { Context, InprocConnect, InprocPeer } from "../context.ts";
 import type { EngineFactory } from "../engine/engine.ts";
-import type { EngineOptions } from "../engine/zmtp-engine.ts";
+import type { EngineOptions } from "../engine/engine.ts";
 import type { MechanismFactory, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { NullMechanism } from "../mechanisms/null.ts";
 import { SOCKET_TYPE, type MechanismName, type SocketTypeName } from "../protocol/constants.ts";
 import { MsgQueue, Pipe, type PeerInfo, type PipeOwner } from "../pipe.ts";
-import type { NetOptions } from "../transports/net.ts";
+import type { NetOptions } from "../transports/transport.ts";
 import { Endpoints } from "./endpoints.ts";
 import {
   kPipeReadable,

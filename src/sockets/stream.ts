@@ -14,7 +14,7 @@
  * - The raw engine comes from {@link RawEngine} through the session's `createEngine` hook.
  */
 import { ZmqError } from "../errors.ts";
-import type { ByteStream } from "../engine/byte-stream.ts";
+import type { ByteStream } from "../transports/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { RawEngine } from "../engine/raw-engine.ts";
 import type { Msg, Pipe } from "../pipe.ts";

@@ -5,11 +5,16 @@
 import { ZmqError } from "../errors.ts";
 
 export type Endpoint =
-  | { transport: "tcp"; address: string; host: string; port: number; /** port was `*` or 0 */ anyPort: boolean; ipv6Literal: boolean }
+  | {
+      transport: "tcp";
+      address: string;
+      host: string;
+      port: number;
+      /** port was `*` or 0 */ anyPort: boolean;
+      ipv6Literal: boolean;
+    }
   | { transport: "ipc"; address: string; path: string; abstract: boolean }
   | { transport: "inproc"; address: string; name: string };
-
-export const TRANSPORTS = ["tcp", "ipc", "inproc"] as const;
 
 function invalid(address: string, why: string): ZmqError {
   return new ZmqError("EINVAL", `Invalid endpoint "${address}": ${why}`, { address });
@@ -45,9 +50,15 @@ export function parseEndpoint(address: unknown, mode: "bind" | "connect"): Endpo
     case "tipc":
     case "vmci":
     case "norm":
-      throw new ZmqError("EPROTONOSUPPORT", `Transport "${transport}" is not supported yet; use tcp, ipc or inproc`, { address });
+      throw new ZmqError("EPROTONOSUPPORT", `Transport "${transport}" is not supported yet; use tcp, ipc or inproc`, {
+        address,
+      });
     default:
-      throw new ZmqError("EPROTONOSUPPORT", `Unknown transport "${transport}" in "${address}"; use tcp, ipc or inproc`, { address });
+      throw new ZmqError(
+        "EPROTONOSUPPORT",
+        `Unknown transport "${transport}" in "${address}"; use tcp, ipc or inproc`,
+        { address },
+      );
   }
 }
 
@@ -66,7 +77,9 @@ function parseTcp(address: string, rest: string, mode: "bind" | "connect"): Endp
     portText = rest.slice(close + 2);
   } else {
     const colon = rest.lastIndexOf(":");
-    if (colon === -1) throw invalid(address, `missing port: write tcp://${rest || "host"}:5555 (or :* for any free port)`);
+    if (colon === -1) {
+      throw invalid(address, `missing port: write tcp://${rest || "host"}:5555 (or :* for any free port)`);
+    }
     host = rest.slice(0, colon);
     portText = rest.slice(colon + 1);
     if (host.includes(":")) throw invalid(address, "IPv6 addresses must be in brackets: tcp://[::1]:5555");

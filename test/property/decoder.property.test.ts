@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { FrameDecoder, FrameTooLargeError } from "../../src/protocol/frame-decoder.ts";
 import { Greeting } from "../../src/protocol/greeting.ts";
+import { ReadShaper } from "../../src/transports/read-shaper.ts";
 import * as z from "../../src/index.ts";
 import { closeAfter, guardProcess, portOf, RawPeer, withTimeout, zframe, zgreeting, zready } from "../helpers/sockets.ts";
 
@@ -98,7 +99,7 @@ describe("frame decoder properties", () => {
     );
   });
 
-  test("reads into the buffers the decoder offers (speculated and in place), in runs of same-shaped messages, yield the same frames, none overwritten later", () => {
+  test("reads into the buffers the decoder and the read shaper offer (shaped and in place), in runs of same-shaped messages, yield the same frames, none overwritten later", () => {
     // Messages of a few shapes, each repeated a few times (so the next read is often speculated), with
     // MORE set on all but the last frame; large bodies relative to a small speculateAt.
     const shapeArb = fc.array(fc.record({ size: fc.integer({ min: 0, max: 700 }), long: fc.boolean() }), { minLength: 1, maxLength: 3 });
@@ -125,20 +126,30 @@ describe("frame decoder properties", () => {
           // The sink keeps the bodies themselves, not copies: a later read must not overwrite any of them.
           const got: Array<{ flags: number; body: Buffer }> = [];
           let p = 0;
-          const d = new FrameDecoder({ onFrame: (flags, body) => (got.push({ flags, body }), !pauses[p++ % pauses.length]) }, { speculateAt, assembleAt });
+          const shaper = new ReadShaper(speculateAt);
+          const sink = { onFrame: (flags: number, body: Buffer) => (got.push({ flags, body }), !pauses[p++ % pauses.length]) };
+          const d = new FrameDecoder(sink, { assembleAt, tap: shaper });
+          const push = (chunk: Buffer): void => {
+            shaper.delivered(chunk.length);
+            d.push(chunk);
+          };
           let pos = 0;
           for (let i = 0; pos < stream.length; i++) {
             const want = reads[i % reads.length]!;
-            const target = d.readTarget();
+            const bodyTarget = d.readTarget();
+            const offered = bodyTarget === null ? shaper.offer() : null;
+            const target = bodyTarget ?? offered;
             if (target !== null && !ignoreTarget[i % ignoreTarget.length]) {
-              // What DirectInput does: the read lands in the target, and a view of it is pushed.
+              // What DirectInput does: the read lands in the target, and a view of it is pushed (a read into
+              // the shaper's offer through the shaper, which keeps it or copies it out).
               const n = Math.min(want, target.length, stream.length - pos);
               target.set(stream.subarray(pos, pos + n), 0);
-              d.push(Buffer.from(target.buffer, target.byteOffset, n));
+              const chunk = Buffer.from(target.buffer, target.byteOffset, n);
+              push(offered === null ? chunk : shaper.landed(chunk));
               pos += n;
             } else {
               const n = Math.min(want, stream.length - pos);
-              d.push(Buffer.from(stream.subarray(pos, pos + n)));
+              push(Buffer.from(stream.subarray(pos, pos + n)));
               pos += n;
             }
             if (d.stopped && pauses[i % pauses.length]) d.resume();

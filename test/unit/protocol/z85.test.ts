@@ -1,13 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { curveKeyPair, decodeKey, z85Decode, z85Encode, Z85_ALPHABET } from "../../../src/protocol/z85.ts";
+import { decodeKey, z85Decode, z85Encode } from "../../../src/protocol/z85.ts";
 import { ZmqError } from "../../../src/errors.ts";
 import { publicKeyOf } from "../../../src/mechanisms/curve-crypto.ts";
+import { curveKeyPair } from "../../../src/mechanisms/curve-keys.ts";
+
+/** The Z85 alphabet, digit 0 to 84 (RFC 32). */
+const Z85_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
 const hex = (s: string): Buffer => Buffer.from(s, "hex");
 
-// libzmq documentation test keys (digest §2.4), decoded by pyzmq/libzmq.
+// libzmq documentation test keys (docs/zmtp-notes.md §2.4), decoded by pyzmq/libzmq.
 const KEYS = {
   clientPublic: ["Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID", "bb88471d65e2659b30c55a5321cebb5aab2b70a398645c26dca2b2fcb43fc518"],
   clientSecret: ["D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs", "7bb864b489afa3671fbe69101f94b38972f24816dfb01b51656b3fec8dfd0888"],

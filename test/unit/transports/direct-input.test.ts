@@ -1,5 +1,5 @@
 /**
- * Direct input (transports/net.ts): connections read through node:net `onread` into buffers zocket
+ * Direct input (transports/direct-input.ts): connections read through node:net `onread` into buffers zocket
  * chooses — one shared scratch buffer for quiet connections (copied out), a private slab while a peer
  * streams (views, no copy), and the body of a large frame itself while it is being assembled (read in
  * place). These tests check that no byte is lost, mixed up or aliased on any of those paths: frame sizes
@@ -11,9 +11,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as zmq from "zeromq";
 import * as z from "../../../src/index.ts";
-import type { StreamReader } from "../../../src/engine/byte-stream.ts";
+import type { StreamReader } from "../../../src/transports/byte-stream.ts";
 import { createServer, connect as netConnect, type Socket } from "node:net";
-import { adopt, DirectInput } from "../../../src/transports/net.ts";
+import { adopt, DirectInput } from "../../../src/transports/direct-input.ts";
 import { bindAddress, closeAfter, delay, fingerprint, guardProcess, waitUntil, withTimeout } from "../../helpers/sockets.ts";
 
 /** Sizes on both sides of every threshold: short/long frames, scratch/slab switch, in-place assembly. */
@@ -86,7 +86,7 @@ describe("direct input: every byte arrives, in order, on every read path", () =>
     await sendAndReadSlowly(push, pull, messages(), 4);
   });
 
-  // After a large message, the next read lands in a buffer of that message's shape (frame-decoder.ts): runs
+  // After a large message, the next read lands in a buffer of that message's shape (read-shaper.ts): runs
   // of same-shaped messages are read that way, and every change of shape must fall back without a loss.
   function runsOfShapes(): Buffer[][] {
     const shapes: number[][] = [[65536], [0, 40_000], [100_000, 3], [1 << 20], [50_000, 50_000], [7], [33_000], [200_000], [40_000, 0, 40_000]];

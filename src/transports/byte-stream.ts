@@ -1,19 +1,19 @@
 /**
  * The byte stream an engine runs over. `node:net`'s Socket satisfies it as is (tcp, ipc); a WebSocket
- * adapter can satisfy it later. The engine imports no networking module (STYLE rule 7).
+ * adapter can satisfy it later. Engines import no networking module (STYLE rule 7).
  */
+import type { Buffer } from "node:buffer";
+import type { FrameTap } from "../protocol/frame-decoder.ts";
+
 /**
  * Where a stream's input goes when the stream delivers it directly (node:net `onread`, see
- * transports/net.ts) instead of through 'data' events: cheaper per read, and a large frame body can be
- * read straight into its final buffer.
+ * transports/direct-input.ts) instead of through 'data' events: cheaper per read, and a large frame body
+ * can be read straight into its final buffer.
  */
 export interface StreamReader {
   /** Bytes arrived: a view the reader may keep. */
   onBytes(chunk: Buffer): void;
-  /**
-   * A buffer the next read should land in (the rest of a large frame body, or a buffer shaped like the
-   * last large message), or null. A read into a body takes at most `bodyReadMax` bytes.
-   */
+  /** A buffer the next read must land in (the rest of a large frame body), or null. At most `bodyReadMax` bytes. */
   readTarget(bodyReadMax: number): Uint8Array | null;
 }
 
@@ -33,15 +33,22 @@ export interface ByteStream {
   /** Bytes written but not yet handed to the OS (0 = no pending write references our buffers). */
   readonly writableLength: number;
   readonly destroyed: boolean;
-  /** Present on streams with direct input: set once, right after the stream is handed over. */
-  setReader?(reader: StreamReader): void;
+  /**
+   * Present on streams with direct input: set once, right after the stream is handed over. Returns the
+   * tap through which the stream shapes its reads to the reader's frames, or null.
+   */
+  setReader?(reader: StreamReader): FrameTap | null;
   /** Keep (or stop keeping) the process alive for this stream. */
   ref(): unknown;
   unref(): unknown;
 }
 
-/** Route a stream's input to `reader`: direct when the stream supports it, else through 'data' events. */
-export function readFrom(stream: ByteStream, reader: StreamReader): void {
-  if (stream.setReader !== undefined) stream.setReader(reader);
-  else stream.on("data", (chunk) => reader.onBytes(chunk));
+/**
+ * Route a stream's input to `reader`: direct when the stream supports it, else through 'data' events.
+ * Returns the stream's frame tap, for the reader's frame decoder (null when the stream does not shape reads).
+ */
+export function readFrom(stream: ByteStream, reader: StreamReader): FrameTap | null {
+  if (stream.setReader !== undefined) return stream.setReader(reader);
+  stream.on("data", (chunk) => reader.onBytes(chunk));
+  return null;
 }

@@ -1,0 +1,168 @@
+/**
+ * Direct input: node:net sockets that read through `onread` into buffers zocket chooses, instead of
+ * emitting 'data' events (docs/performance.md, design decision 9). Each read lands in:
+ * - the reader's target, while a large frame body is being assembled (read in place, no copy; decision 10);
+ * - else a buffer shaped like the last large message, when the read shaper offers one (decision 25);
+ * - else, on a quiet connection, one process-wide scratch buffer, the bytes copied out (a read this size is
+ *   a message or two), so 10,000 idle connections hold no read buffer at all;
+ * - else, on a streaming connection (a read of BURST bytes or more), a private slab the decoder gets views
+ *   of; the slab is dropped when reads get small again.
+ * Accepted sockets get the same by moving the accepted handle into a Socket created with `onread`
+ * (net.Server has no such option); where that is not possible the stream falls back to 'data' events.
+ */
+import { Buffer } from "node:buffer";
+import * as net from "node:net";
+import type { FrameTap } from "../protocol/frame-decoder.ts";
+import type { ByteStream, StreamReader } from "./byte-stream.ts";
+import { ReadShaper } from "./read-shaper.ts";
+
+/** Shared by every quiet connection: filled by one read, copied out before the next read can happen. */
+const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
+const SLAB_SIZE = 128 * 1024;
+/** A slab with less room than this is replaced (so reads stay large). */
+const SLAB_MIN_FREE = 32 * 1024;
+/** A read this large means the peer is streaming: switch to a private slab (no copy). */
+const BURST = 16 * 1024;
+/** A read smaller than this in slab mode: traffic is light again, back to the scratch buffer. */
+const QUIET = 4 * 1024;
+/**
+ * Reads up to this size are copied out of the scratch buffer a byte at a time, cheaper than Buffer#copy's
+ * fixed cost for a small read (docs/performance.md, design decision 22).
+ */
+const BYTEWISE_COPY = 64;
+
+/** Where the current read lands (see the module comment). */
+const M_SCRATCH = 0;
+const M_SLAB = 1;
+const M_TARGET = 2;
+const M_SHAPED = 3;
+
+/** One socket's direct input: the `onread` options node:net calls, and the reader the bytes go to. */
+export class DirectInput {
+  reader: StreamReader | null = null;
+  readonly shaper = new ReadShaper();
+  /** Reads that arrived before the reader was set (normally none). */
+  #early: Buffer[] = [];
+  #slab: Buffer | null = null;
+  #pos = 0;
+  #mode = M_SCRATCH;
+  /** The most one read into a large body takes (tcp: 64 KiB, see transports/net.ts). */
+  readonly #bodyReadMax: number;
+
+  constructor(bodyReadMax: number = Number.POSITIVE_INFINITY) {
+    this.#bodyReadMax = bodyReadMax;
+  }
+
+  readonly options = {
+    buffer: (): Uint8Array => this.#next(),
+    callback: (n: number, buf: Uint8Array): boolean => {
+      this.#onRead(n, buf);
+      return true;
+    },
+  };
+
+  setReader(reader: StreamReader): FrameTap {
+    this.reader = reader;
+    const early = this.#early;
+    this.#early = [];
+    for (const c of early) reader.onBytes(c);
+    return this.shaper;
+  }
+
+  #next(): Uint8Array {
+    const reader = this.reader;
+    if (reader !== null) {
+      const target = reader.readTarget(this.#bodyReadMax);
+      if (target !== null) {
+        this.#mode = M_TARGET;
+        return target;
+      }
+      const shaped = this.shaper.offer();
+      if (shaped !== null) {
+        this.#mode = M_SHAPED;
+        return shaped;
+      }
+    }
+    const slab = this.#slab;
+    if (slab === null) {
+      this.#mode = M_SCRATCH;
+      return SCRATCH;
+    }
+    this.#mode = M_SLAB;
+    if (slab.length - this.#pos < SLAB_MIN_FREE) return this.#freshSlab();
+    return slab.subarray(this.#pos);
+  }
+
+  /** A new private slab; views handed out from the old one keep it alive as long as they need it. */
+  #freshSlab(): Buffer {
+    this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    this.#pos = 0;
+    return this.#slab;
+  }
+
+  #onRead(n: number, buf: Uint8Array): void {
+    let chunk: Buffer;
+    if (this.#mode === M_SCRATCH) {
+      chunk = Buffer.allocUnsafe(n);
+      if (n <= BYTEWISE_COPY) {
+        for (let i = 0; i < n; i++) chunk[i] = SCRATCH[i]!;
+      } else {
+        SCRATCH.copy(chunk, 0, 0, n);
+        if (n >= BURST) this.#freshSlab();
+      }
+    } else {
+      chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+      if (this.#mode === M_SLAB) {
+        this.#pos += n;
+        if (n < QUIET) this.#slab = null;
+      } else if (this.#mode === M_SHAPED) {
+        chunk = this.shaper.landed(chunk);
+      }
+    }
+    this.deliver(chunk);
+  }
+
+  /** Bytes for the reader (kept until it is set). */
+  deliver(chunk: Buffer): void {
+    this.shaper.delivered(chunk.length);
+    if (this.reader !== null) this.reader.onBytes(chunk);
+    else this.#early.push(chunk);
+  }
+}
+
+type DirectSocket = net.Socket & ByteStream;
+
+function withReader(sock: net.Socket, input: DirectInput): DirectSocket {
+  const s = sock as DirectSocket;
+  s.setReader = (reader: StreamReader): FrameTap => input.setReader(reader);
+  // Node never emits 'data' on an `onread` socket; a runtime whose node:net ignores the option does,
+  // and its bytes must still reach the reader.
+  s.on("data", (chunk: Buffer) => input.deliver(chunk));
+  return s;
+}
+
+/** A socket for an outgoing connection, with direct input. */
+export function dial(options: net.NetConnectOpts, bodyReadMax: number): DirectSocket {
+  const input = new DirectInput(bodyReadMax);
+  return withReader(net.connect({ ...options, onread: input.options }), input);
+}
+
+/**
+ * An accepted connection (the server runs with pauseOnConnect, so nothing has been read yet): its handle
+ * moves into a Socket created with `onread`. Relies on net.Socket's `handle` option and `_handle`
+ * (what child_process uses to pass sockets); falls back to 'data' events where they are missing.
+ */
+export function adopt(accepted: net.Socket, bodyReadMax: number = Number.POSITIVE_INFINITY): ByteStream {
+  type Handle = { readStart?: unknown; useUserBuffer?: unknown } | null;
+  const handle = (accepted as unknown as { _handle?: Handle })._handle;
+  if (handle == null || typeof handle.readStart !== "function" || typeof handle.useUserBuffer !== "function") {
+    accepted.resume();
+    return accepted;
+  }
+  (accepted as unknown as { _handle: unknown })._handle = null;
+  // The shell closes without touching the handle (it has none now) and the server counts it as gone.
+  accepted.destroy();
+  const input = new DirectInput(bodyReadMax);
+  const opts = { handle, readable: true, writable: true, onread: input.options };
+  return withReader(new net.Socket(opts as unknown as net.SocketConstructorOpts), input);
+}

@@ -1,0 +1,38 @@
+/**
+ * The transports this build knows, by endpoint scheme. Sessions reach tcp and ipc only through here, so a
+ * new stream transport (udp, ws, wss) plugs in with one {@link registerTransport} call and no change to
+ * sockets/. inproc is listed too, but its pipes are paired by the Context and the socket's inproc code,
+ * not by a stream transport.
+ */
+import { ZmqError } from "../errors.ts";
+import { netTransport } from "./net.ts";
+import type { StreamEndpoint, StreamTransport } from "./transport.ts";
+
+/** A scheme served by a stream transport, or inproc (in-memory, no transport object). */
+export type TransportEntry =
+  { readonly kind: "stream"; readonly transport: StreamTransport } | { readonly kind: "inproc" };
+
+const registry = new Map<string, TransportEntry>([
+  ["tcp", { kind: "stream", transport: netTransport }],
+  ["ipc", { kind: "stream", transport: netTransport }],
+  ["inproc", { kind: "inproc" }],
+]);
+
+/** Serve `scheme` (e.g. "ws") with a stream transport, replacing any earlier registration. */
+export function registerTransport(scheme: string, transport: StreamTransport): void {
+  registry.set(scheme, { kind: "stream", transport });
+}
+
+/** The registration of `scheme`, or undefined when this build does not know it. */
+export function lookupTransport(scheme: string): TransportEntry | undefined {
+  return registry.get(scheme);
+}
+
+/** The stream transport for an endpoint; EPROTONOSUPPORT when its scheme has none. */
+export function streamTransport(ep: StreamEndpoint): StreamTransport {
+  const entry = registry.get(ep.transport);
+  if (entry === undefined || entry.kind !== "stream") {
+    throw new ZmqError("EPROTONOSUPPORT", `Transport "${ep.transport}" is not supported`, { address: ep.address });
+  }
+  return entry.transport;
+}
