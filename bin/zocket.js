@@ -13,7 +13,9 @@ if (existsSync(fileURLToPath(built))) {
   try {
     ({ register } = await import("tsx/esm/api"));
   } catch {
-    process.stderr.write("zocket: dist/ is missing and tsx is not installed: run `npm run build` (or `npm install` for the dev setup)\n");
+    process.stderr.write(
+      "zocket: dist/ is missing and tsx is not installed: run `npm run build` (or `npm install` for the dev setup)\n",
+    );
     process.exit(1);
   }
   register();

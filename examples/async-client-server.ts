@@ -30,7 +30,10 @@ export interface AsyncResult {
 }
 
 /** Forward every message from `from` to `to` until either socket is closed (what zmq_proxy does one way). */
-async function forward(from: Socket & { receive(): Promise<Buffer[]> }, to: Socket & { send(m: Buffer[]): Promise<void> }): Promise<void> {
+async function forward(
+  from: Socket & { receive(): Promise<Buffer[]> },
+  to: Socket & { send(m: Buffer[]): Promise<void> },
+): Promise<void> {
   try {
     for (;;) await to.send(await from.receive());
   } catch {
@@ -38,7 +41,12 @@ async function forward(from: Socket & { receive(): Promise<Buffer[]> }, to: Sock
   }
 }
 
-function startWorker(name: string, backendEndpoint: string, repliesPerRequest: number, handled: Map<string, number>): { sock: Dealer; done: Promise<void> } {
+function startWorker(
+  name: string,
+  backendEndpoint: string,
+  repliesPerRequest: number,
+  handled: Map<string, number>,
+): { sock: Dealer; done: Promise<void> } {
   const sock = new Dealer({ linger: 0 });
   sock.connect(backendEndpoint);
   const done = (async () => {
@@ -46,7 +54,8 @@ function startWorker(name: string, backendEndpoint: string, repliesPerRequest: n
       for (;;) {
         const [client, request] = await sock.receive();
         handled.set(name, (handled.get(name) ?? 0) + 1);
-        for (let i = 0; i < repliesPerRequest; i++) await sock.send([client!, `${String(request)} -> ${name} reply ${i}`]);
+        for (let i = 0; i < repliesPerRequest; i++)
+          await sock.send([client!, `${String(request)} -> ${name} reply ${i}`]);
       }
     } catch {
       // Closed.
@@ -73,7 +82,9 @@ async function runClient(name: string, endpoint: string, opts: AsyncOptions): Pr
 }
 
 /** Start the server and its workers, run the clients, shut everything down. */
-export async function main(opts: AsyncOptions = { clients: 3, workers: 5, requests: 4, repliesPerRequest: 2 }): Promise<AsyncResult> {
+export async function main(
+  opts: AsyncOptions = { clients: 3, workers: 5, requests: 4, repliesPerRequest: 2 },
+): Promise<AsyncResult> {
   const frontend = new Router({ linger: 0 });
   const backend = new Dealer({ linger: 0 });
   await frontend.bind("tcp://127.0.0.1:*");
@@ -81,7 +92,9 @@ export async function main(opts: AsyncOptions = { clients: 3, workers: 5, reques
   const handled = new Map<string, number>();
   const replies = new Map<string, string[]>();
   const proxy = Promise.all([forward(frontend, backend), forward(backend, frontend)]);
-  const workers = Array.from({ length: opts.workers }, (_, i) => startWorker(`worker-${i}`, backend.lastEndpoint!, opts.repliesPerRequest, handled));
+  const workers = Array.from({ length: opts.workers }, (_, i) =>
+    startWorker(`worker-${i}`, backend.lastEndpoint!, opts.repliesPerRequest, handled),
+  );
   try {
     await Promise.all(
       Array.from({ length: opts.clients }, async (_, i) => {

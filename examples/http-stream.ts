@@ -33,7 +33,8 @@ export async function serveHttp(server: Stream): Promise<number> {
       }
       pending.delete(key);
       const [method = "", path = "/"] = text.split("\r\n", 1)[0]!.split(" ");
-      const body = method === "GET" ? `Hello from a zocket STREAM socket! You asked for ${path}\n` : "Only GET is supported\n";
+      const body =
+        method === "GET" ? `Hello from a zocket STREAM socket! You asked for ${path}\n` : "Only GET is supported\n";
       const status = method === "GET" ? "200 OK" : "405 Method Not Allowed";
       const response =
         `HTTP/1.1 ${status}\r\n` +

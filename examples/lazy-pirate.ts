@@ -23,7 +23,10 @@ export interface ServerOptions {
 }
 
 /** A flaky REP server. Returns a stop function. */
-export async function startServer(endpoint: string, opts: ServerOptions): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+export async function startServer(
+  endpoint: string,
+  opts: ServerOptions,
+): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   let stopped = false;
   let sock = new Reply({ linger: 0 });
   await sock.bind(endpoint);
@@ -129,7 +132,12 @@ export async function lazyPirateClient(endpoint: string, opts: ClientOptions): P
 
 /** Run a flaky server and a client against it; resolves with what the client saw. */
 export async function main(): Promise<ClientResult> {
-  const server = await startServer("tcp://127.0.0.1:*", { crashOn: [3], overloadOn: [5], overloadMs: 600, downMs: 300 });
+  const server = await startServer("tcp://127.0.0.1:*", {
+    crashOn: [3],
+    overloadOn: [5],
+    overloadMs: 600,
+    downMs: 300,
+  });
   try {
     const result = await lazyPirateClient(server.endpoint, { requests: 6, timeoutMs: 250, retries: 4 });
     console.log(`I: ${result.answered.length} replies, ${result.reconnects} reconnects`);

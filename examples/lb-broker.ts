@@ -103,7 +103,9 @@ async function broker(frontend: Router, backend: Router, expected: number): Prom
 }
 
 /** Start a broker with workers and clients; resolves when every client has all its replies. */
-export async function main(opts: BrokerOptions = { clients: 10, workers: 3, requests: 2, transport: "tcp" }): Promise<BrokerResult> {
+export async function main(
+  opts: BrokerOptions = { clients: 10, workers: 3, requests: 2, transport: "tcp" },
+): Promise<BrokerResult> {
   const frontend = new Router({ linger: 0 });
   const backend = new Router({ linger: 0 });
   const unique = `${process.pid}-${Date.now()}`;
@@ -112,7 +114,9 @@ export async function main(opts: BrokerOptions = { clients: 10, workers: 3, requ
   const handled = new Map<string, number>();
   const replies = new Map<string, string[]>();
   try {
-    const workers = Array.from({ length: opts.workers }, (_, i) => worker(`worker-${i}`, backend.lastEndpoint!, handled));
+    const workers = Array.from({ length: opts.workers }, (_, i) =>
+      worker(`worker-${i}`, backend.lastEndpoint!, handled),
+    );
     const run = broker(frontend, backend, opts.clients * opts.requests);
     try {
       await Promise.all(

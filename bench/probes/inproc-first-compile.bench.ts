@@ -23,7 +23,19 @@ const MODES = ["cell", "after-cell", "floor"] as const;
 type Mode = (typeof MODES)[number];
 
 function cellSpec(id: string, durationMs: number, warmupMs: number): CaseSpec {
-  return { bench: "thr", lib: "zocket", transport: "inproc", size: 8, parts: 1, durationMs, warmupMs, hwm: 1000, window: 0, subscribers: 1, id };
+  return {
+    bench: "thr",
+    lib: "zocket",
+    transport: "inproc",
+    size: 8,
+    parts: 1,
+    durationMs,
+    warmupMs,
+    hwm: 1000,
+    window: 0,
+    subscribers: 1,
+    id,
+  };
 }
 
 /** The cell's shape without a socket: a plain array as the queue. Returns msg/s. */

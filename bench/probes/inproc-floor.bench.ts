@@ -88,6 +88,10 @@ const own = await alone();
 console.log(`inproc PUSH → PULL, ${SIZE} B, ${N} messages per run, median of ${ROUNDS} (alternating)\n`);
 console.log("| shape | msg/s | ns per message |");
 console.log("|---|---:|---:|");
-console.log(`| harness floor (plain array queue) | ${(median(floors) / 1e6).toFixed(2)} M | ${(1e9 / median(floors)).toFixed(0)} |`);
+console.log(
+  `| harness floor (plain array queue) | ${(median(floors) / 1e6).toFixed(2)} M | ${(1e9 / median(floors)).toFixed(0)} |`,
+);
 console.log(`| zocket PUSH → PULL | ${(median(zs) / 1e6).toFixed(2)} M | ${(1e9 / median(zs)).toFixed(0)} |`);
-console.log(`\nzocket alone: send() ${own.send.toFixed(1)} ns, receive() ${own.receive.toFixed(1)} ns (batches of 500)`);
+console.log(
+  `\nzocket alone: send() ${own.send.toFixed(1)} ns, receive() ${own.receive.toFixed(1)} ns (batches of 500)`,
+);

@@ -23,7 +23,19 @@ import { memoryStarter, runPair } from "../suite/orchestrate.ts";
 if (process.argv[2] === "cell") {
   // The child: the suite's inproc thr cell for zocket, as `npm run bench` runs it. V8's trace goes to
   // stdout (its own buffered stream), so the rate goes to stderr.
-  const spec: CaseSpec = { bench: "thr", lib: "zocket", transport: "inproc", size: 8, parts: 1, durationMs: 1500, warmupMs: 500, hwm: 1000, window: 0, subscribers: 1, id: "modes" };
+  const spec: CaseSpec = {
+    bench: "thr",
+    lib: "zocket",
+    transport: "inproc",
+    size: 8,
+    parts: 1,
+    durationMs: 1500,
+    warmupMs: 500,
+    hwm: 1000,
+    window: 0,
+    subscribers: 1,
+    id: "modes",
+  };
   const m = await runPair(spec, memoryStarter());
   process.stderr.write(`rate ${m.msgPerSec}\n`);
   process.exit(0);
@@ -54,6 +66,8 @@ console.log("| sender loop's compile | runs | median msg/s | each run (M msg/s) 
 console.log("|---|---:|---:|---|");
 for (const [mode, xs] of Object.entries(byMode)) {
   const each = [...xs].sort((a, b) => a - b).map((x) => (x / 1e6).toFixed(2));
-  console.log(`| ${mode} | ${xs.length} | ${xs.length > 0 ? `${(median(xs) / 1e6).toFixed(2)} M` : "–"} | ${each.join(", ")} |`);
+  console.log(
+    `| ${mode} | ${xs.length} | ${xs.length > 0 ? `${(median(xs) / 1e6).toFixed(2)} M` : "–"} | ${each.join(", ")} |`,
+  );
 }
 console.log(`| all | ${all.length} | ${(median(all) / 1e6).toFixed(2)} M | |`);

@@ -105,7 +105,10 @@ async function run(size: number, ms: number): Promise<Figures> {
       if (m.figures !== undefined) figures = m.figures;
     });
   });
-  const endpoint = await Promise.race([bound, recvDone.then(() => Promise.reject(new Error("the receiver exited before binding")))]);
+  const endpoint = await Promise.race([
+    bound,
+    recvDone.then(() => Promise.reject(new Error("the receiver exited before binding"))),
+  ]);
   await Promise.all([exited(child(["send", endpoint, String(size), String(ms)]), "sender"), recvDone]);
   if (figures === null) throw new Error("the receiver reported nothing");
   return figures;
@@ -135,8 +138,12 @@ if (mode === "recv") {
   for (let i = 1; i <= runs; i++) {
     const f = await run(size, 2500);
     all.push(f);
-    console.log(`| ${i} | ${Math.round(f.rate)} | ${f.userUs.toFixed(1)} | ${f.sysUs.toFixed(1)} | ${f.faults.toFixed(1)} |`);
+    console.log(
+      `| ${i} | ${Math.round(f.rate)} | ${f.userUs.toFixed(1)} | ${f.sysUs.toFixed(1)} | ${f.faults.toFixed(1)} |`,
+    );
   }
   const med = (k: keyof Figures): number => median(all.map((f) => f[k]));
-  console.log(`| median | ${Math.round(med("rate"))} | ${med("userUs").toFixed(1)} | ${med("sysUs").toFixed(1)} | ${med("faults").toFixed(1)} |`);
+  console.log(
+    `| median | ${Math.round(med("rate"))} | ${med("userUs").toFixed(1)} | ${med("sysUs").toFixed(1)} | ${med("faults").toFixed(1)} |`,
+  );
 }

@@ -53,7 +53,9 @@ if (role === "split") {
   console.log(`read → write: median ${median(readToWrite)} instructions (${readToWrite.length} segments)`);
   console.log(`write → read: median ${median(writeToRead)} instructions (${writeToRead.length} segments)`);
 } else if (role === "server" || role === "client") {
-  const { DirectInput } = (await loadBuilt("transports/direct-input.js")) as typeof import("../../src/transports/direct-input.ts");
+  const { DirectInput } = (await loadBuilt(
+    "transports/direct-input.js",
+  )) as typeof import("../../src/transports/direct-input.ts");
   const deliver = DirectInput.prototype.deliver;
   DirectInput.prototype.deliver = function (this: InstanceType<typeof DirectInput>, chunk: Buffer): void {
     getPriority();
@@ -61,7 +63,12 @@ if (role === "split") {
   };
   type Write = (this: net.Socket, chunk: Uint8Array, a?: unknown, b?: unknown) => boolean;
   const write = net.Socket.prototype.write as Write;
-  (net.Socket.prototype as { write: Write }).write = function (this: net.Socket, chunk: Uint8Array, a?: unknown, b?: unknown): boolean {
+  (net.Socket.prototype as { write: Write }).write = function (
+    this: net.Socket,
+    chunk: Uint8Array,
+    a?: unknown,
+    b?: unknown,
+  ): boolean {
     uptime();
     return write.call(this, chunk, a, b);
   };

@@ -28,8 +28,12 @@ import type * as Curve from "../../src/mechanisms/curve.ts";
 import { loadBuilt } from "../suite/common.ts";
 
 // zocket's mechanisms as users get them: the build (dist/), not src/ through tsx (see bench/suite/common.ts).
-const { x25519Backend, loadFastBox, boxBackend } = (await loadBuilt("mechanisms/curve-crypto.js")) as typeof import("../../src/mechanisms/curve-crypto.ts");
-const { CurveClient, CurveServer } = (await loadBuilt("mechanisms/curve.js")) as typeof import("../../src/mechanisms/curve.ts");
+const { x25519Backend, loadFastBox, boxBackend } = (await loadBuilt(
+  "mechanisms/curve-crypto.js",
+)) as typeof import("../../src/mechanisms/curve-crypto.ts");
+const { CurveClient, CurveServer } = (await loadBuilt(
+  "mechanisms/curve.js",
+)) as typeof import("../../src/mechanisms/curve.ts");
 
 interface Backend {
   name: string;
@@ -46,7 +50,8 @@ function nobleHsalsa(shared: Uint8Array): Uint8Array {
   hsalsa(SIGMA, k, new Uint32Array(4), out);
   return new Uint8Array(out.buffer);
 }
-const nobleSeal = (key: Uint8Array, nonce: Uint8Array, m: Uint8Array): Uint8Array => xsalsa20poly1305(key, nonce).encrypt(m);
+const nobleSeal = (key: Uint8Array, nonce: Uint8Array, m: Uint8Array): Uint8Array =>
+  xsalsa20poly1305(key, nonce).encrypt(m);
 const nobleOpen = (key: Uint8Array, nonce: Uint8Array, c: Uint8Array): Uint8Array | null => {
   try {
     return xsalsa20poly1305(key, nonce).decrypt(c);
@@ -68,8 +73,10 @@ const noble: Backend = {
 
 const PKCS8 = Buffer.from("302e020100300506032b656e04220420", "hex");
 const SPKI = Buffer.from("302a300506032b656e032100", "hex");
-const priv = (sk: Uint8Array): KeyObject => createPrivateKey({ key: Buffer.concat([PKCS8, sk]), format: "der", type: "pkcs8" });
-const pub = (pk: Uint8Array): KeyObject => createPublicKey({ key: Buffer.concat([SPKI, pk]), format: "der", type: "spki" });
+const priv = (sk: Uint8Array): KeyObject =>
+  createPrivateKey({ key: Buffer.concat([PKCS8, sk]), format: "der", type: "pkcs8" });
+const pub = (pk: Uint8Array): KeyObject =>
+  createPublicKey({ key: Buffer.concat([SPKI, pk]), format: "der", type: "spki" });
 const nodeNoble: Backend = {
   name: "node+noble (naive)",
   keypair() {
@@ -100,7 +107,6 @@ const libsodium: Backend = {
   },
 };
 
-
 function nonce(prefix: string, fill: number): Uint8Array {
   const n = new Uint8Array(24).fill(fill);
   n.set(Buffer.from(prefix, "latin1"));
@@ -119,7 +125,11 @@ function must(x: Uint8Array | null): Uint8Array {
 }
 
 /** One CURVE handshake's crypto, both sides. Returns both session keys (they must be equal). */
-function handshake(b: Backend, server: { publicKey: Uint8Array; secretKey: Uint8Array }, client: { publicKey: Uint8Array; secretKey: Uint8Array }): [Uint8Array, Uint8Array] {
+function handshake(
+  b: Backend,
+  server: { publicKey: Uint8Array; secretKey: Uint8Array },
+  client: { publicKey: Uint8Array; secretKey: Uint8Array },
+): [Uint8Array, Uint8Array] {
   // client: C' and HELLO
   const ct = b.keypair();
   const kHelloC = b.beforenm(server.publicKey, ct.secretKey);
@@ -171,7 +181,8 @@ const msgNonce = nonce("CurveZMQMESSAGEC", 0);
 {
   const key = noble.beforenm(serverKeys.publicKey, clientKeys.secretKey);
   for (const a of [noble, nodeNoble, libsodium]) {
-    if (Buffer.compare(Buffer.from(a.beforenm(serverKeys.publicKey, clientKeys.secretKey)), Buffer.from(key)) !== 0) throw new Error(`${a.name}: beforenm differs`);
+    if (Buffer.compare(Buffer.from(a.beforenm(serverKeys.publicKey, clientKeys.secretKey)), Buffer.from(key)) !== 0)
+      throw new Error(`${a.name}: beforenm differs`);
     for (const b of [noble, nodeNoble, libsodium]) must(b.open(key, msgNonce, a.seal(key, msgNonce, payload)));
   }
 }
@@ -192,7 +203,7 @@ for (const b of [noble, nodeNoble, libsodium]) {
     (hsMs * 1000).toFixed(0),
     (1000 / hsMs).toFixed(0),
     (msgMs * 1000).toFixed(1),
-    ((1024 / (msgMs / 1000)) / (1024 * 1024)).toFixed(1),
+    (1024 / (msgMs / 1000) / (1024 * 1024)).toFixed(1),
   ]);
 }
 
@@ -205,11 +216,22 @@ function pairHost(sec: Partial<SecurityOptions>, onReady: () => void): Mechanism
       throw err;
     },
     acceptPeerProperties: () => undefined,
-    localProperties: [["Socket-Type", Buffer.from("DEALER")], ["Identity", Buffer.alloc(0)]] as Properties,
+    localProperties: [
+      ["Socket-Type", Buffer.from("DEALER")],
+      ["Identity", Buffer.alloc(0)],
+    ] as Properties,
     zap: () => Promise.resolve(null),
     security: {
-      plainServer: false, plainUsername: null, plainPassword: null, curveServer: false, curvePublicKey: null,
-      curveSecretKey: null, curveServerKey: null, zapDomain: null, zapEnforceDomain: false, ...sec,
+      plainServer: false,
+      plainUsername: null,
+      plainPassword: null,
+      curveServer: false,
+      curvePublicKey: null,
+      curveSecretKey: null,
+      curveServerKey: null,
+      zapDomain: null,
+      zapEnforceDomain: false,
+      ...sec,
     },
     peerAddress: "127.0.0.1",
     localRoutingId: Buffer.alloc(0),
@@ -217,7 +239,11 @@ function pairHost(sec: Partial<SecurityOptions>, onReady: () => void): Mechanism
   return host;
 }
 // Socket options hold the long-term keys once; every connection sees the same Buffers.
-const clientSecurity = { curveServerKey: Buffer.from(serverKeys.publicKey), curvePublicKey: Buffer.from(clientKeys.publicKey), curveSecretKey: Buffer.from(clientKeys.secretKey) };
+const clientSecurity = {
+  curveServerKey: Buffer.from(serverKeys.publicKey),
+  curvePublicKey: Buffer.from(clientKeys.publicKey),
+  curveSecretKey: Buffer.from(clientKeys.secretKey),
+};
 const serverSecurity = { curveServer: true, curveSecretKey: Buffer.from(serverKeys.secretKey) };
 async function mechanismHandshake(): Promise<[Curve.CurveClient, Curve.CurveServer]> {
   let done = 0;
@@ -260,7 +286,7 @@ async function mechanismHandshake(): Promise<[Curve.CurveClient, Curve.CurveServ
     (hsMs * 1000).toFixed(0),
     (1000 / hsMs).toFixed(0),
     (msgMs * 1000).toFixed(1),
-    ((1024 / (msgMs / 1000)) / (1024 * 1024)).toFixed(1),
+    (1024 / (msgMs / 1000) / (1024 * 1024)).toFixed(1),
   ]);
 }
 

@@ -4,7 +4,17 @@
 //   send SPEC   PUSH: connects, CURVE client when spec.keys is set; sends for durationMs, then END
 // The socket code is the same for zocket and zeromq.js (same API, options set as properties).
 
-import { Checker, closeQuietly, errorMessage, loadLib, makeEnd, makeMessage, parentChannel, sendToParent, tune } from "../suite/common.ts";
+import {
+  Checker,
+  closeQuietly,
+  errorMessage,
+  loadLib,
+  makeEnd,
+  makeMessage,
+  parentChannel,
+  sendToParent,
+  tune,
+} from "../suite/common.ts";
 import type { LibName, RoleResult, ZSocket } from "../suite/common.ts";
 
 /** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */

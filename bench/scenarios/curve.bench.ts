@@ -37,7 +37,15 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { runs: 3, durationMs: 1500, size: 1024, libs: ["zocket", "zeromq"], modes: ["curve", "null"], json: null, cpuProfDir: null };
+  const o: Options = {
+    runs: 3,
+    durationMs: 1500,
+    size: 1024,
+    libs: ["zocket", "zeromq"],
+    modes: ["curve", "null"],
+    json: null,
+    cpuProfDir: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -57,16 +65,20 @@ function parseArgs(argv: readonly string[]): Options {
         o.size = Number(need());
         break;
       case "--libs":
-        o.libs = need().split(",").map((l) => {
-          if (l !== "zocket" && l !== "zeromq") throw new Error(`unknown lib ${l}`);
-          return l;
-        });
+        o.libs = need()
+          .split(",")
+          .map((l) => {
+            if (l !== "zocket" && l !== "zeromq") throw new Error(`unknown lib ${l}`);
+            return l;
+          });
         break;
       case "--modes":
-        o.modes = need().split(",").map((m) => {
-          if (m !== "curve" && m !== "null") throw new Error(`unknown mode ${m}`);
-          return m;
-        });
+        o.modes = need()
+          .split(",")
+          .map((m) => {
+            if (m !== "curve" && m !== "null") throw new Error(`unknown mode ${m}`);
+            return m;
+          });
         break;
       case "--json":
         o.json = need();
@@ -86,7 +98,8 @@ const WORKER = fileURLToPath(new URL("./curve-worker.ts", import.meta.url));
 function startRole(role: "recv" | "send", spec: CurveRoleSpec, cpuProfDir: string | null): RoleHandle {
   const mode = spec.keys === null ? "null" : "curve";
   // One directory per role: node writes one profile per thread (tsx's loader thread too).
-  const nodeArgs = cpuProfDir === null ? [] : ["--cpu-prof", "--cpu-prof-dir", join(cpuProfDir, `${role}-${spec.lib}-${mode}`)];
+  const nodeArgs =
+    cpuProfDir === null ? [] : ["--cpu-prof", "--cpu-prof-dir", join(cpuProfDir, `${role}-${spec.lib}-${mode}`)];
   return spawnWorker(`${role} (${spec.lib}, ${mode})`, [role, JSON.stringify(spec)], { script: WORKER, nodeArgs });
 }
 
@@ -113,7 +126,11 @@ async function runOnce(lib: LibName, keys: CurveKeys | null, o: Options): Promis
     // The receiver already checked size, order and the END count; cross-check both ends' reports.
     if (r.result.count !== s.result.count) throw new CheckError(`sent ${s.result.count}, received ${r.result.count}`);
     if (r.result.count < 1 || r.result.elapsedMs <= 0) throw new CheckError("no messages measured");
-    return { msgPerSec: r.result.count / (r.result.elapsedMs / 1000), count: r.result.count, elapsedMs: r.result.elapsedMs };
+    return {
+      msgPerSec: r.result.count / (r.result.elapsedMs / 1000),
+      count: r.result.count,
+      elapsedMs: r.result.elapsedMs,
+    };
   } finally {
     for (const k of kids) k.kill();
   }
@@ -125,7 +142,12 @@ async function main(): Promise<void> {
   const zmq = await import("zeromq");
   const s = zmq.curveKeyPair();
   const c = zmq.curveKeyPair();
-  const keys: CurveKeys = { serverPublic: s.publicKey, serverSecret: s.secretKey, clientPublic: c.publicKey, clientSecret: c.secretKey };
+  const keys: CurveKeys = {
+    serverPublic: s.publicKey,
+    serverSecret: s.secretKey,
+    clientPublic: c.publicKey,
+    clientSecret: c.secretKey,
+  };
 
   const cases: Array<{ lib: LibName; mode: Mode }> = [];
   for (const mode of o.modes) for (const lib of o.libs) cases.push({ lib, mode });
@@ -134,7 +156,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < o.runs; i++) {
     for (const { lib, mode } of cases) {
       const r = await runOnce(lib, mode === "curve" ? keys : null, o);
-      process.stderr.write(`run ${i + 1}/${o.runs} ${lib} ${mode}: ${Math.round(r.msgPerSec)} msg/s (${r.count} msgs checked, ${r.elapsedMs.toFixed(0)} ms)\n`);
+      process.stderr.write(
+        `run ${i + 1}/${o.runs} ${lib} ${mode}: ${Math.round(r.msgPerSec)} msg/s (${r.count} msgs checked, ${r.elapsedMs.toFixed(0)} ms)\n`,
+      );
       const list = runs.get(key(lib, mode)) ?? [];
       list.push(r);
       runs.set(key(lib, mode), list);
@@ -159,13 +183,32 @@ async function main(): Promise<void> {
     const z = med("zocket", mode);
     const q = med("zeromq", mode);
     const pr = pairedRatio(mode);
-    rows.push([mode.toUpperCase(), fmt(z), range("zocket", mode), fmt(q), range("zeromq", mode), Number.isFinite(z / q) ? (z / q).toFixed(2) : "-", Number.isFinite(pr) ? pr.toFixed(2) : "-"]);
+    rows.push([
+      mode.toUpperCase(),
+      fmt(z),
+      range("zocket", mode),
+      fmt(q),
+      range("zeromq", mode),
+      Number.isFinite(z / q) ? (z / q).toFixed(2) : "-",
+      Number.isFinite(pr) ? pr.toFixed(2) : "-",
+    ]);
   }
-  const head = ["mechanism", "zocket msg/s", "zocket range", "zeromq.js msg/s", "zeromq.js range", "zocket/zeromq", "paired ratio"];
+  const head = [
+    "mechanism",
+    "zocket msg/s",
+    "zocket range",
+    "zeromq.js msg/s",
+    "zeromq.js range",
+    "zocket/zeromq",
+    "paired ratio",
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => "| " + cells.map((x, i) => x.padEnd(widths[i]!)).join(" | ") + " |";
+  const line = (cells: readonly string[]): string =>
+    "| " + cells.map((x, i) => x.padEnd(widths[i]!)).join(" | ") + " |";
   // The figures only mean something on an otherwise idle machine: show how busy it was.
-  console.log(`PUSH -> PULL, tcp, ${o.size} B, median of ${o.runs} x ${o.durationMs} ms (load average ${loadavg()[0]!.toFixed(2)} at the end, ${cpus().length} CPUs)`);
+  console.log(
+    `PUSH -> PULL, tcp, ${o.size} B, median of ${o.runs} x ${o.durationMs} ms (load average ${loadavg()[0]!.toFixed(2)} at the end, ${cpus().length} CPUs)`,
+  );
   console.log(line(head));
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
   for (const r of rows) console.log(line(r));

@@ -52,7 +52,11 @@ async function loadLibs(): Promise<Lib[]> {
   const libs: Lib[] = [];
   for (const name of wanted) {
     if (name === "zocket") {
-      libs.push({ name, Publisher: zocket.Publisher as unknown as Lib["Publisher"], Subscriber: zocket.Subscriber as unknown as Lib["Subscriber"] });
+      libs.push({
+        name,
+        Publisher: zocket.Publisher as unknown as Lib["Publisher"],
+        Subscriber: zocket.Subscriber as unknown as Lib["Subscriber"],
+      });
     } else if (name === "zeromq") {
       try {
         const z = (await import("zeromq")) as unknown as { Publisher: Lib["Publisher"]; Subscriber: Lib["Subscriber"] };
@@ -66,7 +70,8 @@ async function loadLibs(): Promise<Lib[]> {
 }
 
 let seq = 0;
-const address = (transport: "tcp" | "inproc"): string => (transport === "tcp" ? "tcp://127.0.0.1:*" : `inproc://pubsub-bench-${process.pid}-${++seq}`);
+const address = (transport: "tcp" | "inproc"): string =>
+  transport === "tcp" ? "tcp://127.0.0.1:*" : `inproc://pubsub-bench-${process.pid}-${++seq}`;
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 const pad = (s: string, n: number): string => s.padEnd(n);
 const lpad = (s: string, n: number): string => s.padStart(n);
@@ -103,7 +108,13 @@ interface FanoutRow {
   seconds: number;
 }
 
-async function fanout(lib: Lib, transport: "tcp" | "inproc", subscribers: number, messages: number, size: number): Promise<FanoutRow> {
+async function fanout(
+  lib: Lib,
+  transport: "tcp" | "inproc",
+  subscribers: number,
+  messages: number,
+  size: number,
+): Promise<FanoutRow> {
   const pub = new lib.Publisher();
   pub.linger = 0;
   await pub.bind(address(transport));
@@ -131,7 +142,7 @@ async function fanout(lib: Lib, transport: "tcp" | "inproc", subscribers: number
   });
   const body = Buffer.alloc(size, 0x61);
   const t0 = performance.now();
-  for (let sent = 0; sent < messages; ) {
+  for (let sent = 0; sent < messages;) {
     const n = Math.min(batch, messages - sent);
     target = sent + n;
     waiting = counts.filter((c) => c < target).length;
@@ -232,19 +243,25 @@ async function main(): Promise<void> {
   const size = 64;
 
   console.log(`\nFan-out: 1 PUB -> ${subscribers} SUB, ${size}-byte messages, every subscriber gets every message`);
-  console.log(`${pad("lib", 8)}${pad("transport", 11)}${lpad("messages", 10)}${lpad("published msg/s", 18)}${lpad("deliveries/s", 16)}`);
+  console.log(
+    `${pad("lib", 8)}${pad("transport", 11)}${lpad("messages", 10)}${lpad("published msg/s", 18)}${lpad("deliveries/s", 16)}`,
+  );
   for (const lib of libs) {
     for (const transport of ["tcp", "inproc"] as const) {
       const r = await fanout(lib, transport, subscribers, fanoutMessages, size);
       const rate = r.messages / r.seconds;
-      console.log(`${pad(r.lib, 8)}${pad(r.transport, 11)}${lpad(fmt(r.messages), 10)}${lpad(fmt(rate), 18)}${lpad(fmt(rate * subscribers), 16)}`);
+      console.log(
+        `${pad(r.lib, 8)}${pad(r.transport, 11)}${lpad(fmt(r.messages), 10)}${lpad(fmt(rate), 18)}${lpad(fmt(rate * subscribers), 16)}`,
+      );
     }
   }
 
   const sizes = [10, 100, 1_000, 10_000];
   const trieIterations = quick ? 500_000 : 2_000_000;
   const sendMessages = quick ? 50_000 : 200_000;
-  console.log(`\nSubscription matching: N subscriptions, each message matches exactly one (ns per message; xK = relative to N = 10)`);
+  console.log(
+    `\nSubscription matching: N subscriptions, each message matches exactly one (ns per message; xK = relative to N = 10)`,
+  );
   console.log("  trie: the subscription trie alone, messages over 10 topics / over all N topics (bigger working set)");
   console.log("  scan: the naive alternative, every subscription tested as a prefix");
   console.log("  PUB send: a whole send() over inproc to one SUB holding the N subscriptions\n");

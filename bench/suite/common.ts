@@ -312,7 +312,14 @@ export function readSeq(b: Uint8Array, at: number): number {
  * inproc-instructions): the sender awaits `send(makeFrame())` per message, the receiver checks each
  * `await receive()`; `n` messages numbered from `first`.
  */
-export async function sendAndCheck(push: Pick<ZSocket, "send">, pull: Pick<ZSocket, "receive">, chk: Checker, size: number, first: number, n: number): Promise<void> {
+export async function sendAndCheck(
+  push: Pick<ZSocket, "send">,
+  pull: Pick<ZSocket, "receive">,
+  chk: Checker,
+  size: number,
+  first: number,
+  n: number,
+): Promise<void> {
   const sender = (async () => {
     for (let i = 0; i < n; i++) await push.send(makeFrame(size, first + i));
   })();
@@ -396,7 +403,9 @@ export class Checker {
     for (let i = offset; i < msg.length; i++) {
       const p = msg[i];
       if (p === undefined || p.length !== this.size) {
-        throw new CheckError(`${this.label}: message ${this.count} part ${i - offset} is ${p?.length} B, expected ${this.size} B`);
+        throw new CheckError(
+          `${this.label}: message ${this.count} part ${i - offset} is ${p?.length} B, expected ${this.size} B`,
+        );
       }
     }
     if (this.size >= SEQ_BYTES) {

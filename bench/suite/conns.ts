@@ -212,7 +212,8 @@ async function roundTrips(dealer: ZSocket, n: number, start: number): Promise<nu
     b.writeUInt32LE(start + i, 0);
     await dealer.send(b);
     const [r] = await dealer.receive();
-    if (r === undefined || r.length !== 8 || r.readUInt32LE(0) !== start + i) throw new CheckError("active DEALER: bad echo");
+    if (r === undefined || r.length !== 8 || r.readUInt32LE(0) !== start + i)
+      throw new CheckError("active DEALER: bad echo");
   }
   return ((performance.now() - t0) * 1000) / n;
 }

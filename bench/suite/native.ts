@@ -37,30 +37,46 @@ export function buildNative(): string {
   const args = ["-O2", "-Wall", "-Wextra", "-std=c11", "-o", BINARY, SOURCE, "-lzmq", "-lpthread"];
   const cmd = [cc, ...args].join(" ");
   const stale =
-    !existsSync(BINARY) || !existsSync(STAMP) || statSync(BINARY).mtimeMs < statSync(SOURCE).mtimeMs || readFileSync(STAMP, "utf8") !== cmd;
+    !existsSync(BINARY) ||
+    !existsSync(STAMP) ||
+    statSync(BINARY).mtimeMs < statSync(SOURCE).mtimeMs ||
+    readFileSync(STAMP, "utf8") !== cmd;
   if (stale) {
     mkdirSync(BUILD_DIR, { recursive: true });
     const r = spawnSync(cc, args, { encoding: "utf8" });
     if (r.error !== undefined || r.status !== 0) {
       const why = r.error?.message ?? r.stderr.trim().split("\n").slice(0, 3).join(" ");
-      throw new Error(`cannot build ${SOURCE} (${why}); it needs a C compiler and libzmq's headers, e.g. apt-get install gcc libzmq3-dev`);
+      throw new Error(
+        `cannot build ${SOURCE} (${why}); it needs a C compiler and libzmq's headers, e.g. apt-get install gcc libzmq3-dev`,
+      );
     }
     writeFileSync(STAMP, cmd);
   }
   const v = spawnSync(BINARY, ["version"], { encoding: "utf8" });
-  if (v.error !== undefined || v.status !== 0) throw new Error(`${BINARY} does not run: ${v.error?.message ?? v.stderr.trim()}`);
+  if (v.error !== undefined || v.status !== 0)
+    throw new Error(`${BINARY} does not run: ${v.error?.message ?? v.stderr.trim()}`);
   return v.stdout.trim();
 }
 
 function argsOf(spec: CaseSpec, endpoint: string): string[] {
-  return [endpoint, spec.size, spec.parts, spec.hwm, spec.warmupMs, spec.durationMs, spec.window, spec.subscribers].map(String);
+  return [endpoint, spec.size, spec.parts, spec.hwm, spec.warmupMs, spec.durationMs, spec.window, spec.subscribers].map(
+    String,
+  );
 }
 
 /** "COUNT BYTES ELAPSED_MS TOTAL PER_SUBSCRIBER" (a "result" line's fields). */
 function parseResult(fields: readonly string[]): RoleResult {
   const xs = fields.map(Number);
   const [count, bytes, elapsedMs, total, perSubscriber] = xs;
-  if (xs.length !== 5 || count === undefined || bytes === undefined || elapsedMs === undefined || total === undefined || perSubscriber === undefined || xs.some((x) => !Number.isFinite(x))) {
+  if (
+    xs.length !== 5 ||
+    count === undefined ||
+    bytes === undefined ||
+    elapsedMs === undefined ||
+    total === undefined ||
+    perSubscriber === undefined ||
+    xs.some((x) => !Number.isFinite(x))
+  ) {
     throw new Error(`zmqperf: malformed result line: result ${fields.join(" ")}`);
   }
   return { count, bytes, elapsedMs, extra: { total, perSubscriber } };
@@ -79,7 +95,8 @@ interface Run {
 }
 
 function start(args: readonly string[]): Run {
-  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing (the bench driver builds it; see bench/suite/native.ts)`);
+  if (!existsSync(BINARY))
+    throw new Error(`${BINARY} is missing (the bench driver builds it; see bench/suite/native.ts)`);
   const child = spawn(BINARY, args, { stdio: ["pipe", "pipe", "pipe"] });
   nativeChildren.add(child);
   let stderr = "";
@@ -160,12 +177,18 @@ export function nativeRole(role: string): (spec: RoleSpec, ch: Channel) => Promi
 }
 
 /** An inproc measurement: both ends in one zmqperf process. */
-export async function runNativeInproc(spec: CaseSpec, measurementOf: (spec: CaseSpec, server: RoleResult, client: RoleResult) => Measurement): Promise<Measurement> {
+export async function runNativeInproc(
+  spec: CaseSpec,
+  measurementOf: (spec: CaseSpec, server: RoleResult, client: RoleResult) => Measurement,
+): Promise<Measurement> {
   const run = start(["inproc", spec.bench, ...argsOf(spec, `inproc://zocket-bench-${spec.id}`)]);
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`zmqperf inproc ${spec.bench}: no result in time`)), resultTimeout(spec) + SETUP_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`zmqperf inproc ${spec.bench}: no result in time`)),
+        resultTimeout(spec) + SETUP_TIMEOUT_MS,
+      );
     });
     const results = (async () => {
       const server = parseResult((await nextLine(run, "result")).slice(1));

@@ -150,7 +150,8 @@ export class FrameParser {
           const need = (f & FLAG_LONG) !== 0 ? 9 : 2;
           if (this.hdrLen < need) continue;
           this.flags = f;
-          this.size = need === 9 ? this.hdr.readUInt32BE(1) * 0x1_0000_0000 + this.hdr.readUInt32BE(5) : (this.hdr[1] as number);
+          this.size =
+            need === 9 ? this.hdr.readUInt32BE(1) * 0x1_0000_0000 + this.hdr.readUInt32BE(5) : (this.hdr[1] as number);
           this.hdrLen = 0;
         }
         const wantBody = this.collect || (this.flags & FLAG_COMMAND) !== 0;
@@ -208,23 +209,30 @@ export class NetChecker {
   frame(flags: number, size: number, seq: number, body: Buffer[] | null): boolean {
     if ((flags & FLAG_COMMAND) !== 0) {
       const b = Buffer.concat(body ?? []);
-      if (b.length !== 7 || b.toString("latin1", 0, 3) !== "END") throw new CheckError(`${this.label}: unexpected command frame`);
+      if (b.length !== 7 || b.toString("latin1", 0, 3) !== "END")
+        throw new CheckError(`${this.label}: unexpected command frame`);
       if (this.part !== 0) throw new CheckError(`${this.label}: END inside a multipart message`);
       const sent = b.readUInt32LE(3);
-      if (sent !== this.count >>> 0) throw new CheckError(`${this.label}: producer sent ${sent} messages, received ${this.count}`);
+      if (sent !== this.count >>> 0)
+        throw new CheckError(`${this.label}: producer sent ${sent} messages, received ${this.count}`);
       this.ended = true;
       return false;
     }
-    if (size !== this.size) throw new CheckError(`${this.label}: message ${this.count} part ${this.part} is ${size} B, expected ${this.size} B`);
+    if (size !== this.size)
+      throw new CheckError(
+        `${this.label}: message ${this.count} part ${this.part} is ${size} B, expected ${this.size} B`,
+      );
     if (this.part === 0 && this.size >= SEQ_BYTES && seq !== this.count >>> 0) {
       throw new CheckError(`${this.label}: out of order: got seq ${seq}, expected ${this.count >>> 0}`);
     }
     this.part++;
     if ((flags & FLAG_MORE) !== 0) {
-      if (this.part >= this.parts) throw new CheckError(`${this.label}: message ${this.count} has more than ${this.parts} parts`);
+      if (this.part >= this.parts)
+        throw new CheckError(`${this.label}: message ${this.count} has more than ${this.parts} parts`);
       return false;
     }
-    if (this.part !== this.parts) throw new CheckError(`${this.label}: message ${this.count} has ${this.part} parts, expected ${this.parts}`);
+    if (this.part !== this.parts)
+      throw new CheckError(`${this.label}: message ${this.count} has ${this.part} parts, expected ${this.parts}`);
     this.part = 0;
     this.count++;
     this.bytes += this.size * this.parts;

@@ -7,7 +7,17 @@ import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Channel, CheckError, asCtl, bindAddress, channelPair, errorMessage, ipcPath, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
+import {
+  Channel,
+  CheckError,
+  asCtl,
+  bindAddress,
+  channelPair,
+  errorMessage,
+  ipcPath,
+  resultTimeout,
+  SETUP_TIMEOUT_MS,
+} from "./common.ts";
 import type { CaseSpec, ConnsSpec, Measurement, PairBench, RoleResult, RoleSpec } from "./common.ts";
 import { ROLES } from "./roles.ts";
 import type { RoleName } from "./roles.ts";
@@ -178,10 +188,19 @@ export function spawnWorker(label: string, args: readonly string[], opts: SpawnO
   ];
   const child =
     opts.ulimit === true
-      ? spawn("bash", ["-c", 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...nodeArgs], {
-          cwd: REPO_ROOT,
-          stdio: ["ignore", "inherit", "inherit", "ipc"],
-        })
+      ? spawn(
+          "bash",
+          [
+            "-c",
+            'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"',
+            process.execPath,
+            ...nodeArgs,
+          ],
+          {
+            cwd: REPO_ROOT,
+            stdio: ["ignore", "inherit", "inherit", "ipc"],
+          },
+        )
       : spawn(process.execPath, nodeArgs, { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   liveChildren.add(child);
   const ch = new Channel((m) => {
@@ -274,13 +293,21 @@ export async function runConns(base: Omit<ConnsSpec, "endpoint">): Promise<Conns
   const handles: RoleHandle[] = [];
   const timeout = 300_000;
   try {
-    const router = spawnWorker(`conns-router (${base.lib})`, ["conns-router", JSON.stringify({ ...base, endpoint: "tcp://127.0.0.1:0" })], {
-      ulimit: true,
-      exposeGc: true,
-    });
+    const router = spawnWorker(
+      `conns-router (${base.lib})`,
+      ["conns-router", JSON.stringify({ ...base, endpoint: "tcp://127.0.0.1:0" })],
+      {
+        ulimit: true,
+        exposeGc: true,
+      },
+    );
     handles.push(router);
     const { endpoint } = await router.ch.recv("ready", SETUP_TIMEOUT_MS);
-    const clients = spawnWorker(`conns-clients (${base.lib})`, ["conns-clients", JSON.stringify({ ...base, endpoint })], { ulimit: true });
+    const clients = spawnWorker(
+      `conns-clients (${base.lib})`,
+      ["conns-clients", JSON.stringify({ ...base, endpoint })],
+      { ulimit: true },
+    );
     handles.push(clients);
     const connected = (await clients.ch.recv("info", timeout)).data;
     router.ch.send({ t: "go" });
@@ -295,7 +322,8 @@ export async function runConns(base: Omit<ConnsSpec, "endpoint">): Promise<Conns
     const n = connected["connected"] ?? 0;
     const per = (k: string): number => ((mem[`${k}After`] ?? 0) - (mem[`${k}Before`] ?? 0)) / Math.max(1, n) / 1024;
     const stillOpen = verify.extra["stillOpen"] ?? 0;
-    if (n !== base.connections) throw new CheckError(`only ${n} of ${base.connections} connections completed the handshake`);
+    if (n !== base.connections)
+      throw new CheckError(`only ${n} of ${base.connections} connections completed the handshake`);
     if (stillOpen !== n) throw new CheckError(`ROUTER dropped ${n - stillOpen} idle connections`);
     return {
       lib: base.lib,

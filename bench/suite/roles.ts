@@ -41,14 +41,7 @@ import {
 } from "./netframe.ts";
 
 export type RoleName =
-  | "thr-recv"
-  | "thr-send"
-  | "lat-server"
-  | "lat-client"
-  | "dr-router"
-  | "dr-dealer"
-  | "fanout-pub"
-  | "fanout-sub";
+  "thr-recv" | "thr-send" | "lat-server" | "lat-client" | "dr-router" | "dr-dealer" | "fanout-pub" | "fanout-sub";
 
 export type RoleFn = (spec: RoleSpec, ch: Channel) => Promise<void>;
 
@@ -140,7 +133,10 @@ class BigRing {
   readonly #ring: Buffer[] = [];
   readonly #length: number;
 
-  constructor(readonly size: number, hwm: number) {
+  constructor(
+    readonly size: number,
+    hwm: number,
+  ) {
     this.#length = hwm + 4 + Math.ceil((1024 * 1024) / size);
   }
 
@@ -464,7 +460,9 @@ async function fanoutSubZmq(spec: RoleSpec, ch: Channel): Promise<void> {
     const t1 = performance.now();
     let count = 0;
     for (const c of checkers) count += c.count;
-    await finish(ch, warm.result(count, count * bytes, t1, { perSubscriber: checkers[0]?.count ?? 0 }), () => subs.forEach(closeQuietly));
+    await finish(ch, warm.result(count, count * bytes, t1, { perSubscriber: checkers[0]?.count ?? 0 }), () =>
+      subs.forEach(closeQuietly),
+    );
   } finally {
     subs.forEach(closeQuietly);
   }

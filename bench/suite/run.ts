@@ -91,7 +91,10 @@ function fail(msg: string): never {
 
 function list<T extends string>(v: string, allowed: readonly T[], what: string): T[] {
   const out: T[] = [];
-  for (const x of v.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+  for (const x of v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")) {
     const found = allowed.find((a) => a === x);
     if (found === undefined) fail(`unknown ${what} "${x}" (expected ${allowed.join(", ")})`);
     if (!out.includes(found)) out.push(found);
@@ -255,7 +258,11 @@ function casesOf(o: Options): Case[] {
         if (bench === "dr") window = Math.min(256, Math.floor(hwm / 2));
         if (bench === "fanout") {
           // Credit window: at most ~256 MiB in flight over all subscribers, never above HWM/2.
-          window = clamp(Math.floor((256 * 1024 * 1024) / (size * parts * o.subscribers)), 4, Math.min(500, Math.floor(hwm / 2)));
+          window = clamp(
+            Math.floor((256 * 1024 * 1024) / (size * parts * o.subscribers)),
+            4,
+            Math.min(500, Math.floor(hwm / 2)),
+          );
         }
         out.push({ bench, transport, size, parts, hwm, window, subscribers: bench === "fanout" ? o.subscribers : 1 });
       }
@@ -352,7 +359,8 @@ function speedRatio(c: Case, a: Figures, b: Figures): number {
 
 function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, rightFrom: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const cell = (s: string, i: number): string => (i >= rightFrom ? s.padStart(widths[i] ?? 0) : s.padEnd(widths[i] ?? 0));
+  const cell = (s: string, i: number): string =>
+    i >= rightFrom ? s.padStart(widths[i] ?? 0) : s.padEnd(widths[i] ?? 0);
   const line = (r: readonly string[]): string => `| ${r.map((s, i) => cell(s, i)).join(" | ")} |`;
   const sep = `|${widths.map((w, i) => (i >= rightFrom ? `${"-".repeat(w + 1)}:` : `${"-".repeat(w + 2)}`)).join("|")}|`;
   return [line(header), sep, ...rows.map(line)].join("\n");
@@ -380,7 +388,9 @@ function resultsTable(results: readonly CaseResult[], libs: readonly LibName[]):
     for (const o of others) {
       const a = subject === undefined ? undefined : r.results[subject]?.median;
       const b = r.results[o]?.median;
-      row.push(a === undefined || a === null || b === undefined || b === null ? "" : `${speedRatio(r, a, b).toFixed(2)}×`);
+      row.push(
+        a === undefined || a === null || b === undefined || b === null ? "" : `${speedRatio(r, a, b).toFixed(2)}×`,
+      );
     }
     rows.push(row);
   }
@@ -558,7 +568,13 @@ async function main(): Promise<number> {
     for (let run = 1; run <= o.runs; run++) {
       for (const l of runOrder(caseLibs, run)) {
         const lr = cr.results[l] as LibRuns;
-        const spec: CaseSpec = { ...c, lib: l, durationMs: o.durationMs, warmupMs: o.warmupMs, id: `${process.pid}-${++seq}` };
+        const spec: CaseSpec = {
+          ...c,
+          lib: l,
+          durationMs: o.durationMs,
+          warmupMs: o.warmupMs,
+          id: `${process.pid}-${++seq}`,
+        };
         const label = `[${String(++done).padStart(String(total).length)}/${total}] ${benchLabel(c)} ${c.transport} ${sizeLabel(c.size)} ${l} #${run}`;
         if (lr.errors.length > 0) {
           // A failed case fails again (and may cost a timeout each time): report it once.
@@ -569,8 +585,13 @@ async function main(): Promise<number> {
         try {
           const m = await runMeasurement(spec);
           lr.runs.push(m);
-          const fig = c.bench === "lat" ? `${fmtUs(m.usPerRt ?? 0)}/rt` : `${fmtRate(m.msgPerSec)} msg/s ${fmtMB(m.mbPerSec)} MB/s`;
-          progress(`${label}: ${fig} (${m.count} msgs in ${(m.elapsedMs / 1000).toFixed(2)} s; ${((Date.now() - t0) / 1000).toFixed(1)} s wall)`);
+          const fig =
+            c.bench === "lat"
+              ? `${fmtUs(m.usPerRt ?? 0)}/rt`
+              : `${fmtRate(m.msgPerSec)} msg/s ${fmtMB(m.mbPerSec)} MB/s`;
+          progress(
+            `${label}: ${fig} (${m.count} msgs in ${(m.elapsedMs / 1000).toFixed(2)} s; ${((Date.now() - t0) / 1000).toFixed(1)} s wall)`,
+          );
         } catch (e) {
           failures++;
           lr.runs.push(null);
@@ -592,7 +613,9 @@ async function main(): Promise<number> {
     try {
       const r = await runConns({ lib: l, connections: o.connections, sample: 100, roundTrips: 1000 });
       conns.push(r);
-      progress(`${label}: ${r.rssPerConnKiB.toFixed(1)} KiB RSS/conn, active RT ${fmtUs(r.usBefore)} -> ${fmtUs(r.usAfter)}`);
+      progress(
+        `${label}: ${r.rssPerConnKiB.toFixed(1)} KiB RSS/conn, active RT ${fmtUs(r.usBefore)} -> ${fmtUs(r.usAfter)}`,
+      );
     } catch (e) {
       failures++;
       connsErrors[l] = errorMessage(e);
@@ -636,7 +659,8 @@ async function main(): Promise<number> {
     }
   }
   for (const [l, e] of Object.entries(connsErrors)) errs.push(`- conns ${l}: ${e}`);
-  if (errs.length > 0) out.push("Failures (ERR: every run failed; *: some runs failed, median of the others):", ...errs, "");
+  if (errs.length > 0)
+    out.push("Failures (ERR: every run failed; *: some runs failed, median of the others):", ...errs, "");
   process.stdout.write(`${out.join("\n")}\n`);
 
   const json = {

@@ -86,7 +86,10 @@ export function parse(spec: CommandSpec, argv: string[]): Parsed {
  * argument starts with "-": Z85 keys may (`--curve-server-key -Nq...`), and so may negative numbers.
  * parseArgs alone calls such a value "ambiguous" and fails.
  */
-function attachValues(argv: string[], options: Record<string, { type: "string" | "boolean"; short?: string }>): string[] {
+function attachValues(
+  argv: string[],
+  options: Record<string, { type: "string" | "boolean"; short?: string }>,
+): string[] {
   const takesValue = new Set<string>();
   for (const [name, o] of Object.entries(options)) {
     if (o.type !== "string") continue;
@@ -166,7 +169,8 @@ export function int(v: ParsedValues, name: string, def: number, min = 0, what = 
 function toInt(s: string, label: string, min = 0, what = "a whole number"): number {
   if (!/^-?\d+$/.test(s.trim())) throw new UsageError(`${label} takes ${what}, got "${s}"`);
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${label} must be ${min === 1 ? "at least 1" : `>= ${min}`}, got ${s}`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`${label} must be ${min === 1 ? "at least 1" : `>= ${min}`}, got ${s}`);
   return n;
 }
 
@@ -175,7 +179,18 @@ export function toSize(s: string, label: string, min = 0): number {
   const m = /^(\d+)(k|m|g|kb|mb|gb|kib|mib|gib)?b?$/i.exec(s.trim());
   if (!m) throw new UsageError(`${label} takes a size such as 64, 1k or 1MiB, got "${s}"`);
   const unit = (m[2] ?? "").toLowerCase();
-  const mult: Record<string, number> = { "": 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+  const mult: Record<string, number> = {
+    "": 1,
+    k: 1e3,
+    kb: 1e3,
+    m: 1e6,
+    mb: 1e6,
+    g: 1e9,
+    gb: 1e9,
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: 1024 ** 3,
+  };
   const n = Number(m[1]) * (mult[unit] ?? 1);
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${label} must be >= ${min}, got ${s}`);
   return n;

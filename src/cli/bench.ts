@@ -15,7 +15,18 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "../index.ts";
-import { flag, helpText, int, oneOf, parse, RuntimeFailure, str, toSize, UsageError, type CommandSpec } from "./args.ts";
+import {
+  flag,
+  helpText,
+  int,
+  oneOf,
+  parse,
+  RuntimeFailure,
+  str,
+  toSize,
+  UsageError,
+  type CommandSpec,
+} from "./args.ts";
 import { checkEndpoint } from "./endpoints.ts";
 import { socketClass } from "./lib.ts";
 import { humanRate, ProgressBar } from "./progress.ts";
@@ -42,10 +53,23 @@ const spec: CommandSpec = {
   options: {
     transport: { type: "string", short: "T", value: "T", help: "tcp (default), ipc or inproc" },
     size: { type: "string", short: "s", value: "BYTES", help: "message size (default 64; 1k, 1MiB accepted)" },
-    count: { type: "string", short: "n", value: "N", help: "messages (thr, default 200000) or round trips (lat, default 20000)" },
+    count: {
+      type: "string",
+      short: "n",
+      value: "N",
+      help: "messages (thr, default 200000) or round trips (lat, default 20000)",
+    },
     "in-process": { type: "boolean", help: "run both ends in this process" },
-    bind: { type: "string", value: "EP", help: "run only the bound side: thr = local_thr (PULL), lat = local_lat (REP)" },
-    connect: { type: "string", value: "EP", help: "run only the connecting side: thr = remote_thr (PUSH), lat = remote_lat (REQ)" },
+    bind: {
+      type: "string",
+      value: "EP",
+      help: "run only the bound side: thr = local_thr (PULL), lat = local_lat (REP)",
+    },
+    connect: {
+      type: "string",
+      value: "EP",
+      help: "run only the connecting side: thr = remote_thr (PUSH), lat = remote_lat (REQ)",
+    },
     role: { type: "string", value: "ROLE", help: "local|remote, overriding what --bind/--connect imply", hidden: true },
     progress: { type: "boolean", help: "draw the progress bar even when stderr is not a terminal" },
     "no-progress": { type: "boolean", help: "no progress bar" },
@@ -89,7 +113,8 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   };
   const bindEp = str(v, "bind");
   const connectEp = str(v, "connect");
-  if (bindEp !== undefined && connectEp !== undefined) throw new UsageError("--bind and --connect exclude each other (one side per process)");
+  if (bindEp !== undefined && connectEp !== undefined)
+    throw new UsageError("--bind and --connect exclude each other (one side per process)");
   if (bindEp !== undefined) checkEndpoint(bindEp, "bind");
   if (connectEp !== undefined) checkEndpoint(connectEp, "connect");
   const roleArg = str(v, "role");
@@ -110,11 +135,19 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   }
 
   const inProcess = flag(v, "in-process") || transport === "inproc";
-  const address = transport === "tcp" ? "tcp://127.0.0.1:*" : transport === "ipc" ? `ipc://${join(tmpdir(), `zocket-bench-${process.pid}.sock`)}` : `inproc://zocket-bench-${process.pid}`;
+  const address =
+    transport === "tcp"
+      ? "tcp://127.0.0.1:*"
+      : transport === "ipc"
+        ? `ipc://${join(tmpdir(), `zocket-bench-${process.pid}.sock`)}`
+        : `inproc://zocket-bench-${process.pid}`;
   // The measuring side binds; the peer connects to where it landed.
   let onBound: (ep: string) => void = () => {};
   const boundP = new Promise<string>((resolve) => (onBound = resolve));
-  const measuring = kind === "thr" ? thrReceive(rt, io, p, { bind: address, onBound }) : latRequest(rt, io, p, { bind: address, onBound });
+  const measuring =
+    kind === "thr"
+      ? thrReceive(rt, io, p, { bind: address, onBound })
+      : latRequest(rt, io, p, { bind: address, onBound });
   const bound = await boundOrFailure(boundP, measuring);
   if (inProcess) {
     const peer = kind === "thr" ? thrSend(rt, p, { connect: bound }) : latEcho(rt, io, p, { connect: bound });
@@ -147,7 +180,21 @@ function spawnPeer(rt: Runtime, kind: Kind, ep: string, p: Params): Peer {
   const entry = process.argv[1];
   if (entry === undefined) throw new RuntimeFailure("cannot find the zocket entry script to start the peer process");
   const role: Role = kind === "thr" ? "remote" : "local";
-  const args = [...process.execArgv, entry, "bench", kind, "--connect", ep, "--role", role, "--count", String(p.count), "--size", String(p.size), "--no-progress"];
+  const args = [
+    ...process.execArgv,
+    entry,
+    "bench",
+    kind,
+    "--connect",
+    ep,
+    "--role",
+    role,
+    "--count",
+    String(p.count),
+    "--size",
+    String(p.size),
+    "--no-progress",
+  ];
   const proc = spawn(process.execPath, args, { stdio: ["pipe", "ignore", "pipe"] });
   let stderr = "";
   proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -158,7 +205,12 @@ function spawnPeer(rt: Runtime, kind: Kind, ep: string, p: Params): Peer {
   const failed = new Promise<never>((_, reject) => {
     proc.on("error", (err) => reject(new RuntimeFailure(`cannot start the peer process: ${err.message}`)));
     proc.on("exit", (code, signal) => {
-      if (code !== 0 && !rt.stopping) reject(new RuntimeFailure(`the peer process failed (${signal ?? `exit ${code}`}): ${stderr.trim().split("\n").pop() ?? ""}`));
+      if (code !== 0 && !rt.stopping)
+        reject(
+          new RuntimeFailure(
+            `the peer process failed (${signal ?? `exit ${code}`}): ${stderr.trim().split("\n").pop() ?? ""}`,
+          ),
+        );
     });
   });
   failed.catch(() => {});
@@ -185,7 +237,8 @@ interface Attach {
 
 async function open(rt: Runtime, className: string, a: Attach): Promise<Socket> {
   const cls = socketClass(className);
-  if (cls === undefined) throw new RuntimeFailure(`this benchmark needs ${className}, which this build does not export yet`);
+  if (cls === undefined)
+    throw new RuntimeFailure(`this benchmark needs ${className}, which this build does not export yet`);
   const s = rt.track(new cls());
   s.linger = 0;
   const w = s as Socket & { sendHighWaterMark: number; receiveHighWaterMark: number };
@@ -214,7 +267,8 @@ async function receiveOrFail(rt: Runtime, s: Socket): Promise<Buffer[] | null> {
     return await s.receive();
   } catch (err) {
     if (rt.stopping) return null;
-    if ((err as { code?: unknown }).code === "EAGAIN") throw new RuntimeFailure(`no message from the peer within ${SETUP_TIMEOUT_MS / 1000} s`);
+    if ((err as { code?: unknown }).code === "EAGAIN")
+      throw new RuntimeFailure(`no message from the peer within ${SETUP_TIMEOUT_MS / 1000} s`);
     throw new RuntimeFailure(`receive failed: ${describeError(err)}`);
   }
 }
@@ -332,7 +386,9 @@ async function latEcho(rt: Runtime, _io: CliIO, p: Params, a: Attach): Promise<n
 
 function checkSize(m: Buffer[], size: number): void {
   if (m.length !== 1 || m[0]!.length !== size) {
-    throw new RuntimeFailure(`unexpected message: ${m.length} frame(s) of ${m.map((f) => f.length).join("+")} bytes, expected 1 of ${size}`);
+    throw new RuntimeFailure(
+      `unexpected message: ${m.length} frame(s) of ${m.map((f) => f.length).join("+")} bytes, expected 1 of ${size}`,
+    );
   }
 }
 
@@ -345,7 +401,17 @@ function report(io: CliIO, p: Params, transport: Transport | string, where: stri
     const rate = r.count / secs;
     const mbps = (rate * p.size * 8) / 1e6;
     if (p.json) {
-      io.stdout.write(JSON.stringify({ bench: "thr", transport, size: p.size, count: r.count, seconds: secs, msgPerSec: rate, megabitsPerSec: mbps }) + "\n");
+      io.stdout.write(
+        JSON.stringify({
+          bench: "thr",
+          transport,
+          size: p.size,
+          count: r.count,
+          seconds: secs,
+          msgPerSec: rate,
+          megabitsPerSec: mbps,
+        }) + "\n",
+      );
     } else {
       io.stdout.write(
         `thr: PUSH -> PULL over ${transport} (${where}), ${p.size} B x ${r.count} messages\n` +
@@ -360,7 +426,19 @@ function report(io: CliIO, p: Params, transport: Transport | string, where: stri
   const avg = r.elapsedMs / r.count;
   if (p.json) {
     io.stdout.write(
-      JSON.stringify({ bench: "lat", transport, size: p.size, count: r.count, seconds: secs, rttAvgUs: us(avg), oneWayAvgUs: us(avg) / 2, rttMinUs: us(pct(0)), rttP50Us: us(pct(0.5)), rttP99Us: us(pct(0.99)), rttMaxUs: us(rtts[rtts.length - 1] ?? 0) }) + "\n",
+      JSON.stringify({
+        bench: "lat",
+        transport,
+        size: p.size,
+        count: r.count,
+        seconds: secs,
+        rttAvgUs: us(avg),
+        oneWayAvgUs: us(avg) / 2,
+        rttMinUs: us(pct(0)),
+        rttP50Us: us(pct(0.5)),
+        rttP99Us: us(pct(0.99)),
+        rttMaxUs: us(rtts[rtts.length - 1] ?? 0),
+      }) + "\n",
     );
   } else {
     io.stdout.write(
@@ -372,4 +450,8 @@ function report(io: CliIO, p: Params, transport: Transport | string, where: stri
   return 0;
 }
 
-export const benchCommand: Command = { name: "bench", summary: "throughput (thr) or latency (lat), with a progress bar", run };
+export const benchCommand: Command = {
+  name: "bench",
+  summary: "throughput (thr) or latency (lat), with a progress bar",
+  run,
+};

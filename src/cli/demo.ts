@@ -170,7 +170,9 @@ async function requestReply(c: Ctx): Promise<void> {
     await client.send(q);
     const r = await receiveWithin(client, 3000);
     if (r === undefined) throw new RuntimeFailure("demo: no reply from the REP server");
-    out(`   client ${st.dim("->")} ${q.padEnd(8)} server ${st.dim("->")} ${st.green(r[0]!.toString())} ${st.dim(`(${(performance.now() - t0).toFixed(2)} ms)`)}`);
+    out(
+      `   client ${st.dim("->")} ${q.padEnd(8)} server ${st.dim("->")} ${st.green(r[0]!.toString())} ${st.dim(`(${(performance.now() - t0).toFixed(2)} ms)`)}`,
+    );
   }
 }
 
@@ -240,7 +242,8 @@ async function curve(c: Ctx): Promise<void> {
   const useReqRep = socketClass("Request") !== undefined && socketClass("Reply") !== undefined;
   const cls = useReqRep ? need("Request", "Reply") : need("Dealer", "Dealer");
   const capability = exportsByName["capability"] as { curve?: boolean } | undefined;
-  if (typeof cls === "string" || capability?.curve !== true) return void out(st.yellow("   skipped: this build has no CURVE support yet"));
+  if (typeof cls === "string" || capability?.curve !== true)
+    return void out(st.yellow("   skipped: this build has no CURVE support yet"));
   const [Client, Server] = cls as [SocketClass, SocketClass];
   const serverKeys = curveKeyPair();
   const clientKeys = curveKeyPair();
@@ -248,20 +251,33 @@ async function curve(c: Ctx): Promise<void> {
   await server.bind("tcp://127.0.0.1:*");
   out(st.dim(`   server public key ${serverKeys.publicKey} (bound ${server.lastEndpoint})`));
   void (async () => {
-    for await (const msg of server) await server.send(useReqRep ? [`got it: ${msg[0]!.toString()}`] : msg).catch(() => {});
+    for await (const msg of server)
+      await server.send(useReqRep ? [`got it: ${msg[0]!.toString()}`] : msg).catch(() => {});
   })();
-  const client = c.sock(Client, { curveServerKey: serverKeys.publicKey, curvePublicKey: clientKeys.publicKey, curveSecretKey: clientKeys.secretKey });
+  const client = c.sock(Client, {
+    curveServerKey: serverKeys.publicKey,
+    curvePublicKey: clientKeys.publicKey,
+    curveSecretKey: clientKeys.secretKey,
+  });
   client.connect(server.lastEndpoint!);
   await client.send("the launch code is 0000");
   const r = await receiveWithin(client, 3000);
   if (r === undefined) throw new RuntimeFailure("demo: the CURVE handshake did not complete");
-  out(`   client with the right server key ${st.dim("->")} ${st.green(r[r.length - 1]!.toString())} ${st.dim(`(mechanism: ${client.securityMechanism})`)}`);
+  out(
+    `   client with the right server key ${st.dim("->")} ${st.green(r[r.length - 1]!.toString())} ${st.dim(`(mechanism: ${client.securityMechanism})`)}`,
+  );
   // A client that trusts the wrong server key cannot complete the handshake: the server cannot
   // decrypt its HELLO and drops the connection (libzmq does the same), so nothing ever flows.
-  const wrong = c.sock(Client, { curveServerKey: curveKeyPair().publicKey, curvePublicKey: clientKeys.publicKey, curveSecretKey: clientKeys.secretKey });
+  const wrong = c.sock(Client, {
+    curveServerKey: curveKeyPair().publicKey,
+    curvePublicKey: clientKeys.publicKey,
+    curveSecretKey: clientKeys.secretKey,
+  });
   const shook = handshakes(wrong, 1, 400);
   wrong.connect(server.lastEndpoint!);
-  out(`   client with a wrong server key    ${st.dim("->")} ${(await shook) ? st.red("handshake completed?!") : st.green("no handshake: the server cannot decrypt its HELLO")}`);
+  out(
+    `   client with a wrong server key    ${st.dim("->")} ${(await shook) ? st.red("handshake completed?!") : st.green("no handshake: the server cannot decrypt its HELLO")}`,
+  );
 }
 
 // ------------------------------------------------------------------ run
@@ -272,7 +288,8 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
     io.stdout.write(helpText(spec));
     return 0;
   }
-  const color = !flag(v, "no-color") && process.env["NO_COLOR"] === undefined && (io.stdout as NodeJS.WriteStream).isTTY === true;
+  const color =
+    !flag(v, "no-color") && process.env["NO_COLOR"] === undefined && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const st = new Style(color);
   const out = (line = ""): void => void io.stdout.write(line + "\n");
   const dir = mkdtempSync(join(tmpdir(), "zocket-demo-"));
@@ -289,15 +306,26 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
     },
   };
   const t0 = performance.now();
-  out(st.bold(`zocket ${await packageVersion()} demo`) + st.dim(" — ZeroMQ in pure TypeScript, wire-compatible with libzmq 4.3"));
+  out(
+    st.bold(`zocket ${await packageVersion()} demo`) +
+      st.dim(" — ZeroMQ in pure TypeScript, wire-compatible with libzmq 4.3"),
+  );
   out();
   for (const section of [pipeline, requestReply, pubSub, curve]) {
     if (rt.stopping) break;
     await section(c);
     out();
   }
-  out(st.dim(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s. Next: zocket --help, zocket echo tcp://*:5555 & zocket ping tcp://localhost:5555`));
+  out(
+    st.dim(
+      `done in ${((performance.now() - t0) / 1000).toFixed(1)} s. Next: zocket --help, zocket echo tcp://*:5555 & zocket ping tcp://localhost:5555`,
+    ),
+  );
   return 0;
 }
 
-export const demoCommand: Command = { name: "demo", summary: "a live tour: pipeline, request-reply, pub-sub, CURVE", run };
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "a live tour: pipeline, request-reply, pub-sub, CURVE",
+  run,
+};

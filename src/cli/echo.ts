@@ -42,16 +42,27 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   const stream = flag(v, "stream");
   const count = str(v, "count") === undefined ? undefined : int(v, "count", 0, 1);
   const attach = collectEndpoints(positionals, v, true);
-  if (attach.bind.length + attach.connect.length === 0) throw new UsageError("missing endpoint (e.g. zocket echo tcp://*:5555)");
+  if (attach.bind.length + attach.connect.length === 0)
+    throw new UsageError("missing endpoint (e.g. zocket echo tcp://*:5555)");
   const security = planSecurity(v);
   const common = commonSettings(v, rt);
   const className = stream ? "Stream" : "Reply";
   const cls = socketClass(className);
-  if (cls === undefined) throw new RuntimeFailure(`${stream ? "STREAM" : "REP"} sockets are not available in this build (no ${className} export yet)`);
+  if (cls === undefined)
+    throw new RuntimeFailure(
+      `${stream ? "STREAM" : "REP"} sockets are not available in this build (no ${className} export yet)`,
+    );
 
   await security.start(rt, common.verbose || common.events);
   for (const n of security.notes) rt.note(n);
-  const sock = await openSocket(rt, cls, { attach, security, hwm: common.hwm, events: common.events, verbose: common.verbose, announceBinds: true });
+  const sock = await openSocket(rt, cls, {
+    attach,
+    security,
+    hwm: common.hwm,
+    events: common.events,
+    verbose: common.verbose,
+    announceBinds: true,
+  });
   if (!common.verbose) {
     for (const ep of attach.bind) if (!/:(\*|0)$/.test(ep)) rt.note(`echoing on ${ep}`);
   }

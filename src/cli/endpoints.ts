@@ -24,7 +24,11 @@ export const ENDPOINT_OPTIONS: OptionTable = {
 
 /** Options every socket-opening command has. */
 export const SOCKET_COMMON_OPTIONS: OptionTable = {
-  linger: { type: "string", value: "MS", help: "on exit, wait up to MS for queued messages to leave (default 2000, -1 forever)" },
+  linger: {
+    type: "string",
+    value: "MS",
+    help: "on exit, wait up to MS for queued messages to leave (default 2000, -1 forever)",
+  },
   hwm: { type: "string", value: "N", help: "send and receive high-water mark in messages (default 1000)" },
   events: { type: "boolean", short: "e", help: "print socket events (connect, handshake, disconnect...) on stderr" },
   verbose: { type: "boolean", short: "v", help: "say what is happening on stderr" },
@@ -63,7 +67,10 @@ export function checkEndpoint(ep: string, mode: "bind" | "connect"): void {
 }
 
 /** Read the common socket options (linger into the runtime). */
-export function commonSettings(v: ParsedValues, rt: Runtime): { hwm: number | undefined; events: boolean; verbose: boolean } {
+export function commonSettings(
+  v: ParsedValues,
+  rt: Runtime,
+): { hwm: number | undefined; events: boolean; verbose: boolean } {
   const linger = str(v, "linger");
   if (linger !== undefined) rt.linger = int(v, "linger", 2000, -1, "milliseconds (-1 = forever)");
   const hwm = str(v, "hwm") === undefined ? undefined : int(v, "hwm", 1000, 0);

@@ -176,10 +176,12 @@ export function formatMessage(msg: Frames, format: OutputFormat, separator: stri
     case "hex":
       return msg.map((f) => f.toString("hex")).join(" ");
     case "json":
-      return JSON.stringify(msg.map((f) => {
-        const t = utf8Valid(f);
-        return t ?? { hex: f.toString("hex") };
-      }));
+      return JSON.stringify(
+        msg.map((f) => {
+          const t = utf8Valid(f);
+          return t ?? { hex: f.toString("hex") };
+        }),
+      );
     case "raw":
       return msg.length === 1 ? msg[0]! : Buffer.concat(msg);
   }
@@ -229,7 +231,10 @@ export class Printer {
   async print(msg: Frames): Promise<void> {
     if (this.#gone) return;
     const body = formatMessage(msg, this.#format, this.#separator);
-    const ok = this.#format === "raw" ? this.#out.write(body) : this.#out.write(typeof body === "string" ? body + "\n" : Buffer.concat([body, Buffer.from("\n")]));
+    const ok =
+      this.#format === "raw"
+        ? this.#out.write(body)
+        : this.#out.write(typeof body === "string" ? body + "\n" : Buffer.concat([body, Buffer.from("\n")]));
     if (!ok && !this.#gone) await drained(this.#out);
   }
 }

@@ -43,7 +43,8 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
     if (i <= 0) throw new UsageError(`--meta: expected KEY=VALUE, got "${m}"`);
     const key = m.slice(0, i);
     // ZPL names (RFC 4): letters, digits and $-_@.&+/
-    if (!/^[A-Za-z0-9$\-_@.&+/]+$/.test(key)) throw new UsageError(`--meta: "${key}" is not a valid ZPL name (letters, digits, $-_@.&+/)`);
+    if (!/^[A-Za-z0-9$\-_@.&+/]+$/.test(key))
+      throw new UsageError(`--meta: "${key}" is not a valid ZPL name (letters, digits, $-_@.&+/)`);
     metadata[key] = m.slice(i + 1);
   }
   const { publicKey, secretKey } = curveKeyPair();
@@ -55,7 +56,8 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   }
   const secretFile = `${name}_secret`;
   if (!flag(v, "force")) {
-    for (const f of [name, secretFile]) if (existsSync(f)) throw new RuntimeFailure(`${f} exists; use --force to overwrite it`);
+    for (const f of [name, secretFile])
+      if (existsSync(f)) throw new RuntimeFailure(`${f} exists; use --force to overwrite it`);
   }
   try {
     saveCertificate({ publicKey, secretKey, metadata }, name);
@@ -70,4 +72,8 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   return 0;
 }
 
-export const keygenCommand: Command = { name: "keygen", summary: "a CURVE key pair in Z85, or czmq certificate files", run };
+export const keygenCommand: Command = {
+  name: "keygen",
+  summary: "a CURVE key pair in Z85, or czmq certificate files",
+  run,
+};

@@ -33,18 +33,114 @@ export interface SocketTypeInfo {
  * (`zsock_new_pub("tcp://...")` binds, `zsock_new_sub` connects, ...), see czmq zsock.c.
  */
 export const SOCKET_TYPES: readonly SocketTypeInfo[] = [
-  { name: "pair", className: "Pair", zmqName: "PAIR", bindsByDefault: false, direction: "both", aliases: [], summary: "exclusive pair: send stdin, print what arrives" },
-  { name: "pub", className: "Publisher", zmqName: "PUB", bindsByDefault: true, direction: "send", aliases: ["publisher"], summary: "publish stdin lines to subscribers" },
-  { name: "sub", className: "Subscriber", zmqName: "SUB", bindsByDefault: false, direction: "recv", aliases: ["subscriber"], summary: "print messages that match --subscribe" },
-  { name: "req", className: "Request", zmqName: "REQ", bindsByDefault: false, direction: "req", aliases: ["request"], summary: "send each stdin line as a request, print the reply" },
-  { name: "rep", className: "Reply", zmqName: "REP", bindsByDefault: true, direction: "rep", aliases: ["reply"], summary: "print each request, answer with the next stdin line" },
-  { name: "dealer", className: "Dealer", zmqName: "DEALER", bindsByDefault: false, direction: "both", aliases: [], summary: "round-robin stdin to peers, print what arrives" },
-  { name: "router", className: "Router", zmqName: "ROUTER", bindsByDefault: true, direction: "both", aliases: [], summary: "print [identity, ...] messages; stdin lines are routed by their first frame" },
-  { name: "pull", className: "Pull", zmqName: "PULL", bindsByDefault: true, direction: "recv", aliases: [], summary: "print messages pushed to it" },
-  { name: "push", className: "Push", zmqName: "PUSH", bindsByDefault: false, direction: "send", aliases: [], summary: "push stdin lines to pullers (load-balanced)" },
-  { name: "xpub", className: "XPublisher", zmqName: "XPUB", bindsByDefault: true, direction: "both", aliases: ["xpublisher"], summary: "publish stdin, print subscriptions as they arrive" },
-  { name: "xsub", className: "XSubscriber", zmqName: "XSUB", bindsByDefault: false, direction: "both", aliases: ["xsubscriber"], summary: "print publications; stdin lines are sent upstream (subscriptions)" },
-  { name: "stream", className: "Stream", zmqName: "STREAM", bindsByDefault: false, direction: "both", aliases: [], summary: "talk raw TCP to a non-ZeroMQ peer" },
+  {
+    name: "pair",
+    className: "Pair",
+    zmqName: "PAIR",
+    bindsByDefault: false,
+    direction: "both",
+    aliases: [],
+    summary: "exclusive pair: send stdin, print what arrives",
+  },
+  {
+    name: "pub",
+    className: "Publisher",
+    zmqName: "PUB",
+    bindsByDefault: true,
+    direction: "send",
+    aliases: ["publisher"],
+    summary: "publish stdin lines to subscribers",
+  },
+  {
+    name: "sub",
+    className: "Subscriber",
+    zmqName: "SUB",
+    bindsByDefault: false,
+    direction: "recv",
+    aliases: ["subscriber"],
+    summary: "print messages that match --subscribe",
+  },
+  {
+    name: "req",
+    className: "Request",
+    zmqName: "REQ",
+    bindsByDefault: false,
+    direction: "req",
+    aliases: ["request"],
+    summary: "send each stdin line as a request, print the reply",
+  },
+  {
+    name: "rep",
+    className: "Reply",
+    zmqName: "REP",
+    bindsByDefault: true,
+    direction: "rep",
+    aliases: ["reply"],
+    summary: "print each request, answer with the next stdin line",
+  },
+  {
+    name: "dealer",
+    className: "Dealer",
+    zmqName: "DEALER",
+    bindsByDefault: false,
+    direction: "both",
+    aliases: [],
+    summary: "round-robin stdin to peers, print what arrives",
+  },
+  {
+    name: "router",
+    className: "Router",
+    zmqName: "ROUTER",
+    bindsByDefault: true,
+    direction: "both",
+    aliases: [],
+    summary: "print [identity, ...] messages; stdin lines are routed by their first frame",
+  },
+  {
+    name: "pull",
+    className: "Pull",
+    zmqName: "PULL",
+    bindsByDefault: true,
+    direction: "recv",
+    aliases: [],
+    summary: "print messages pushed to it",
+  },
+  {
+    name: "push",
+    className: "Push",
+    zmqName: "PUSH",
+    bindsByDefault: false,
+    direction: "send",
+    aliases: [],
+    summary: "push stdin lines to pullers (load-balanced)",
+  },
+  {
+    name: "xpub",
+    className: "XPublisher",
+    zmqName: "XPUB",
+    bindsByDefault: true,
+    direction: "both",
+    aliases: ["xpublisher"],
+    summary: "publish stdin, print subscriptions as they arrive",
+  },
+  {
+    name: "xsub",
+    className: "XSubscriber",
+    zmqName: "XSUB",
+    bindsByDefault: false,
+    direction: "both",
+    aliases: ["xsubscriber"],
+    summary: "print publications; stdin lines are sent upstream (subscriptions)",
+  },
+  {
+    name: "stream",
+    className: "Stream",
+    zmqName: "STREAM",
+    bindsByDefault: false,
+    direction: "both",
+    aliases: [],
+    summary: "talk raw TCP to a non-ZeroMQ peer",
+  },
 ];
 
 /** Look a type up by CLI name or alias (case-insensitive). */
@@ -77,4 +173,5 @@ export async function packageVersion(): Promise<string> {
 }
 
 /** The libzmq version zocket is wire-compatible with. */
-export const LIBZMQ_VERSION: string = typeof exportsByName["version"] === "string" ? (exportsByName["version"] as string) : "4.3.5";
+export const LIBZMQ_VERSION: string =
+  typeof exportsByName["version"] === "string" ? (exportsByName["version"] as string) : "4.3.5";

@@ -33,8 +33,18 @@ const spec: CommandSpec = {
   options: {
     count: { type: "string", short: "c", value: "N", help: "stop after N requests (default: until Ctrl-C)" },
     interval: { type: "string", short: "i", value: "MS", help: "wait MS between requests (default 1000)" },
-    size: { type: "string", short: "s", value: "BYTES", help: `payload size, at least ${HEADER} (default 64; 1k, 1MiB accepted)` },
-    timeout: { type: "string", short: "W", value: "MS", help: "wait MS for each reply, and for the first connection (default 2000)" },
+    size: {
+      type: "string",
+      short: "s",
+      value: "BYTES",
+      help: `payload size, at least ${HEADER} (default 64; 1k, 1MiB accepted)`,
+    },
+    timeout: {
+      type: "string",
+      short: "W",
+      value: "MS",
+      help: "wait MS for each reply, and for the first connection (default 2000)",
+    },
     quiet: { type: "boolean", short: "q", help: "print only the summary" },
     ...SOCKET_COMMON_OPTIONS,
     ...SECURITY_OPTIONS,
@@ -226,14 +236,21 @@ async function diagnose(endpoint: string, timeout: number): Promise<string> {
     return describeError(err);
   }
   if (ep.transport === "inproc") return `nothing is bound to ${endpoint} in this process`;
-  if (ep.transport === "ipc" && !ep.abstract && !existsSync(ep.path)) return `no socket file at ${ep.path} (is the server running?)`;
-  const target = ep.transport === "tcp" ? { host: ep.host, port: ep.port } : { path: ep.abstract ? "\0" + ep.path.slice(1) : ep.path };
+  if (ep.transport === "ipc" && !ep.abstract && !existsSync(ep.path))
+    return `no socket file at ${ep.path} (is the server running?)`;
+  const target =
+    ep.transport === "tcp"
+      ? { host: ep.host, port: ep.port }
+      : { path: ep.abstract ? "\0" + ep.path.slice(1) : ep.path };
   return new Promise((resolve) => {
     const s = netConnect(target);
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve(`no answer within ${timeout} ms (host down or packets filtered)`);
-    }, Math.min(timeout, 2000));
+    const timer = setTimeout(
+      () => {
+        s.destroy();
+        resolve(`no answer within ${timeout} ms (host down or packets filtered)`);
+      },
+      Math.min(timeout, 2000),
+    );
     s.once("connect", () => {
       clearTimeout(timer);
       s.destroy();

@@ -90,7 +90,9 @@ export async function run(
     return 0;
   }
   if (first === "--version" || first === "-V" || first === "version") {
-    io.stdout.write(`zocket ${await packageVersion()} (ZMTP 3.1, wire-compatible with libzmq ${LIBZMQ_VERSION}; node ${process.versions.node})\n`);
+    io.stdout.write(
+      `zocket ${await packageVersion()} (ZMTP 3.1, wire-compatible with libzmq ${LIBZMQ_VERSION}; node ${process.versions.node})\n`,
+    );
     return 0;
   }
   let name = first;
@@ -98,7 +100,9 @@ export async function run(
   if (name === "monitor") {
     const inner = rest[0];
     if (inner === undefined || inner === "--help" || inner === "-h") {
-      io.stdout.write("zocket monitor — run a command with --events: socket events on stderr\n\nUsage:\n  zocket monitor <socket-type|echo|ping|proxy> [options...]\n\nExamples:\n  zocket monitor sub --connect tcp://localhost:5556\n  zocket monitor ping tcp://localhost:5555 -c 3\n");
+      io.stdout.write(
+        "zocket monitor — run a command with --events: socket events on stderr\n\nUsage:\n  zocket monitor <socket-type|echo|ping|proxy> [options...]\n\nExamples:\n  zocket monitor sub --connect tcp://localhost:5556\n  zocket monitor ping tcp://localhost:5555 -c 3\n",
+      );
       if (inner === undefined) return fail("zocket monitor: missing command to monitor");
       return 0;
     }
@@ -116,7 +120,10 @@ export async function run(
     const cmd = COMMANDS.find((c) => c.name === name);
     if (type !== undefined) code = await runSocketCommand(type, rest, rt, io);
     else if (cmd !== undefined) code = await cmd.run(rest, rt, io);
-    else throw new UsageError(`unknown command or socket type "${name}" (types: ${SOCKET_TYPES.map((t) => t.name).join(", ")}; commands: ${COMMANDS.map((c) => c.name).join(", ")}, monitor)`);
+    else
+      throw new UsageError(
+        `unknown command or socket type "${name}" (types: ${SOCKET_TYPES.map((t) => t.name).join(", ")}; commands: ${COMMANDS.map((c) => c.name).join(", ")}, monitor)`,
+      );
   } catch (err) {
     code = report(rt, err);
   }

@@ -294,7 +294,8 @@ export function describeError(err: unknown): string {
 export function bindFailure(address: string, err: unknown): RuntimeFailure {
   const code = (err as { code?: unknown }).code;
   if (code === "EADDRINUSE") return new RuntimeFailure(`cannot bind ${address}: address already in use (EADDRINUSE)`);
-  if (code === "EADDRNOTAVAIL") return new RuntimeFailure(`cannot bind ${address}: no such local address (EADDRNOTAVAIL)`);
+  if (code === "EADDRNOTAVAIL")
+    return new RuntimeFailure(`cannot bind ${address}: no such local address (EADDRNOTAVAIL)`);
   if (code === "EACCES") return new RuntimeFailure(`cannot bind ${address}: permission denied (EACCES)`);
   return new RuntimeFailure(`cannot bind ${address}: ${describeError(err)}`);
 }

@@ -14,16 +14,47 @@ import { curveKeyPair, z85Decode } from "./lib.ts";
 import type { Runtime } from "./runtime.ts";
 
 export const SECURITY_OPTIONS: OptionTable = {
-  "curve-server": { type: "boolean", help: "be a CURVE server; keys from --curve-cert/--curve-secret-key, else a fresh pair (its public key is printed on stderr)" },
-  "curve-server-key": { type: "string", value: "KEY|FILE", help: "be a CURVE client of the server with this public key (40-char Z85, or a certificate file)" },
-  "curve-cert": { type: "string", value: "FILE", help: "this socket's key pair from a czmq certificate (reads FILE_secret when it exists)" },
+  "curve-server": {
+    type: "boolean",
+    help: "be a CURVE server; keys from --curve-cert/--curve-secret-key, else a fresh pair (its public key is printed on stderr)",
+  },
+  "curve-server-key": {
+    type: "string",
+    value: "KEY|FILE",
+    help: "be a CURVE client of the server with this public key (40-char Z85, or a certificate file)",
+  },
+  "curve-cert": {
+    type: "string",
+    value: "FILE",
+    help: "this socket's key pair from a czmq certificate (reads FILE_secret when it exists)",
+  },
   "curve-public-key": { type: "string", value: "KEY", help: "this socket's public key (Z85)" },
   "curve-secret-key": { type: "string", value: "KEY", help: "this socket's secret key (Z85)" },
-  "curve-allow": { type: "string", multiple: true, value: "KEY|FILE|DIR", help: "CURVE server: accept only these client keys (Z85, certificate files or a directory of them)" },
-  plain: { type: "string", multiple: true, value: "USER:PASS", help: "PLAIN client credentials; with --plain-server, a user to accept" },
+  "curve-allow": {
+    type: "string",
+    multiple: true,
+    value: "KEY|FILE|DIR",
+    help: "CURVE server: accept only these client keys (Z85, certificate files or a directory of them)",
+  },
+  plain: {
+    type: "string",
+    multiple: true,
+    value: "USER:PASS",
+    help: "PLAIN client credentials; with --plain-server, a user to accept",
+  },
   "plain-server": { type: "boolean", help: "be a PLAIN server that accepts the --plain users" },
-  "zap-allow": { type: "string", multiple: true, value: "ADDR", help: "accept peers only from this IP address or CIDR range (runs a ZAP handler)" },
-  "zap-deny": { type: "string", multiple: true, value: "ADDR", help: "refuse peers from this IP address or CIDR range" },
+  "zap-allow": {
+    type: "string",
+    multiple: true,
+    value: "ADDR",
+    help: "accept peers only from this IP address or CIDR range (runs a ZAP handler)",
+  },
+  "zap-deny": {
+    type: "string",
+    multiple: true,
+    value: "ADDR",
+    help: "refuse peers from this IP address or CIDR range",
+  },
   "zap-domain": { type: "string", value: "DOMAIN", help: "the socket's ZAP domain" },
 };
 
@@ -61,7 +92,10 @@ function readCert(option: string, file: string, needSecret: boolean): Certificat
     }
     if (!needSecret || cert.secretKey !== undefined) return cert;
   }
-  if (cert !== undefined) throw new UsageError(`${option}: ${file} has no secret key (use the NAME_secret file that zocket keygen NAME wrote)`);
+  if (cert !== undefined)
+    throw new UsageError(
+      `${option}: ${file} has no secret key (use the NAME_secret file that zocket keygen NAME wrote)`,
+    );
   if (lastError !== "") throw new UsageError(`${option}: ${lastError}`);
   throw new UsageError(`${option}: no certificate file "${file}"`);
 }
@@ -83,7 +117,13 @@ function addressArg(option: string, value: string): string {
   const addr = slash === -1 ? value : value.slice(0, slash);
   const fam = isIP(addr);
   const prefix = slash === -1 ? 0 : Number(value.slice(slash + 1));
-  if (fam === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (fam === 6 ? 128 : 32) || (slash !== -1 && value.slice(slash + 1) === "")) {
+  if (
+    fam === 0 ||
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > (fam === 6 ? 128 : 32) ||
+    (slash !== -1 && value.slice(slash + 1) === "")
+  ) {
     throw new UsageError(`${option}: "${value}" is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, ::1)`);
   }
   return value;
@@ -122,14 +162,17 @@ export function planSecurity(v: ParsedValues): SecurityPlan {
 
   const curve = curveServer || serverKeyArg !== undefined;
   const plain = plainServer || plainArgs.length > 0;
-  if (curveServer && serverKeyArg !== undefined) throw new UsageError("--curve-server and --curve-server-key exclude each other (server or client?)");
+  if (curveServer && serverKeyArg !== undefined)
+    throw new UsageError("--curve-server and --curve-server-key exclude each other (server or client?)");
   if (curve && plain) throw new UsageError("choose one mechanism: CURVE (--curve-*) or PLAIN (--plain*)");
   if (!curve && (certArg !== undefined || pubArg !== undefined || secArg !== undefined)) {
     throw new UsageError("CURVE keys given without --curve-server or --curve-server-key");
   }
   if (allowArgs.length > 0 && !curveServer) throw new UsageError("--curve-allow needs --curve-server");
-  if (certArg !== undefined && (pubArg !== undefined || secArg !== undefined)) throw new UsageError("--curve-cert and --curve-public-key/--curve-secret-key exclude each other");
-  if (plainServer && plainArgs.length === 0) throw new UsageError("--plain-server needs at least one --plain USER:PASSWORD to accept");
+  if (certArg !== undefined && (pubArg !== undefined || secArg !== undefined))
+    throw new UsageError("--curve-cert and --curve-public-key/--curve-secret-key exclude each other");
+  if (plainServer && plainArgs.length === 0)
+    throw new UsageError("--plain-server needs at least one --plain USER:PASSWORD to accept");
   if (!plainServer && plainArgs.length > 1) throw new UsageError("a PLAIN client takes one --plain USER:PASSWORD");
 
   const notes: string[] = [];
@@ -156,7 +199,9 @@ export function planSecurity(v: ParsedValues): SecurityPlan {
       // A server needs only its secret key (libzmq); the public key is not derivable here without
       // the crypto module, and not needed.
     } else if (!curveServer && publicKey === undefined) {
-      throw new UsageError("a CURVE client with --curve-secret-key also needs --curve-public-key (or use --curve-cert)");
+      throw new UsageError(
+        "a CURVE client with --curve-secret-key also needs --curve-public-key (or use --curve-cert)",
+      );
     }
   }
   const allowKeys: string[] = [];
@@ -210,7 +255,8 @@ export function planSecurity(v: ParsedValues): SecurityPlan {
       const auth = new Authenticator({
         onDecision: (d) => {
           if (!d.allowed) rt.note(`refused ${d.mechanism} peer ${d.address}: ${d.reason}`);
-          else if (verbose) rt.note(`accepted ${d.mechanism} peer ${d.address}${d.userId !== "" ? ` as ${d.userId}` : ""}`);
+          else if (verbose)
+            rt.note(`accepted ${d.mechanism} peer ${d.address}${d.userId !== "" ? ` as ${d.userId}` : ""}`);
         },
       });
       if (zapAllow.length > 0) auth.allow(...zapAllow);

@@ -13,27 +13,73 @@
  */
 import { Buffer } from "node:buffer";
 import type { Socket } from "../index.ts";
-import { flag, helpText, int, oneOf, parse, RuntimeFailure, str, strs, UsageError, type CommandSpec, type OptionTable, type ParsedValues } from "./args.ts";
+import {
+  flag,
+  helpText,
+  int,
+  oneOf,
+  parse,
+  RuntimeFailure,
+  str,
+  strs,
+  UsageError,
+  type CommandSpec,
+  type OptionTable,
+  type ParsedValues,
+} from "./args.ts";
 import { collectEndpoints, commonSettings, ENDPOINT_OPTIONS, openSocket, SOCKET_COMMON_OPTIONS } from "./endpoints.ts";
-import { frameText, INPUT_FORMATS, MessageReader, OUTPUT_FORMATS, Printer, type Frames, type InputFormat, type OutputFormat } from "./io.ts";
+import {
+  frameText,
+  INPUT_FORMATS,
+  MessageReader,
+  OUTPUT_FORMATS,
+  Printer,
+  type Frames,
+  type InputFormat,
+  type OutputFormat,
+} from "./io.ts";
 import { socketClass, type SocketTypeInfo } from "./lib.ts";
 import { describeError, type Runtime } from "./runtime.ts";
 import { planSecurity, SECURITY_OPTIONS } from "./security.ts";
 
 const MESSAGE_OPTIONS: OptionTable = {
   format: { type: "string", short: "f", value: "FMT", help: "how to print messages: text (default), hex, json or raw" },
-  input: { type: "string", short: "i", value: "FMT", help: "how to read stdin: text (a message per line, default), json (a JSON array per line = multipart) or raw" },
-  separator: { type: "string", short: "s", value: "SEP", help: "text frame separator: splits stdin lines into frames, joins printed frames (default: no split; tab)" },
+  input: {
+    type: "string",
+    short: "i",
+    value: "FMT",
+    help: "how to read stdin: text (a message per line, default), json (a JSON array per line = multipart) or raw",
+  },
+  separator: {
+    type: "string",
+    short: "s",
+    value: "SEP",
+    help: "text frame separator: splits stdin lines into frames, joins printed frames (default: no split; tab)",
+  },
 };
 
 const SOCKET_COMMAND_OPTIONS: OptionTable = {
   ...ENDPOINT_OPTIONS,
   ...MESSAGE_OPTIONS,
-  subscribe: { type: "string", multiple: true, value: "TOPIC", help: "SUB/XSUB: subscribe to messages starting with TOPIC (SUB default: everything)" },
+  subscribe: {
+    type: "string",
+    multiple: true,
+    value: "TOPIC",
+    help: "SUB/XSUB: subscribe to messages starting with TOPIC (SUB default: everything)",
+  },
   "routing-id": { type: "string", value: "ID", help: "this socket's routing id (DEALER, ROUTER, REQ, REP, PAIR...)" },
   count: { type: "string", short: "n", value: "N", help: "exit after N messages (received, or sent for PUSH/PUB)" },
-  timeout: { type: "string", short: "t", value: "MS", help: "fail (exit 1) when a send or receive waits longer than MS" },
-  delay: { type: "string", value: "MS", help: "wait MS after connecting before sending the first message (PUB slow joiners)" },
+  timeout: {
+    type: "string",
+    short: "t",
+    value: "MS",
+    help: "fail (exit 1) when a send or receive waits longer than MS",
+  },
+  delay: {
+    type: "string",
+    value: "MS",
+    help: "wait MS after connecting before sending the first message (PUB slow joiners)",
+  },
   ...SOCKET_COMMON_OPTIONS,
   ...SECURITY_OPTIONS,
 };
@@ -42,17 +88,38 @@ const SOCKET_COMMAND_OPTIONS: OptionTable = {
 function socketCommandSpec(t: SocketTypeInfo): CommandSpec {
   const examples: Record<string, string[]> = {
     push: ["seq 1000 | zocket push --connect tcp://localhost:5557", "zocket push @tcp://*:5557 < tasks.txt"],
-    pull: ["zocket pull @tcp://*:5557 --count 1000 > results.txt", "zocket pull --connect ipc:///tmp/sink.sock --format json"],
-    pub: ["(sleep 1; echo 'weather 21C') | zocket pub @tcp://*:5556", "tail -f app.log | zocket pub --bind tcp://*:5556"],
-    sub: ["zocket sub --connect tcp://localhost:5556 --subscribe weather | head", "zocket sub '>tcp://localhost:5556' --count 10 --format json"],
-    req: ["echo hello | zocket req --connect tcp://localhost:5555", "zocket req '>tcp://localhost:5555' --input json <<< '[\"multi\",\"part\"]'"],
+    pull: [
+      "zocket pull @tcp://*:5557 --count 1000 > results.txt",
+      "zocket pull --connect ipc:///tmp/sink.sock --format json",
+    ],
+    pub: [
+      "(sleep 1; echo 'weather 21C') | zocket pub @tcp://*:5556",
+      "tail -f app.log | zocket pub --bind tcp://*:5556",
+    ],
+    sub: [
+      "zocket sub --connect tcp://localhost:5556 --subscribe weather | head",
+      "zocket sub '>tcp://localhost:5556' --count 10 --format json",
+    ],
+    req: [
+      "echo hello | zocket req --connect tcp://localhost:5555",
+      "zocket req '>tcp://localhost:5555' --input json <<< '[\"multi\",\"part\"]'",
+    ],
     rep: ["yes pong | zocket rep @tcp://*:5555", "zocket echo tcp://*:5555   # answer every request with itself"],
-    dealer: ["echo hi | zocket dealer --connect tcp://localhost:5555 --count 1", "zocket dealer '>tcp://localhost:5555' --routing-id client-1"],
-    router: ["zocket router @tcp://*:5555 --format json", "zocket router @tcp://*:5555 --input json   # stdin: [{\"hex\":\"<id>\"},\"reply\"]"],
+    dealer: [
+      "echo hi | zocket dealer --connect tcp://localhost:5555 --count 1",
+      "zocket dealer '>tcp://localhost:5555' --routing-id client-1",
+    ],
+    router: [
+      "zocket router @tcp://*:5555 --format json",
+      'zocket router @tcp://*:5555 --input json   # stdin: [{"hex":"<id>"},"reply"]',
+    ],
     pair: ["zocket pair @ipc:///tmp/pair.sock", "echo ping | zocket pair '>ipc:///tmp/pair.sock' --count 1"],
     xpub: ["zocket xpub @tcp://*:5556   # prints +topic / -topic as subscribers come and go"],
     xsub: ["zocket xsub '>tcp://localhost:5556' --subscribe ''"],
-    stream: ["printf 'GET / HTTP/1.0\\r\\n\\r\\n' | zocket stream --connect tcp://example.com:80", "zocket stream @tcp://*:7000   # a raw TCP server"],
+    stream: [
+      "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | zocket stream --connect tcp://example.com:80",
+      "zocket stream @tcp://*:7000   # a raw TCP server",
+    ],
   };
   return {
     name: t.name,
@@ -90,7 +157,12 @@ function settingsOf(v: ParsedValues, t: SocketTypeInfo): Settings {
 }
 
 /** Run `zocket <type> ...`. Resolves with the exit code. */
-export async function runSocketCommand(t: SocketTypeInfo, argv: string[], rt: Runtime, io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream }): Promise<number> {
+export async function runSocketCommand(
+  t: SocketTypeInfo,
+  argv: string[],
+  rt: Runtime,
+  io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream },
+): Promise<number> {
   const spec = socketCommandSpec(t);
   const { values: v, positionals } = parse(spec, argv);
   if (flag(v, "help")) {
@@ -100,16 +172,20 @@ export async function runSocketCommand(t: SocketTypeInfo, argv: string[], rt: Ru
   const s = settingsOf(v, t);
   const attach = collectEndpoints(positionals, v, t.bindsByDefault);
   if (attach.bind.length + attach.connect.length === 0) {
-    throw new UsageError(`missing endpoint (e.g. zocket ${t.name} ${t.bindsByDefault ? "@tcp://*:5555" : "--connect tcp://localhost:5555"})`);
+    throw new UsageError(
+      `missing endpoint (e.g. zocket ${t.name} ${t.bindsByDefault ? "@tcp://*:5555" : "--connect tcp://localhost:5555"})`,
+    );
   }
   const subscriptions = strs(v, "subscribe");
-  if (subscriptions.length > 0 && t.name !== "sub" && t.name !== "xsub") throw new UsageError(`--subscribe is for sub and xsub sockets, not ${t.name}`);
+  if (subscriptions.length > 0 && t.name !== "sub" && t.name !== "xsub")
+    throw new UsageError(`--subscribe is for sub and xsub sockets, not ${t.name}`);
   const routingId = str(v, "routing-id");
   const security = planSecurity(v);
   const common = commonSettings(v, rt);
 
   const cls = socketClass(t);
-  if (cls === undefined) throw new RuntimeFailure(`${t.zmqName} sockets are not available in this build (no ${t.className} export yet)`);
+  if (cls === undefined)
+    throw new RuntimeFailure(`${t.zmqName} sockets are not available in this build (no ${t.className} export yet)`);
 
   await security.start(rt, common.verbose || common.events);
   for (const n of security.notes) rt.note(n);
@@ -198,7 +274,11 @@ class Flow {
     if (this.#rt.stopping) return 0;
     const code = (err as { code?: unknown }).code;
     if (code === "EAGAIN" && this.#s.timeout !== undefined) {
-      throw new RuntimeFailure(what === "receive" ? `no message within ${this.#s.timeout} ms` : `could not send within ${this.#s.timeout} ms (no peer ready to take it)`);
+      throw new RuntimeFailure(
+        what === "receive"
+          ? `no message within ${this.#s.timeout} ms`
+          : `could not send within ${this.#s.timeout} ms (no peer ready to take it)`,
+      );
     }
     throw new RuntimeFailure(`${what} failed: ${describeError(err)}`);
   }
@@ -249,11 +329,19 @@ class Flow {
         return true;
       }
     }
-    if (this.#t.name === "xpub" && this.#s.format === "text" && msg.length === 1 && msg[0]!.length > 0 && msg[0]![0]! <= 1) {
+    if (
+      this.#t.name === "xpub" &&
+      this.#s.format === "text" &&
+      msg.length === 1 &&
+      msg[0]!.length > 0 &&
+      msg[0]![0]! <= 1
+    ) {
       // XPUB delivers subscriptions as [0x01|topic] / [0x00|topic] (RFC 29): show them as +topic / -topic.
       const f = msg[0]!;
       const topic = f.subarray(1);
-      await this.#printer.print([Buffer.from(`${f[0] === 1 ? "+" : "-"}${frameText(topic) ?? "0x" + topic.toString("hex")}`)]);
+      await this.#printer.print([
+        Buffer.from(`${f[0] === 1 ? "+" : "-"}${frameText(topic) ?? "0x" + topic.toString("hex")}`),
+      ]);
       return true;
     }
     await this.#printer.print(msg);
@@ -265,7 +353,13 @@ class Flow {
    * (an HTTP/1.0 server closing after its response, say).
    */
   #maybeHangUp(): void {
-    if (this.#t.name === "stream" && this.#connectOnly && this.#inputDone && this.#streamPeer !== null && this.#livePeers.size === 0) {
+    if (
+      this.#t.name === "stream" &&
+      this.#connectOnly &&
+      this.#inputDone &&
+      this.#streamPeer !== null &&
+      this.#livePeers.size === 0
+    ) {
       this.#rt.stop(0);
     }
   }
@@ -288,7 +382,9 @@ class Flow {
       const limit = this.#rt.linger < 0 ? -1 : Math.max(this.#rt.linger, this.#s.timeout ?? 0);
       const ok = await this.#rt.waitHandshake(this.#sock, limit);
       if (!ok && !this.#rt.stopping) {
-        throw new RuntimeFailure(`no peer connected within ${limit} ms: ${n === 1 ? "the message was" : `${n} messages were`} not delivered`);
+        throw new RuntimeFailure(
+          `no peer connected within ${limit} ms: ${n === 1 ? "the message was" : `${n} messages were`} not delivered`,
+        );
       }
     }
     return 0;

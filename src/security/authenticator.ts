@@ -191,7 +191,8 @@ export class Authenticator {
   configureCurve(domain: string, policy: CurvePolicy): this {
     if (Array.isArray(policy)) {
       for (const k of policy) {
-        if (k.length !== 40 || z85Decode(k) === undefined) throw new ZmqError("EINVAL", `"${k}" is not a 40-character Z85 public key`);
+        if (k.length !== 40 || z85Decode(k) === undefined)
+          throw new ZmqError("EINVAL", `"${k}" is not a 40-character Z85 public key`);
       }
       policy = [...policy];
     }
@@ -209,7 +210,16 @@ export class Authenticator {
       }
       // [routing id, "", "1.0", request id, domain, address, identity, mechanism, ...credentials]
       if (msg.length < 8 || msg[1]!.length !== 0) continue;
-      const [id, , version, requestId, domainB, addressB, , mechB] = msg as [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer];
+      const [id, , version, requestId, domainB, addressB, , mechB] = msg as [
+        Buffer,
+        Buffer,
+        Buffer,
+        Buffer,
+        Buffer,
+        Buffer,
+        Buffer,
+        Buffer,
+      ];
       const creds = msg.slice(8);
       const reply = (status: string, text: string, userId: string, metadata: Buffer = Buffer.alloc(0)): Promise<void> =>
         router.send([id, "", "1.0", requestId, status, text, userId, metadata]).catch(() => {});
@@ -242,14 +252,19 @@ export class Authenticator {
     try {
       this.#onDecision({ ...d });
     } catch (err) {
-      process.emitWarning(`Authenticator onDecision callback threw: ${err instanceof Error ? err.message : String(err)}`);
+      process.emitWarning(
+        `Authenticator onDecision callback threw: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
   #encodeMetadata(d: AuthDecision): Buffer | undefined {
     const md = this.#metadata?.({ ...d });
     if (md === undefined) return undefined;
-    const props: Properties = Object.entries(md).map(([k, v]) => [k, typeof v === "string" ? Buffer.from(v, "utf8") : Buffer.from(v)]);
+    const props: Properties = Object.entries(md).map(([k, v]) => [
+      k,
+      typeof v === "string" ? Buffer.from(v, "utf8") : Buffer.from(v),
+    ]);
     return encodeProperties(props);
   }
 
@@ -271,7 +286,8 @@ export class Authenticator {
         const pass = creds[1]?.toString() ?? "";
         if (!table) return { ...d, reason: "No passwords configured for this domain" };
         const expected = table.get(user);
-        if (expected === undefined || !sameSecret(expected, pass)) return { ...d, reason: "Invalid username or password" };
+        if (expected === undefined || !sameSecret(expected, pass))
+          return { ...d, reason: "Invalid username or password" };
         return { ...d, allowed: true, reason: "OK", userId: user };
       }
       case "CURVE": {

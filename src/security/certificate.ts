@@ -72,7 +72,10 @@ export function loadCertificate(file: string): Certificate {
   const zpl = parseZpl(text);
   const curve = zpl["curve"];
   if (!curve) throw new ZmqError("EINVAL", `${file}: not a CURVE certificate (no "curve" section)`);
-  const cert: Certificate = { publicKey: checkKey(curve["public-key"], "public-key", file), metadata: { ...(zpl["metadata"] ?? {}) } };
+  const cert: Certificate = {
+    publicKey: checkKey(curve["public-key"], "public-key", file),
+    metadata: { ...(zpl["metadata"] ?? {}) },
+  };
   if (curve["secret-key"] !== undefined) cert.secretKey = checkKey(curve["secret-key"], "secret-key", file);
   return cert;
 }
@@ -82,7 +85,8 @@ const ZPL_NAME = /^[A-Za-z0-9$\-_@.&+/]+$/;
 
 function checkMetadata(metadata: Record<string, string>): void {
   for (const [k, v] of Object.entries(metadata)) {
-    if (!ZPL_NAME.test(k)) throw new ZmqError("EINVAL", `Certificate metadata name "${k}" must use only letters, digits and $-_@.&+/`);
+    if (!ZPL_NAME.test(k))
+      throw new ZmqError("EINVAL", `Certificate metadata name "${k}" must use only letters, digits and $-_@.&+/`);
     if (/[\r\n]/.test(v)) throw new ZmqError("EINVAL", `Certificate metadata "${k}" must be a single line`);
   }
 }
@@ -91,7 +95,10 @@ function render(cert: Certificate, secret: boolean): string {
   const now = new Date().toISOString().replace("T", " ").slice(0, 19);
   const lines = [`#   ****  Generated on ${now} by zocket  ****`];
   if (secret) {
-    lines.push("#   ZeroMQ CURVE **Secret** Certificate", "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.");
+    lines.push(
+      "#   ZeroMQ CURVE **Secret** Certificate",
+      "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
+    );
   } else {
     lines.push(
       "#   ZeroMQ CURVE Public Certificate",

@@ -27,7 +27,15 @@ function malformed(code: ProtoErrorCode, text: string): ProtocolError {
 function parseZapReply(frames: Buffer[]): ZapReply {
   // [ "", "1.0", "1", status, text, user id, metadata ]
   if (frames.length !== 7) throw malformed("ERR_ZAP_MALFORMED_REPLY", `${frames.length} frames, expected 7`);
-  const [delim, version, requestId, status, text, userId, meta] = frames as [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer];
+  const [delim, version, requestId, status, text, userId, meta] = frames as [
+    Buffer,
+    Buffer,
+    Buffer,
+    Buffer,
+    Buffer,
+    Buffer,
+    Buffer,
+  ];
   if (delim.length !== 0) throw malformed("ERR_ZAP_UNSPECIFIED", "no empty delimiter");
   if (version.toString("latin1") !== "1.0") throw malformed("ERR_ZAP_BAD_VERSION", "version is not 1.0");
   if (requestId.toString("latin1") !== "1") throw malformed("ERR_ZAP_BAD_REQUEST_ID", "request id is not 1");

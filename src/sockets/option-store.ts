@@ -91,19 +91,22 @@ function closedOptionError(name: string): ZmqError {
 function getter(entry: OptionEntry): (this: Socket) => unknown {
   const name = entry.name;
   // Read-only options (type, lastEndpoint, ...) stay readable once the socket is closed.
-  if (entry.readOnly === true) return function (this: Socket) {
-    return byName(this)[name];
-  };
-  if (entry.kind === "routingId") return function (this: Socket) {
-    if (this.closed) throw closedOptionError(name);
-    const v = byName(this)[name];
-    return Buffer.isBuffer(v) ? v.toString("utf8") : v;
-  };
-  if (entry.kind === "key") return function (this: Socket) {
-    if (this.closed) throw closedOptionError(name);
-    const v = byName(this)[name];
-    return Buffer.isBuffer(v) ? securityHooks.encodeKey(v) : null;
-  };
+  if (entry.readOnly === true)
+    return function (this: Socket) {
+      return byName(this)[name];
+    };
+  if (entry.kind === "routingId")
+    return function (this: Socket) {
+      if (this.closed) throw closedOptionError(name);
+      const v = byName(this)[name];
+      return Buffer.isBuffer(v) ? v.toString("utf8") : v;
+    };
+  if (entry.kind === "key")
+    return function (this: Socket) {
+      if (this.closed) throw closedOptionError(name);
+      const v = byName(this)[name];
+      return Buffer.isBuffer(v) ? securityHooks.encodeKey(v) : null;
+    };
   return function (this: Socket) {
     if (this.closed) throw closedOptionError(name);
     return byName(this)[name];

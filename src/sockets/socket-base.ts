@@ -436,6 +436,8 @@ export function endpointCount(socket: Socket): number {
 
 defineOptions(Socket.prototype, "common");
 
+// Interfaces merged into the classes of the same name: the option accessors are defined at run time.
+/* eslint-disable @typescript-eslint/no-empty-object-type */
 /** The option properties every socket has (from the option table; accessors on Socket.prototype). */
 export interface Socket extends OptionProps<"Socket"> {}
 
@@ -444,3 +446,4 @@ export interface Writable extends OptionProps<"Writable"> {}
 
 /** zeromq.js `Readable`: the receive-side options. */
 export interface Readable extends OptionProps<"Readable"> {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */

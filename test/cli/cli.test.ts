@@ -40,7 +40,11 @@ class Z {
   #closed = false;
 
   constructor(args: string[], opts: { cwd?: string } = {}) {
-    this.child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], { cwd: opts.cwd ?? ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    this.child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     this.child.stdout!.on("data", (d: Buffer) => {
       this.stdout += d.toString();
       this.#wake();
@@ -71,7 +75,10 @@ class Z {
     for (;;) {
       const m = re.exec(this[stream]);
       if (m) return m;
-      if (this.#closed || Date.now() > deadline) throw new Error(`${this.#closed ? "exited" : "timed out"} waiting for ${re} on ${stream}; stdout=${JSON.stringify(this.stdout)} stderr=${JSON.stringify(this.stderr)}`);
+      if (this.#closed || Date.now() > deadline)
+        throw new Error(
+          `${this.#closed ? "exited" : "timed out"} waiting for ${re} on ${stream}; stdout=${JSON.stringify(this.stdout)} stderr=${JSON.stringify(this.stderr)}`,
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, 50);
         this.#waiters.push(() => {
@@ -140,7 +147,8 @@ describe("zocket: help, version, bad input", () => {
     assert.match(v.stdout, /^zocket \d+\.\d+\.\d+ /);
     const h = await inProcess(["--help"]);
     assert.equal(h.code, 0);
-    for (const word of ["push", "sub", "echo", "ping", "keygen", "proxy", "monitor", "bench", "demo", "Exit status"]) assert.match(h.stdout, new RegExp(word));
+    for (const word of ["push", "sub", "echo", "ping", "keygen", "proxy", "monitor", "bench", "demo", "Exit status"])
+      assert.match(h.stdout, new RegExp(word));
     assert.doesNotMatch(h.stdout, /not in this build/, "every socket type is available");
     const types = ["pair", "pub", "sub", "req", "rep", "dealer", "router", "pull", "push", "xpub", "xsub", "stream"];
     for (const cmd of [...types, "echo", "ping", "keygen", "proxy", "bench", "demo", "monitor"]) {
@@ -161,8 +169,20 @@ describe("zocket: help, version, bad input", () => {
       [["push", "--connect"], /option --connect needs a value/],
       [["pull", "@tcp://127.0.0.1:5", "--bogus"], /unknown option --bogus/],
       [["pull", "@tcp://127.0.0.1:5", "--count", "ten"], /--count takes a whole number/],
-      [["ping", "tcp://127.0.0.1:5", "--curve-server-key", "tooshort"], /--curve-server-key: expected a 40-character Z85 key.*8 characters/],
-      [["echo", "tcp://127.0.0.1:5", "--curve-server", "--curve-secret-key", "0123456789012345678901234567890123456789~"], /--curve-secret-key: expected a 40-character Z85 key/],
+      [
+        ["ping", "tcp://127.0.0.1:5", "--curve-server-key", "tooshort"],
+        /--curve-server-key: expected a 40-character Z85 key.*8 characters/,
+      ],
+      [
+        [
+          "echo",
+          "tcp://127.0.0.1:5",
+          "--curve-server",
+          "--curve-secret-key",
+          "0123456789012345678901234567890123456789~",
+        ],
+        /--curve-secret-key: expected a 40-character Z85 key/,
+      ],
       [["push", ">tcp://127.0.0.1:5", "--curve-server-key", "~".repeat(40)], /40 characters, not valid Z85/],
       [["push", ">tcp://127.0.0.1:5", "--plain", "nocolon"], /--plain: expected USER:PASSWORD/],
       [["pull", "@tcp://127.0.0.1:5", "--format", "xml"], /--format takes one of text, hex, json, raw/],
@@ -294,7 +314,13 @@ describe("zocket: messages through stdin and stdout", () => {
       await push.send("plain");
       const d = await pull.exit();
       assert.equal(d.code, 0, d.stderr);
-      assert.deepEqual(d.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown), [["a", { hex: "00ff" }, ""], ["plain"]]);
+      assert.deepEqual(
+        d.stdout
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as unknown),
+        [["a", { hex: "00ff" }, ""], ["plain"]],
+      );
     } finally {
       push.close();
     }
@@ -322,10 +348,16 @@ describe("zocket: messages through stdin and stdout", () => {
       const r1 = await zocket(["push", ">" + sink.lastEndpoint!, "-s", "|"], "x|y|z\n");
       assert.equal(r1.code, 0);
       assert.deepEqual((await sink.receive()).map(String), ["x", "y", "z"]);
-      const r2 = await zocket(["push", ">" + sink.lastEndpoint!, "-i", "json"], '["k", {"hex": "00ff"}, null, 7]\n"solo"\n');
+      const r2 = await zocket(
+        ["push", ">" + sink.lastEndpoint!, "-i", "json"],
+        '["k", {"hex": "00ff"}, null, 7]\n"solo"\n',
+      );
       assert.equal(r2.code, 0, r2.stderr);
       const m = await sink.receive();
-      assert.deepEqual(m.map((f) => f.toString("hex")), ["6b", "00ff", "", "37"]);
+      assert.deepEqual(
+        m.map((f) => f.toString("hex")),
+        ["6b", "00ff", "", "37"],
+      );
       assert.deepEqual((await sink.receive()).map(String), ["solo"]);
     } finally {
       sink.close();
@@ -412,7 +444,9 @@ describe("zocket: messages through stdin and stdout", () => {
   });
 
   it("stream --connect is a netcat: stdin out, the answer printed raw, done when the server hangs up", async () => {
-    const server = createServer((c) => c.once("data", (d) => c.end(`HTTP/1.0 200 OK\r\n\r\nyou sent ${d.length} bytes`)));
+    const server = createServer((c) =>
+      c.once("data", (d) => c.end(`HTTP/1.0 200 OK\r\n\r\nyou sent ${d.length} bytes`)),
+    );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
     try {
@@ -499,10 +533,16 @@ describe("zocket: echo, ping, keygen, CURVE", () => {
     try {
       const ep = await pullCurve.bound();
       const serverKey = (await pullCurve.waitFor("stderr", /--curve-server-key (\S{40})/))[1]!;
-      const stranger = await zocket(["push", ">" + ep, "--curve-server-key", serverKey, "--timeout", "10000"], "let me in\n");
+      const stranger = await zocket(
+        ["push", ">" + ep, "--curve-server-key", serverKey, "--timeout", "10000"],
+        "let me in\n",
+      );
       assert.equal(stranger.code, 1);
       assert.match(stranger.stderr, /refused the handshake/);
-      const friend = await zocket(["push", ">" + ep, "--curve-server-key", serverKey, "--curve-cert", client], "hello\n");
+      const friend = await zocket(
+        ["push", ">" + ep, "--curve-server-key", serverKey, "--curve-cert", client],
+        "hello\n",
+      );
       assert.equal(friend.code, 0, friend.stderr);
       const d = await pullCurve.exit();
       assert.equal(d.stdout, "hello\n");
@@ -549,7 +589,10 @@ describe("zocket: echo, ping, keygen, CURVE", () => {
 });
 
 describe("zocket: signals, monitor, proxy, bench, demo", () => {
-  for (const [sig, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+  for (const [sig, code] of [
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const) {
     it(`${sig} closes the sockets and exits ${code}`, async () => {
       const z = new Z(["pull", "@tcp://127.0.0.1:*"]);
       const ep = await z.bound();
@@ -620,11 +663,17 @@ describe("zocket: signals, monitor, proxy, bench, demo", () => {
       while (captured === undefined) {
         assert.ok(Date.now() < deadline, `no job captured after ${sent} sent`);
         await push.send(["job", String(++sent)]);
-        captured = await capture.receive().then((m) => m.map(String), () => undefined);
+        captured = await capture.receive().then(
+          (m) => m.map(String),
+          () => undefined,
+        );
       }
       assert.equal(captured.length, 2);
       assert.equal(captured[0], "job");
-      assert.ok(Number(captured[1]) >= 1 && Number(captured[1]) <= sent, `a copy of a job that was sent: ${captured.join(",")}`);
+      assert.ok(
+        Number(captured[1]) >= 1 && Number(captured[1]) <= sent,
+        `a copy of a job that was sent: ${captured.join(",")}`,
+      );
       for (let i = 1; i <= sent; i++) assert.deepEqual((await pull.receive()).map(String), ["job", String(i)]);
     } finally {
       for (const s of [push, pull, capture]) s.close();
@@ -633,7 +682,10 @@ describe("zocket: signals, monitor, proxy, bench, demo", () => {
     }
 
     const ps = new Z(["proxy", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]);
-    const eps = [...(await ps.waitFor("stderr", /bound to (\S+)[\s\S]*bound to (\S+)/)).slice(1, 3)] as [string, string];
+    const eps = [...(await ps.waitFor("stderr", /bound to (\S+)[\s\S]*bound to (\S+)/)).slice(1, 3)] as [
+      string,
+      string,
+    ];
     const pub = new Publisher({ linger: 0 });
     const sub = new Subscriber({ receiveTimeout: 200 });
     try {
@@ -646,7 +698,10 @@ describe("zocket: signals, monitor, proxy, bench, demo", () => {
       while (got === undefined && Date.now() < deadline) {
         await pub.send(["sport", "no"]);
         await pub.send(["news", "yes"]);
-        got = await sub.receive().then((m) => m.map(String), () => undefined);
+        got = await sub.receive().then(
+          (m) => m.map(String),
+          () => undefined,
+        );
       }
       assert.deepEqual(got, ["news", "yes"]);
     } finally {
@@ -690,7 +745,11 @@ describe("zocket: signals, monitor, proxy, bench, demo", () => {
   it("quick start on a checkout: `npm start` runs the demo, `npx zocket` finds the bin", async () => {
     const run = (cmd: string, args: string[]): Promise<{ code: number | null; out: string }> =>
       new Promise((resolvePromise) => {
-        const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+        const child = spawn(cmd, args, {
+          cwd: ROOT,
+          stdio: ["ignore", "pipe", "pipe"],
+          env: { ...process.env, NO_COLOR: "1" },
+        });
         let out = "";
         child.stdout.on("data", (d: Buffer) => (out += d.toString()));
         child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -709,7 +768,10 @@ describe("zocket: signals, monitor, proxy, bench, demo", () => {
   });
 
   it("bin/zocket.js runs the CLI from a source checkout", async () => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/zocket.js"), "--version"], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(ROOT, "bin/zocket.js"), "--version"], {
+      cwd: work,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);

@@ -7,10 +7,25 @@ import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as z from "../../src/index.ts";
-import { closeAfter, delay, portOf, PyPeer, RawPeer, waitUntil, withTimeout, zframe, zgreeting, zready } from "../helpers/sockets.ts";
+import {
+  closeAfter,
+  delay,
+  portOf,
+  PyPeer,
+  RawPeer,
+  waitUntil,
+  withTimeout,
+  zframe,
+  zgreeting,
+  zready,
+} from "../helpers/sockets.ts";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
-const ping = (ttlDs: number, ctx = ""): Buffer => zframe(Buffer.concat([Buffer.from("\x04PING", "latin1"), Buffer.from([ttlDs >> 8, ttlDs & 0xff]), Buffer.from(ctx)]), { command: true });
+const ping = (ttlDs: number, ctx = ""): Buffer =>
+  zframe(
+    Buffer.concat([Buffer.from("\x04PING", "latin1"), Buffer.from([ttlDs >> 8, ttlDs & 0xff]), Buffer.from(ctx)]),
+    { command: true },
+  );
 
 function watchDisconnects(s: z.Dealer): string[] {
   const seen: string[] = [];
@@ -70,7 +85,10 @@ describe("heartbeats against libzmq (python3-zmq)", () => {
 });
 
 /** A bound zocket DEALER with `opts` and a raw peer that completed the NULL handshake. */
-async function rawSession(t: TestContext, opts: Record<string, unknown>): Promise<{ d: z.Dealer; raw: RawPeer; disc: string[]; readyAt: number }> {
+async function rawSession(
+  t: TestContext,
+  opts: Record<string, unknown>,
+): Promise<{ d: z.Dealer; raw: RawPeer; disc: string[]; readyAt: number }> {
   const d = new z.Dealer(opts);
   closeAfter(t, d);
   const disc = watchDisconnects(d);
@@ -82,9 +100,17 @@ async function rawSession(t: TestContext, opts: Record<string, unknown>): Promis
 
 describe("zocket heartbeats against raw peers", () => {
   test("PING bytes as libzmq sends them (TTL 5000 ms -> 00 32), and a silent peer is dropped after heartbeatTimeout", async (t) => {
-    const { raw, disc, readyAt } = await rawSession(t, { heartbeatInterval: 100, heartbeatTimeout: 300, heartbeatTimeToLive: 5050 });
+    const { raw, disc, readyAt } = await rawSession(t, {
+      heartbeatInterval: 100,
+      heartbeatTimeout: 300,
+      heartbeatTimeToLive: 5050,
+    });
     const f = await raw.readFrame(2000);
-    assert.deepEqual(zframe(f.body, { command: f.flags === 4 }), hex("04 07 04 50 49 4e 47 00 32"), "PING with TTL in deciseconds, no context");
+    assert.deepEqual(
+      zframe(f.body, { command: f.flags === 4 }),
+      hex("04 07 04 50 49 4e 47 00 32"),
+      "PING with TTL in deciseconds, no context",
+    );
     await raw.waitClosed(4500);
     const took = Date.now() - readyAt;
     // libzmq: between TIMEOUT and IVL+TIMEOUT after the peer's last frame (upper bound loose for a loaded

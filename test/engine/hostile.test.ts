@@ -9,10 +9,26 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import * as z from "../../src/index.ts";
-import { closeAfter, guardProcess, portOf, RawPeer, uniqueIpc, waitUntil, withTimeout, zframe, zgreeting, zprop, zready } from "../helpers/sockets.ts";
+import {
+  closeAfter,
+  guardProcess,
+  portOf,
+  RawPeer,
+  uniqueIpc,
+  waitUntil,
+  withTimeout,
+  zframe,
+  zgreeting,
+  zprop,
+  zready,
+} from "../helpers/sockets.ts";
 
 /** A PULL with a good PUSH attached; `probe()` proves a fresh message still gets through. */
-async function victim(t: TestContext, endpoint: string, options: Record<string, unknown> = {}): Promise<{ pull: z.Pull; probe(): Promise<void>; errors: string[] }> {
+async function victim(
+  t: TestContext,
+  endpoint: string,
+  options: Record<string, unknown> = {},
+): Promise<{ pull: z.Pull; probe(): Promise<void>; errors: string[] }> {
   const pull = new z.Pull(options);
   const good = new z.Push();
   closeAfter(t, pull, good);
@@ -44,7 +60,12 @@ describe("hostile peers", () => {
     test(`[${tr}] random bytes instead of a greeting: that connection is dropped, the good peer flows`, async (t) => {
       const guard = guardProcess(t);
       const v = await victim(t, tr === "tcp" ? ep : uniqueIpc("hostile"));
-      const seeds = [randomBytes(64), Buffer.concat([Buffer.from([0xff]), randomBytes(200)]), Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), Buffer.concat([Buffer.from("ff0000000000000001ff", "hex"), randomBytes(60)])];
+      const seeds = [
+        randomBytes(64),
+        Buffer.concat([Buffer.from([0xff]), randomBytes(200)]),
+        Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        Buffer.concat([Buffer.from("ff0000000000000001ff", "hex"), randomBytes(60)]),
+      ];
       for (const junk of seeds) {
         const raw = await rawTo(t, v.pull.lastEndpoint!);
         raw.write(junk);
@@ -80,7 +101,11 @@ describe("hostile peers", () => {
     await half.waitClosed(3000);
     const took = Date.now() - t0;
     assert.ok(took >= 150 && took < 2000, `closed after ${took} ms`);
-    await waitUntil(() => v.errors.filter((e) => e.startsWith("handshake:error:other")).length >= 2, 2000, "two handshake:error:other events");
+    await waitUntil(
+      () => v.errors.filter((e) => e.startsWith("handshake:error:other")).length >= 2,
+      2000,
+      "two handshake:error:other events",
+    );
     await v.probe();
     guard.check();
   });
@@ -89,8 +114,13 @@ describe("hostile peers", () => {
     const guard = guardProcess(t);
     const v = await victim(t, "tcp://127.0.0.1:*");
     const bad = [
-      zframe(Buffer.concat([Buffer.from("\x05READY", "latin1"), Buffer.from("0b536f636b65742d54797065ffffffff", "hex")]), { command: true }),
-      zframe(Buffer.concat([Buffer.from("\x05READY", "latin1"), zprop("Socket-Type", "PUSH"), Buffer.from([0])]), { command: true }),
+      zframe(
+        Buffer.concat([Buffer.from("\x05READY", "latin1"), Buffer.from("0b536f636b65742d54797065ffffffff", "hex")]),
+        { command: true },
+      ),
+      zframe(Buffer.concat([Buffer.from("\x05READY", "latin1"), zprop("Socket-Type", "PUSH"), Buffer.from([0])]), {
+        command: true,
+      }),
       zframe(Buffer.from("\x05HELLO", "latin1"), { command: true }),
       zframe(Buffer.alloc(0), { command: true }),
       zframe(Buffer.from([200, 1, 2]), { command: true }),
@@ -111,7 +141,9 @@ describe("hostile peers", () => {
     for (let i = 0; i < 5; i++) {
       const raw = await rawTo(t, v.pull.lastEndpoint!);
       await raw.handshake("PUSH");
-      raw.write(Buffer.concat([zframe("part", { more: true }), zframe(Buffer.alloc(1000), { more: true }).subarray(0, 500)]));
+      raw.write(
+        Buffer.concat([zframe("part", { more: true }), zframe(Buffer.alloc(1000), { more: true }).subarray(0, 500)]),
+      );
       await new Promise((r) => setTimeout(r, 20));
       raw.sock.resetAndDestroy();
       await v.probe(); // the next message is the probe, not a half message
@@ -132,7 +164,8 @@ describe("hostile peers", () => {
     const hostiles = await Promise.all(Array.from({ length: 50 }, () => rawTo(t, v.pull.lastEndpoint!)));
     hostiles.forEach((h, i) => {
       if (i % 3 === 0) h.write(randomBytes(100));
-      else if (i % 3 === 1) h.write(Buffer.concat([zgreeting(), zready("PUSH"), Buffer.from("02ffffffffffffffff", "hex")]));
+      else if (i % 3 === 1)
+        h.write(Buffer.concat([zgreeting(), zready("PUSH"), Buffer.from("02ffffffffffffffff", "hex")]));
       // i % 3 === 2: silent until handshakeInterval
     });
     let got = 0;

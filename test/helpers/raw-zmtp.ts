@@ -133,7 +133,11 @@ export function rawConnect(port: number, socketType: string, identity?: string, 
         if (buf.length < 64) return;
         buf = buf.subarray(64);
         gotGreeting = true;
-        let readyCmd = Buffer.concat([Buffer.from([5]), Buffer.from("READY"), prop("Socket-Type", Buffer.from(socketType))]);
+        let readyCmd = Buffer.concat([
+          Buffer.from([5]),
+          Buffer.from("READY"),
+          prop("Socket-Type", Buffer.from(socketType)),
+        ]);
         if (identity !== undefined) readyCmd = Buffer.concat([readyCmd, prop("Identity", Buffer.from(identity))]);
         sock.write(encodeFrame(readyCmd, false, true));
       }

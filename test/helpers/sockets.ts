@@ -31,7 +31,12 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what = "operation"): P
 }
 
 /** Poll `cond` until it holds, failing after `ms`. */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 3000, what = "condition", step = 10): Promise<void> {
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  ms = 3000,
+  what = "condition",
+  step = 10,
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await cond()) return;
@@ -50,7 +55,10 @@ process.on("exit", () => {
 /** A fresh `ipc://` endpoint under os.tmpdir(); its file is removed when the process exits. */
 export function uniqueIpc(tag = "t"): string {
   ipcCounter++;
-  const file = path.join(os.tmpdir(), `zocket-${tag}-${process.pid}-${ipcCounter}-${Math.random().toString(36).slice(2, 8)}.sock`);
+  const file = path.join(
+    os.tmpdir(),
+    `zocket-${tag}-${process.pid}-${ipcCounter}-${Math.random().toString(36).slice(2, 8)}.sock`,
+  );
   ipcFiles.add(file);
   return `ipc://${file}`;
 }
@@ -189,7 +197,12 @@ export class PyPeer {
    * Spawn `/usr/bin/python3 PEERS_DIR/script ...args` and wait for its `READY <endpoint>` line.
    * Killed when the test ends.
    */
-  static async start(t: TestContext, script: string, args: readonly string[], readyTimeout = 8000): Promise<{ peer: PyPeer; endpoint: string }> {
+  static async start(
+    t: TestContext,
+    script: string,
+    args: readonly string[],
+    readyTimeout = 8000,
+  ): Promise<{ peer: PyPeer; endpoint: string }> {
     const proc = spawn(PYTHON, ["-u", path.join(PEERS_DIR, script), ...args], { stdio: ["pipe", "pipe", "pipe"] });
     const peer = new PyPeer(proc);
     t.after(() => peer.kill());
@@ -203,9 +216,15 @@ export class PyPeer {
     for (;;) {
       const i = this.lines.findIndex(match);
       if (i !== -1) return this.lines.splice(0, i + 1)[i]!;
-      if (this.#exited) throw new Error(`python peer exited without the expected line; stdout: ${this.history.join(" | ")}; stderr: ${this.stderr}`);
+      if (this.#exited)
+        throw new Error(
+          `python peer exited without the expected line; stdout: ${this.history.join(" | ")}; stderr: ${this.stderr}`,
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`python peer did not print the expected line within ${ms} ms; stdout: ${this.history.join(" | ")}; stderr: ${this.stderr}`);
+      if (left <= 0)
+        throw new Error(
+          `python peer did not print the expected line within ${ms} ms; stdout: ${this.history.join(" | ")}; stderr: ${this.stderr}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiters.push(() => {
@@ -229,7 +248,10 @@ export class PyPeer {
 // ------------------------------------------------------------------------------------ raw ZMTP
 
 /** One ZMTP frame (RFC 23 §3.3): short form up to 255 bytes unless `long`. */
-export function zframe(body: Uint8Array | string, opts: { more?: boolean; command?: boolean; long?: boolean } = {}): Buffer {
+export function zframe(
+  body: Uint8Array | string,
+  opts: { more?: boolean; command?: boolean; long?: boolean } = {},
+): Buffer {
   const b = typeof body === "string" ? Buffer.from(body, "latin1") : Buffer.from(body);
   const flags = (opts.more ? 1 : 0) | (opts.command ? 4 : 0);
   if (b.length > 255 || opts.long) {

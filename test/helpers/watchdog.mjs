@@ -37,15 +37,21 @@ function threads(pid, after) {
   for (const tid of tasks) {
     const t = `/proc/${pid}/task/${tid}`;
     lines.push(`thread ${tid} ${read(`${t}/comm`)} state ${state(`${t}/stat`)} wchan ${read(`${t}/wchan`)}`);
-    for (const c of read(`${t}/children`).split(" ").filter((x) => /^\d+$/.test(x))) {
-      lines.push(`child ${c} state ${state(`/proc/${c}/stat`)} wchan ${read(`/proc/${c}/wchan`)}: ${read(`/proc/${c}/cmdline`).replace(/\0/g, " ")}`);
+    for (const c of read(`${t}/children`)
+      .split(" ")
+      .filter((x) => /^\d+$/.test(x))) {
+      lines.push(
+        `child ${c} state ${state(`/proc/${c}/stat`)} wchan ${read(`/proc/${c}/wchan`)}: ${read(`/proc/${c}/cmdline`).replace(/\0/g, " ")}`,
+      );
     }
   }
   fs.writeSync(2, lines.join("\n") + "\n");
 }
 
 function handles() {
-  const lines = [`watchdog: main thread's event loop, active resources: ${process.getActiveResourcesInfo().join(", ")}`];
+  const lines = [
+    `watchdog: main thread's event loop, active resources: ${process.getActiveResourcesInfo().join(", ")}`,
+  ];
   for (const h of process._getActiveHandles?.() ?? []) {
     const name = h?.constructor?.name ?? typeof h;
     lines.push(`handle: ${name}${h?.spawnargs ? ` ${h.spawnargs.join(" ")} (pid ${h.pid})` : ""}`);

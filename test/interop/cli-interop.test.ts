@@ -20,7 +20,8 @@ const work = mkdtempSync(join(tmpdir(), "zocket-cli-interop-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 const probe = spawnSync(PYTHON, ["-c", "import zmq; print(zmq.zmq_version())"], { encoding: "utf8" });
-const NO_PYZMQ = probe.status === 0 ? false : "needs Debian's python3-zmq at /usr/bin/python3 (apt-get install python3-zmq)";
+const NO_PYZMQ =
+  probe.status === 0 ? false : "needs Debian's python3-zmq at /usr/bin/python3 (apt-get install python3-zmq)";
 
 /** A child process with collected output and pattern waits (SIGKILLed at the end of the test that started it). */
 class Proc {
@@ -65,7 +66,9 @@ class Proc {
       const m = re.exec(this[stream]);
       if (m) return m;
       if (this.#closed || Date.now() > deadline) {
-        throw new Error(`${this.#closed ? "exited" : "timed out"} waiting for ${re}; stdout=${JSON.stringify(this.stdout)} stderr=${JSON.stringify(this.stderr)}`);
+        throw new Error(
+          `${this.#closed ? "exited" : "timed out"} waiting for ${re}; stdout=${JSON.stringify(this.stdout)} stderr=${JSON.stringify(this.stderr)}`,
+        );
       }
       await new Promise<void>((r) => {
         const t = setTimeout(r, 50);
@@ -99,7 +102,11 @@ function zocket(args: string[], cwd = ROOT): Proc {
   return new Proc(process.execPath, ["--import", TSX, MAIN, ...args], cwd);
 }
 
-async function zocketRun(args: string[], input = "", cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function zocketRun(
+  args: string[],
+  input = "",
+  cwd = ROOT,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const z = zocket(args, cwd);
   z.child.stdin!.end(input);
   return z.exit();
@@ -121,7 +128,10 @@ describe("zocket CLI <-> libzmq (python3-zmq)", { skip: NO_PYZMQ }, () => {
   it("stdin lines pushed by `zocket push` arrive at a libzmq PULL, multipart included", async () => {
     const [pull, port] = await libzmq("pull", "4");
     try {
-      const r = await zocketRun(["push", "--connect", `tcp://127.0.0.1:${port}`, "-s", "|"], "one\ntwo|parts\n\nlast without newline");
+      const r = await zocketRun(
+        ["push", "--connect", `tcp://127.0.0.1:${port}`, "-s", "|"],
+        "one\ntwo|parts\n\nlast without newline",
+      );
       assert.equal(r.code, 0, r.stderr);
       const d = await pull.exit();
       assert.equal(d.code, 0, d.stdout);
@@ -138,9 +148,21 @@ describe("zocket CLI <-> libzmq (python3-zmq)", { skip: NO_PYZMQ }, () => {
   it("a libzmq PUB feeds `zocket sub --subscribe --count`", async () => {
     const [pub, port] = await libzmq("pub", "weather");
     try {
-      const r = await zocketRun(["sub", `>tcp://127.0.0.1:${port}`, "--subscribe", "weather", "--count", "3", "--format", "json"]);
+      const r = await zocketRun([
+        "sub",
+        `>tcp://127.0.0.1:${port}`,
+        "--subscribe",
+        "weather",
+        "--count",
+        "3",
+        "--format",
+        "json",
+      ]);
       assert.equal(r.code, 0, r.stderr);
-      const msgs = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as string[]);
+      const msgs = r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as string[]);
       assert.equal(msgs.length, 3);
       for (const m of msgs) {
         assert.equal(m[0], "weather");
@@ -202,7 +224,16 @@ describe("zocket CLI <-> libzmq (python3-zmq)", { skip: NO_PYZMQ }, () => {
       assert.match(r.stdout, /2 requests transmitted, 2 replies received, 0% loss/);
       // And a client that trusts another key never gets through.
       const other = JSON.parse((await zocketRun(["keygen", "--json"])).stdout) as { publicKey: string };
-      const bad = await zocketRun(["ping", `tcp://127.0.0.1:${port}`, "-c", "1", "-W", "600", "--curve-server-key", other.publicKey]);
+      const bad = await zocketRun([
+        "ping",
+        `tcp://127.0.0.1:${port}`,
+        "-c",
+        "1",
+        "-W",
+        "600",
+        "--curve-server-key",
+        other.publicKey,
+      ]);
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /unreachable/);
     } finally {

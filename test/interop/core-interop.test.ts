@@ -49,7 +49,8 @@ const PATTERNS: Pattern[] = [
 ];
 
 function newZocket(kind: Pattern["zocket"]): ZSend & ZRecv {
-  const s = kind === "Push" ? new z.Push() : kind === "Pull" ? new z.Pull() : kind === "Pair" ? new z.Pair() : new z.Dealer();
+  const s =
+    kind === "Push" ? new z.Push() : kind === "Pull" ? new z.Pull() : kind === "Pair" ? new z.Pair() : new z.Dealer();
   return s as unknown as ZSend & ZRecv;
 }
 
@@ -148,7 +149,12 @@ for (const transport of ["tcp", "ipc"] as const) {
             await mine.bind(transport === "tcp" ? "tcp://127.0.0.1:*" : uniqueIpc("corepy"));
             ({ peer } = await PyPeer.start(t, "core_peer.py", [p.lib, "connect", mine.lastEndpoint!, p.libMode]));
           } else {
-            const started = await PyPeer.start(t, "core_peer.py", [p.lib, "bind", transport === "tcp" ? "tcp://127.0.0.1:*" : uniqueIpc("corepy"), p.libMode]);
+            const started = await PyPeer.start(t, "core_peer.py", [
+              p.lib,
+              "bind",
+              transport === "tcp" ? "tcp://127.0.0.1:*" : uniqueIpc("corepy"),
+              p.libMode,
+            ]);
             peer = started.peer;
             mine.connect(started.endpoint);
           }
@@ -189,7 +195,12 @@ async function v2Run(t: TestContext, c: V2Case, zocketBinds: boolean): Promise<v
   let peer: PyPeer;
   if (zocketBinds) {
     await mine.bind("tcp://127.0.0.1:*");
-    ({ peer } = await PyPeer.start(t, "core_zmtp2.py", ["connect", String(portOf(mine.lastEndpoint!)), c.peerType, c.peerMode]));
+    ({ peer } = await PyPeer.start(t, "core_zmtp2.py", [
+      "connect",
+      String(portOf(mine.lastEndpoint!)),
+      c.peerType,
+      c.peerMode,
+    ]));
   } else {
     const started = await PyPeer.start(t, "core_zmtp2.py", ["bind", "0", c.peerType, c.peerMode]);
     peer = started.peer;
@@ -197,7 +208,10 @@ async function v2Run(t: TestContext, c: V2Case, zocketBinds: boolean): Promise<v
   }
   const hello = await peer.waitLine((l) => l.startsWith("PEER") || l.startsWith("DONE"), T);
   // libzmq answers a revision-01 peer with its major 03 then its socket type; the identity frame follows.
-  assert.equal(hello, `PEER major=3 type=${c.ourType} identity=${opts.routingId ? Buffer.from(opts.routingId).toString("hex") : ""}`);
+  assert.equal(
+    hello,
+    `PEER major=3 type=${c.ourType} identity=${opts.routingId ? Buffer.from(opts.routingId).toString("hex") : ""}`,
+  );
   await runZocket(mine, { name: c.name, zocket: c.zocket, lib: "PAIR", libMode: c.peerMode });
   if (c.peerMode === "send") {
     // Let a few heartbeat intervals pass: nothing but data may reach the peer.
@@ -222,7 +236,12 @@ describe("ZMTP 2.0 peer (raw libzmq 3.x emulation)", () => {
     const errors: string[] = [];
     pull.events.on("handshake:error:protocol", (e) => errors.push(e.error.code));
     await pull.bind("tcp://127.0.0.1:*");
-    const { peer } = await PyPeer.start(t, "core_zmtp2.py", ["connect", String(portOf(pull.lastEndpoint!)), "PUSH", "send"]);
+    const { peer } = await PyPeer.start(t, "core_zmtp2.py", [
+      "connect",
+      String(portOf(pull.lastEndpoint!)),
+      "PUSH",
+      "send",
+    ]);
     const done = await peer.waitLine((l) => l.startsWith("DONE"), T);
     assert.equal(done, "DONE fail", "the connection is closed during the greeting");
     assert.ok(errors.length >= 1);

@@ -14,7 +14,13 @@ import { getProperty, type Properties } from "../../src/protocol/command.ts";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE, type MechanismName } from "../../src/protocol/constants.ts";
 import { z85Decode, z85Encode } from "../../src/protocol/z85.ts";
 import { RFC26_KEYS, securityOptions } from "../helpers/sockets.ts";
-import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../../src/mechanisms/mechanism.ts";
+import type {
+  Mechanism,
+  MechanismHost,
+  SecurityOptions,
+  ZapReply,
+  ZapRequest,
+} from "../../src/mechanisms/mechanism.ts";
 import { createCurveMechanism } from "../../src/mechanisms/curve.ts";
 import { createPlainMechanism } from "../../src/mechanisms/plain.ts";
 import { beforenm, generateKeyPair, publicKeyOf, randomBytes, seal } from "../../src/mechanisms/curve-crypto.ts";
@@ -115,7 +121,8 @@ class RawZmtp implements MechanismHost {
   send(frames: Buffer[]): void {
     frames.forEach((body, i) => {
       const flags = i < frames.length - 1 ? FLAG_MORE : 0;
-      if (this.mech.encrypts) this.#writeFrame(0, this.mech.encode!(flags, body)); // outer flags 00/02 (G15)
+      if (this.mech.encrypts)
+        this.#writeFrame(0, this.mech.encode!(flags, body)); // outer flags 00/02 (G15)
       else this.#writeFrame(flags, body);
     });
   }
@@ -210,13 +217,15 @@ class Peer {
 
   /** The rest of the first output line starting with `key `. */
   async line(key: string): Promise<string> {
-    const find = (): string | undefined => this.lines.find((l) => l === key || l.startsWith(key + " "))?.slice(key.length + 1);
+    const find = (): string | undefined =>
+      this.lines.find((l) => l === key || l.startsWith(key + " "))?.slice(key.length + 1);
     return timeout(
       (async () => {
         for (;;) {
           const found = find();
           if (found !== undefined) return found;
-          if (this.child.exitCode !== null) throw new Error(`peer exited without "${key}": ${this.lines.join(" | ")} ${this.stderr}`);
+          if (this.child.exitCode !== null)
+            throw new Error(`peer exited without "${key}": ${this.lines.join(" | ")} ${this.stderr}`);
           await new Promise<void>((resolve) => {
             this.#waiters.push(resolve);
             setTimeout(resolve, 200);
@@ -237,7 +246,11 @@ const hexFrames = (frames: Buffer[]): string => frames.map((f) => f.toString("he
 
 async function connectTo(port: number): Promise<Socket> {
   const socket = connect({ host: "127.0.0.1", port });
-  await timeout(new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject)), 5000, "connect");
+  await timeout(
+    new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject)),
+    5000,
+    "connect",
+  );
   return socket;
 }
 
@@ -246,7 +259,11 @@ async function listen(): Promise<{ port: number; accepted: Promise<Socket>; clos
   const server = createServer();
   const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: (server.address() as AddressInfo).port, accepted: timeout(accepted, 10_000, "libzmq connecting"), close: () => server.close() };
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted: timeout(accepted, 10_000, "libzmq connecting"),
+    close: () => server.close(),
+  };
 }
 
 // ------------------------------------------------------------------ CURVE
@@ -266,7 +283,10 @@ test("interop: zocket CURVE client <-> libzmq CURVE server (ZAP 200), multipart 
     // The libzmq server's ZAP request as its REP handler sees it: 1.0, 1, domain "", address,
     // routing id "", CURVE, C (digest §3).
     const zap = (await peer.line("ZAP")).split(",").map((h) => Buffer.from(h, "hex"));
-    assert.deepEqual(zap.map((f, i) => (i === 6 ? f : f.toString())), ["1.0", "1", "", "127.0.0.1", "", "CURVE", CLIENT_PUBLIC]);
+    assert.deepEqual(
+      zap.map((f, i) => (i === 6 ? f : f.toString())),
+      ["1.0", "1", "", "127.0.0.1", "", "CURVE", CLIENT_PUBLIC],
+    );
     assert.equal(await peer.line("USER"), "curve-user");
     assert.equal(await peer.line("RECV"), hexFrames(sent));
     const reply = await conn.recv();
@@ -298,8 +318,16 @@ test("interop: zocket CURVE client with the wrong server key is refused silently
   const peer = new Peer("curve_peer.py", ["server", "none"]);
   const socket = await connectTo(Number(await peer.line("PORT")));
   try {
-    const conn = new RawZmtp(socket, curveClientSecurity(Buffer.from(generateKeyPair().publicKey)), "CURVE", createCurveMechanism);
-    await assert.rejects(timeout(conn.handshake, 10_000, "CURVE handshake"), (e: unknown) => e instanceof ZmqError && e.code === "ECONNRESET");
+    const conn = new RawZmtp(
+      socket,
+      curveClientSecurity(Buffer.from(generateKeyPair().publicKey)),
+      "CURVE",
+      createCurveMechanism,
+    );
+    await assert.rejects(
+      timeout(conn.handshake, 10_000, "CURVE handshake"),
+      (e: unknown) => e instanceof ZmqError && e.code === "ECONNRESET",
+    );
   } finally {
     socket.destroy();
     peer.kill();
@@ -313,7 +341,13 @@ test("interop: libzmq CURVE client <-> zocket CURVE server (ZAP 200), multipart 
   try {
     socket = await listener.accepted;
     const zapReply: ZapReply = { statusCode: "200", statusText: "OK", userId: "libzmq-client", metadata: [] };
-    const conn = new RawZmtp(socket, security({ curveServer: true, curveSecretKey: SERVER_SECRET }), "CURVE", createCurveMechanism, () => zapReply);
+    const conn = new RawZmtp(
+      socket,
+      security({ curveServer: true, curveSecretKey: SERVER_SECRET }),
+      "CURVE",
+      createCurveMechanism,
+      () => zapReply,
+    );
     await timeout(conn.handshake, 10_000, "CURVE handshake");
     assert.deepEqual(conn.zapRequests[0]?.credentials, [CLIENT_PUBLIC]);
     assert.equal(conn.mech.userId, "libzmq-client");
@@ -337,8 +371,18 @@ test("interop: crypto_box primitives equal libsodium's (beforenm, box, scalarmul
     const nonce = randomBytes(24);
     const msg = randomBytes(i * 77);
     const hex = (u: Uint8Array): string => Buffer.from(u).toString("hex");
-    const r = spawnSync(PYTHON, [PEERS + "curve_peer.py", "box", hex(a.secretKey), hex(b.publicKey), hex(nonce), hex(msg)], { timeout: 10_000 });
-    const out = Object.fromEntries(r.stdout.toString().trim().split("\n").map((l) => l.split(" ") as [string, string]));
+    const r = spawnSync(
+      PYTHON,
+      [PEERS + "curve_peer.py", "box", hex(a.secretKey), hex(b.publicKey), hex(nonce), hex(msg)],
+      { timeout: 10_000 },
+    );
+    const out = Object.fromEntries(
+      r.stdout
+        .toString()
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" ") as [string, string]),
+    );
     const k = beforenm(b.publicKey, a.secretKey);
     assert.equal(hex(k), out["BEFORENM"]);
     assert.equal(hex(seal(k, nonce, msg)), out["BOX"]);
@@ -353,7 +397,12 @@ test("interop: zocket PLAIN client <-> libzmq PLAIN server (ThreadAuthenticator)
   const peer = new Peer("plain_peer.py", ["server"]);
   const socket = await connectTo(Number(await peer.line("PORT")));
   try {
-    const conn = new RawZmtp(socket, security({ plainUsername: "admin", plainPassword: "secret" }), "PLAIN", createPlainMechanism);
+    const conn = new RawZmtp(
+      socket,
+      security({ plainUsername: "admin", plainPassword: "secret" }),
+      "PLAIN",
+      createPlainMechanism,
+    );
     await timeout(conn.handshake, 10_000, "PLAIN handshake");
     conn.send([Buffer.from("hi"), Buffer.from("there")]);
     assert.equal(await peer.line("USER"), "admin");
@@ -367,20 +416,29 @@ test("interop: zocket PLAIN client <-> libzmq PLAIN server (ThreadAuthenticator)
   }
 });
 
-test("interop: libzmq PLAIN server's malformed ERROR (G16) fails the zocket client with AuthError(400)", T, async () => {
-  const peer = new Peer("plain_peer.py", ["server"]);
-  const socket = await connectTo(Number(await peer.line("PORT")));
-  try {
-    const conn = new RawZmtp(socket, security({ plainUsername: "admin", plainPassword: "wrong" }), "PLAIN", createPlainMechanism);
-    await assert.rejects(timeout(conn.handshake, 10_000, "PLAIN handshake"));
-    assert.ok(conn.failure?.err instanceof AuthError, `failure: ${conn.failure?.err.message}`);
-    assert.equal(conn.failure.err.status, 400);
-    assert.match(conn.failure.err.message, /"400"/);
-  } finally {
-    socket.destroy();
-    peer.kill();
-  }
-});
+test(
+  "interop: libzmq PLAIN server's malformed ERROR (G16) fails the zocket client with AuthError(400)",
+  T,
+  async () => {
+    const peer = new Peer("plain_peer.py", ["server"]);
+    const socket = await connectTo(Number(await peer.line("PORT")));
+    try {
+      const conn = new RawZmtp(
+        socket,
+        security({ plainUsername: "admin", plainPassword: "wrong" }),
+        "PLAIN",
+        createPlainMechanism,
+      );
+      await assert.rejects(timeout(conn.handshake, 10_000, "PLAIN handshake"));
+      assert.ok(conn.failure?.err instanceof AuthError, `failure: ${conn.failure?.err.message}`);
+      assert.equal(conn.failure.err.status, 400);
+      assert.match(conn.failure.err.message, /"400"/);
+    } finally {
+      socket.destroy();
+      peer.kill();
+    }
+  },
+);
 
 test("interop: libzmq PLAIN client <-> zocket PLAIN server (ZAP hook)", T, async () => {
   const listener = await listen();

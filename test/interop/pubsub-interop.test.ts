@@ -18,7 +18,10 @@ import { withTimeout } from "../helpers/sockets.ts";
 const PYTHON = "/usr/bin/python3";
 const PEER = fileURLToPath(new URL("./peers/pubsub_peer.py", import.meta.url));
 const HAVE_PYZMQ = spawnSync(PYTHON, ["-c", "import zmq"], { timeout: 10_000 }).status === 0;
-const PY = { skip: HAVE_PYZMQ ? false : "needs /usr/bin/python3 with python3-zmq (libzmq 4.3)", timeout: 30_000 } as const;
+const PY = {
+  skip: HAVE_PYZMQ ? false : "needs /usr/bin/python3 with python3-zmq (libzmq 4.3)",
+  timeout: 30_000,
+} as const;
 const T = { timeout: 30_000 } as const;
 
 type Transport = "tcp" | "ipc";
@@ -106,7 +109,10 @@ class PyPeer {
     if (a === "TIMEOUT") return null;
     assert.match(a, /^RECV/);
     const body = a.slice(5);
-    return body.split(",").map((h) => Buffer.from(h, "hex").toString("latin1")).join("|");
+    return body
+      .split(",")
+      .map((h) => Buffer.from(h, "hex").toString("latin1"))
+      .join("|");
   }
 
   send(...frames: string[]): Promise<string> {
@@ -254,25 +260,29 @@ for (const tr of ["tcp", "ipc"] as const) {
     await py.quit();
   });
 
-  test(`[${tr}] a libzmq SUB's subscription reaches zocket XPUB as [01 topic], its cancel after disconnect as [00 topic]`, PY, async (t) => {
-    const use = track(t);
-    const xpub = use(new XPublisher());
-    xpub.receiveTimeout = 10_000;
-    await xpub.bind(address(tr));
-    // python (libzmq 4.3.4 sends SUBSCRIBE commands to our ZMTP 3.1 greeting)
-    const py = await PyPeer.start(t, "SUB", "connect", xpub.lastEndpoint!);
-    assert.equal(await py.cmd(`sub ${hex("news")}`), "OK");
-    assert.equal(ev((await xpub.receive())[0]!), "+news");
-    await py.quit();
-    assert.equal(ev((await xpub.receive())[0]!), "-news");
-    // zeromq package (libzmq 4.3.5)
-    const js = use(new zmq.Subscriber());
-    js.subscribe("weather");
-    js.connect(xpub.lastEndpoint!);
-    assert.equal(ev((await xpub.receive())[0]!), "+weather");
-    js.close();
-    assert.equal(ev((await xpub.receive())[0]!), "-weather");
-  });
+  test(
+    `[${tr}] a libzmq SUB's subscription reaches zocket XPUB as [01 topic], its cancel after disconnect as [00 topic]`,
+    PY,
+    async (t) => {
+      const use = track(t);
+      const xpub = use(new XPublisher());
+      xpub.receiveTimeout = 10_000;
+      await xpub.bind(address(tr));
+      // python (libzmq 4.3.4 sends SUBSCRIBE commands to our ZMTP 3.1 greeting)
+      const py = await PyPeer.start(t, "SUB", "connect", xpub.lastEndpoint!);
+      assert.equal(await py.cmd(`sub ${hex("news")}`), "OK");
+      assert.equal(ev((await xpub.receive())[0]!), "+news");
+      await py.quit();
+      assert.equal(ev((await xpub.receive())[0]!), "-news");
+      // zeromq package (libzmq 4.3.5)
+      const js = use(new zmq.Subscriber());
+      js.subscribe("weather");
+      js.connect(xpub.lastEndpoint!);
+      assert.equal(ev((await xpub.receive())[0]!), "+weather");
+      js.close();
+      assert.equal(ev((await xpub.receive())[0]!), "-weather");
+    },
+  );
 
   test(`[${tr}] zocket XSUB/XPUB proxy between libzmq publishers and subscribers`, PY, async (t) => {
     const use = track(t);

@@ -108,7 +108,10 @@ for (const tr of ["tcp", "ipc"] as const) {
         assert.deepEqual(str(await within(req.receive(), T, "reply")), ["py:hello", `py:${i}`]);
       }
       await py.done();
-      assert.deepEqual(py.all(/^RECV (.*)$/).map((m) => m[1]), [0, 1, 2].map((i) => hex("hello", String(i))));
+      assert.deepEqual(
+        py.all(/^RECV (.*)$/).map((m) => m[1]),
+        [0, 1, 2].map((i) => hex("hello", String(i))),
+      );
     } finally {
       closeAll(req);
       py.kill();
@@ -127,7 +130,10 @@ for (const tr of ["tcp", "ipc"] as const) {
         await rep.send(["z", ...m]);
       }
       await py.done();
-      assert.deepEqual(py.all(/^REPLY (.*)$/).map((m) => m[1]), [0, 1, 2].map((i) => hex("z", "req", String(i))));
+      assert.deepEqual(
+        py.all(/^REPLY (.*)$/).map((m) => m[1]),
+        [0, 1, 2].map((i) => hex("z", "req", String(i))),
+      );
     } finally {
       closeAll(rep);
       py?.kill();
@@ -145,7 +151,10 @@ for (const tr of ["tcp", "ipc"] as const) {
         assert.deepEqual(str(await within(dealer.receive(), T, "reply")), ["py:ask", `py:${i}`]);
       }
       await py.done();
-      assert.deepEqual(py.all(/^RECV (.*)$/).map((m) => m[1]), [0, 1].map((i) => hex("zocket-dealer", "ask", String(i))));
+      assert.deepEqual(
+        py.all(/^RECV (.*)$/).map((m) => m[1]),
+        [0, 1].map((i) => hex("zocket-dealer", "ask", String(i))),
+      );
     } finally {
       closeAll(dealer);
       py.kill();
@@ -166,7 +175,10 @@ for (const tr of ["tcp", "ipc"] as const) {
       }
       await py.done();
       for (const who of ["D1", "D2"]) {
-        assert.deepEqual(py.all(new RegExp(`^GOT ${who} (.*)$`)).map((m) => m[1]), [hex(`for ${who}`), hex(`for ${who}`)]);
+        assert.deepEqual(
+          py.all(new RegExp(`^GOT ${who} (.*)$`)).map((m) => m[1]),
+          [hex(`for ${who}`), hex(`for ${who}`)],
+        );
       }
     } finally {
       closeAll(router);
@@ -229,7 +241,10 @@ test("pyzmq tcp: libzmq REQ -> zocket ROUTER/DEALER broker -> libzmq REP (zeromq
     py = new PyPeer("reqrep_peer.py", ["req", "connect", front.lastEndpoint!, "3"]);
     await serving;
     await py.done();
-    assert.deepEqual(py.all(/^REPLY (.*)$/).map((m) => m[1]), [0, 1, 2].map((i) => hex("zeromq-rep", "req", String(i))));
+    assert.deepEqual(
+      py.all(/^REPLY (.*)$/).map((m) => m[1]),
+      [0, 1, 2].map((i) => hex("zeromq-rep", "req", String(i))),
+    );
     stop = true;
     closeAll(front, back);
     await loops;
@@ -410,7 +425,10 @@ test("REQ against a raw ZMTP 2.0 REP peer (legacy greeting and framing) complete
     assert.equal((await py.line(/^PEER-REV (\d+)$/))[1], "3");
     assert.equal((await py.line(/^PEER-TYPE (\d+)$/))[1], "3");
     assert.equal((await py.line(/^PEER-ID (.*)$/))[1], Buffer.from("v2-client").toString("hex"));
-    assert.deepEqual(py.all(/^REQ (.*)$/).map((m) => m[1]), [0, 1, 2].map((i) => ["", `a${i}`, "b"].map((f) => Buffer.from(f).toString("hex")).join(",")));
+    assert.deepEqual(
+      py.all(/^REQ (.*)$/).map((m) => m[1]),
+      [0, 1, 2].map((i) => ["", `a${i}`, "b"].map((f) => Buffer.from(f).toString("hex")).join(",")),
+    );
   } finally {
     req.close();
     py.kill();

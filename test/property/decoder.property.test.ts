@@ -14,7 +14,16 @@ import { FrameDecoder, FrameTooLargeError } from "../../src/protocol/frame-decod
 import { Greeting } from "../../src/protocol/greeting.ts";
 import { ReadShaper } from "../../src/transports/read-shaper.ts";
 import * as z from "../../src/index.ts";
-import { closeAfter, guardProcess, portOf, RawPeer, withTimeout, zframe, zgreeting, zready } from "../helpers/sockets.ts";
+import {
+  closeAfter,
+  guardProcess,
+  portOf,
+  RawPeer,
+  withTimeout,
+  zframe,
+  zgreeting,
+  zready,
+} from "../helpers/sockets.ts";
 
 interface Frame {
   flags: number;
@@ -25,17 +34,22 @@ interface Frame {
 const frameArb: fc.Arbitrary<Frame> = fc.record({
   // MORE / COMMAND plus reserved bits 3..7, which the decoder ignores.
   flags: fc.integer({ min: 0, max: 255 }).map((f) => f & ~0x02),
-  body: fc.oneof({ weight: 4, arbitrary: fc.uint8Array({ maxLength: 300 }) }, { weight: 1, arbitrary: fc.uint8Array({ minLength: 256, maxLength: 3000 }) }),
+  body: fc.oneof(
+    { weight: 4, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+    { weight: 1, arbitrary: fc.uint8Array({ minLength: 256, maxLength: 3000 }) },
+  ),
   long: fc.boolean(),
 });
 
 function encode(frames: Frame[]): Buffer {
-  return Buffer.concat(frames.map((f) => {
-    const b = Buffer.from(f.body);
-    const head = zframe(b, { long: f.long });
-    head[0] = (head[0]! & 0x02) | f.flags;
-    return head;
-  }));
+  return Buffer.concat(
+    frames.map((f) => {
+      const b = Buffer.from(f.body);
+      const head = zframe(b, { long: f.long });
+      head[0] = (head[0]! & 0x02) | f.flags;
+      return head;
+    }),
+  );
 }
 
 /** Cut `b` at the given (sorted, deduplicated) positions. */
@@ -53,7 +67,10 @@ function cut(b: Buffer, positions: number[]): Buffer[] {
 
 function decode(chunks: Buffer[], maxSize?: number): Array<{ flags: number; body: Buffer }> {
   const got: Array<{ flags: number; body: Buffer }> = [];
-  const d = new FrameDecoder({ onFrame: (flags, body) => (got.push({ flags, body: Buffer.from(body) }), true) }, maxSize === undefined ? {} : { maxSize });
+  const d = new FrameDecoder(
+    { onFrame: (flags, body) => (got.push({ flags, body: Buffer.from(body) }), true) },
+    maxSize === undefined ? {} : { maxSize },
+  );
   for (const c of chunks) d.push(c);
   return got;
 }
@@ -102,7 +119,10 @@ describe("frame decoder properties", () => {
   test("reads into the buffers the decoder and the read shaper offer (shaped and in place), in runs of same-shaped messages, yield the same frames, none overwritten later", () => {
     // Messages of a few shapes, each repeated a few times (so the next read is often speculated), with
     // MORE set on all but the last frame; large bodies relative to a small speculateAt.
-    const shapeArb = fc.array(fc.record({ size: fc.integer({ min: 0, max: 700 }), long: fc.boolean() }), { minLength: 1, maxLength: 3 });
+    const shapeArb = fc.array(fc.record({ size: fc.integer({ min: 0, max: 700 }), long: fc.boolean() }), {
+      minLength: 1,
+      maxLength: 3,
+    });
     fc.assert(
       fc.property(
         fc.array(fc.tuple(shapeArb, fc.integer({ min: 1, max: 4 })), { minLength: 1, maxLength: 5 }),
@@ -127,7 +147,9 @@ describe("frame decoder properties", () => {
           const got: Array<{ flags: number; body: Buffer }> = [];
           let p = 0;
           const shaper = new ReadShaper(speculateAt);
-          const sink = { onFrame: (flags: number, body: Buffer) => (got.push({ flags, body }), !pauses[p++ % pauses.length]) };
+          const sink = {
+            onFrame: (flags: number, body: Buffer) => (got.push({ flags, body }), !pauses[p++ % pauses.length]),
+          };
           const d = new FrameDecoder(sink, { assembleAt, tap: shaper });
           const push = (chunk: Buffer): void => {
             shaper.delivered(chunk.length);
@@ -155,7 +177,10 @@ describe("frame decoder properties", () => {
             if (d.stopped && pauses[i % pauses.length]) d.resume();
           }
           while (d.stopped) d.resume();
-          assert.deepEqual(got.map((g) => ({ flags: g.flags, body: Buffer.from(g.body) })), decode([stream]));
+          assert.deepEqual(
+            got.map((g) => ({ flags: g.flags, body: Buffer.from(g.body) })),
+            decode([stream]),
+          );
           assert.equal(d.buffered, 0);
         },
       ),
@@ -175,33 +200,46 @@ describe("frame decoder properties", () => {
 
   test("maxSize: fails exactly when a frame is larger, after delivering the frames before it", () => {
     fc.assert(
-      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 400 }), fc.array(fc.nat(), { maxLength: 8 }), (frames, max, positions) => {
-        const firstBad = frames.findIndex((f) => f.body.length > max);
-        const got: number[] = [];
-        const d = new FrameDecoder({ onFrame: (_f, body) => (got.push(body.length), true) }, { maxSize: max });
-        let threw = false;
-        try {
-          for (const c of cut(encode(frames), positions)) d.push(c);
-        } catch (err) {
-          assert.ok(err instanceof FrameTooLargeError);
-          threw = true;
-        }
-        assert.equal(threw, firstBad !== -1);
-        assert.deepEqual(got, frames.slice(0, firstBad === -1 ? frames.length : firstBad).map((f) => f.body.length));
-      }),
+      fc.property(
+        fc.array(frameArb, { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (frames, max, positions) => {
+          const firstBad = frames.findIndex((f) => f.body.length > max);
+          const got: number[] = [];
+          const d = new FrameDecoder({ onFrame: (_f, body) => (got.push(body.length), true) }, { maxSize: max });
+          let threw = false;
+          try {
+            for (const c of cut(encode(frames), positions)) d.push(c);
+          } catch (err) {
+            assert.ok(err instanceof FrameTooLargeError);
+            threw = true;
+          }
+          assert.equal(threw, firstBad !== -1);
+          assert.deepEqual(
+            got,
+            frames.slice(0, firstBad === -1 ? frames.length : firstBad).map((f) => f.body.length),
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   test("random bytes never make the decoder throw anything but FrameTooLargeError", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(), { maxLength: 10 }), fc.option(fc.integer({ min: 0, max: 1000 })), (bytes, positions, max) => {
-        try {
-          decode(cut(Buffer.from(bytes), positions), max ?? undefined);
-        } catch (err) {
-          assert.ok(err instanceof FrameTooLargeError, String(err));
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.option(fc.integer({ min: 0, max: 1000 })),
+        (bytes, positions, max) => {
+          try {
+            decode(cut(Buffer.from(bytes), positions), max ?? undefined);
+          } catch (err) {
+            assert.ok(err instanceof FrameTooLargeError, String(err));
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -210,32 +248,43 @@ describe("frame decoder properties", () => {
 describe("greeting properties", () => {
   test("every chunking gives the same result, rest and bytes to send", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5 }), fc.uint8Array({ maxLength: 40 }), fc.array(fc.nat(), { maxLength: 10 }), (minor, tail, positions) => {
-        const stream = Buffer.concat([zgreeting({ minor }), Buffer.from(tail)]);
-        const run = (chunks: Buffer[]): { sent: Buffer; minor: number | undefined; rest: Buffer } => {
-          const g = new Greeting({ mechanism: "NULL", asServer: false, identityLength: 0, socketType: 7, refuseLegacy: false });
-          const sent: Buffer[] = [];
-          const rest: Buffer[] = [];
-          let doneMinor: number | undefined;
-          for (const c of chunks) {
-            if (doneMinor !== undefined) {
-              rest.push(c);
-              continue;
+      fc.property(
+        fc.integer({ min: 0, max: 5 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (minor, tail, positions) => {
+          const stream = Buffer.concat([zgreeting({ minor }), Buffer.from(tail)]);
+          const run = (chunks: Buffer[]): { sent: Buffer; minor: number | undefined; rest: Buffer } => {
+            const g = new Greeting({
+              mechanism: "NULL",
+              asServer: false,
+              identityLength: 0,
+              socketType: 7,
+              refuseLegacy: false,
+            });
+            const sent: Buffer[] = [];
+            const rest: Buffer[] = [];
+            let doneMinor: number | undefined;
+            for (const c of chunks) {
+              if (doneMinor !== undefined) {
+                rest.push(c);
+                continue;
+              }
+              const s = g.push(c);
+              sent.push(...s.send);
+              if (s.done) {
+                doneMinor = s.done.minor;
+                rest.push(s.done.rest);
+              }
             }
-            const s = g.push(c);
-            sent.push(...s.send);
-            if (s.done) {
-              doneMinor = s.done.minor;
-              rest.push(s.done.rest);
-            }
-          }
-          return { sent: Buffer.concat(sent), minor: doneMinor, rest: Buffer.concat(rest) };
-        };
-        const whole = run([stream]);
-        assert.equal(whole.minor, minor);
-        assert.deepEqual(whole.rest, Buffer.from(tail));
-        assert.deepEqual(run(cut(stream, positions)), whole);
-      }),
+            return { sent: Buffer.concat(sent), minor: doneMinor, rest: Buffer.concat(rest) };
+          };
+          const whole = run([stream]);
+          assert.equal(whole.minor, minor);
+          assert.deepEqual(whole.rest, Buffer.from(tail));
+          assert.deepEqual(run(cut(stream, positions)), whole);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -243,7 +292,13 @@ describe("greeting properties", () => {
   test("random bytes: the greeting either completes, waits, or throws a ProtocolError — nothing else", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
-        const g = new Greeting({ mechanism: "NULL", asServer: false, identityLength: 0, socketType: 7, refuseLegacy: false });
+        const g = new Greeting({
+          mechanism: "NULL",
+          asServer: false,
+          identityLength: 0,
+          socketType: 7,
+          refuseLegacy: false,
+        });
         try {
           g.push(Buffer.from(bytes));
         } catch (err) {
@@ -259,7 +314,8 @@ describe("engine property: random bytes over a real TCP connection", () => {
   for (const kind of ["Pull", "Dealer"] as const) {
     test(`zocket ${kind}: random input never throws out of the engine and another peer keeps working`, async (t) => {
       const guard = guardProcess(t);
-      const victim = kind === "Pull" ? new z.Pull({ handshakeInterval: 2000 }) : new z.Dealer({ handshakeInterval: 2000 });
+      const victim =
+        kind === "Pull" ? new z.Pull({ handshakeInterval: 2000 }) : new z.Dealer({ handshakeInterval: 2000 });
       const good = kind === "Pull" ? new z.Push() : new z.Dealer();
       closeAfter(t, victim, good);
       await victim.bind("tcp://127.0.0.1:*");
@@ -283,9 +339,21 @@ describe("engine property: random bytes over a real TCP connection", () => {
         fc.uint8Array({ maxLength: 600 }),
         fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.concat([zgreeting(), Buffer.from(b)])),
         fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.concat([zgreeting(), zready(peerType), Buffer.from(b)])),
-        fc.array(fc.record({ body: fc.uint8Array({ maxLength: 300 }), flags: fc.integer({ min: 0, max: 7 }) }), { maxLength: 6 }).map((fs) =>
-          Buffer.concat([zgreeting(), zready(peerType), ...fs.map((f) => { const b = zframe(Buffer.from(f.body)); b[0] = (b[0]! & 2) | (f.flags & ~2); return b; })]),
-        ),
+        fc
+          .array(fc.record({ body: fc.uint8Array({ maxLength: 300 }), flags: fc.integer({ min: 0, max: 7 }) }), {
+            maxLength: 6,
+          })
+          .map((fs) =>
+            Buffer.concat([
+              zgreeting(),
+              zready(peerType),
+              ...fs.map((f) => {
+                const b = zframe(Buffer.from(f.body));
+                b[0] = (b[0]! & 2) | (f.flags & ~2);
+                return b;
+              }),
+            ]),
+          ),
       );
       await fc.assert(
         fc.asyncProperty(input, fc.array(fc.nat({ max: 700 }), { maxLength: 4 }), async (bytes, positions) => {

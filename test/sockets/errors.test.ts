@@ -64,10 +64,25 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: "bind tcp://nohost (missing port)", code: "EINVAL", hint: /port.*tcp:\/\/nohost:5555/, op: (s) => s.bind("tcp://nohost") },
-  { name: "connect tcp://nohost (missing port)", code: "EINVAL", hint: /missing port/, op: (s) => s.connect("tcp://nohost") },
+  {
+    name: "bind tcp://nohost (missing port)",
+    code: "EINVAL",
+    hint: /port.*tcp:\/\/nohost:5555/,
+    op: (s) => s.bind("tcp://nohost"),
+  },
+  {
+    name: "connect tcp://nohost (missing port)",
+    code: "EINVAL",
+    hint: /missing port/,
+    op: (s) => s.connect("tcp://nohost"),
+  },
   { name: "bind tcp://127.0.0.1: (empty port)", code: "EINVAL", hint: /port/, op: (s) => s.bind("tcp://127.0.0.1:") },
-  { name: "bind tcp://127.0.0.1:abc", code: "EINVAL", hint: /port "abc" is not a number/, op: (s) => s.bind("tcp://127.0.0.1:abc") },
+  {
+    name: "bind tcp://127.0.0.1:abc",
+    code: "EINVAL",
+    hint: /port "abc" is not a number/,
+    op: (s) => s.bind("tcp://127.0.0.1:abc"),
+  },
   { name: "connect to port *", code: "EINVAL", hint: /name the port/, op: (s) => s.connect("tcp://127.0.0.1:*") },
   { name: "connect to host *", code: "EINVAL", hint: /name a host/, op: (s) => s.connect("tcp://*:5555") },
   { name: "bind foo://x", code: "EPROTONOSUPPORT", hint: /tcp, ipc or inproc/, op: (s) => s.bind("foo://x") },
@@ -76,24 +91,94 @@ const CASES: Case[] = [
   { name: "ipc:// without a path", code: "EINVAL", hint: /needs a path/, op: (s) => s.bind("ipc://") },
   { name: "inproc:// without a name", code: "EINVAL", hint: /needs a name/, op: (s) => s.bind("inproc://") },
   // libzmq parses the port with strtoul into a uint16 and silently binds/connects to something else.
-  { name: "port out of range (70000)", code: "EINVAL", zeromq: "none", hint: /out of range 1-65535/, op: (s) => s.bind("tcp://127.0.0.1:70000") },
-  { name: "connect port out of range", code: "EINVAL", zeromq: "none", hint: /out of range/, op: (s) => s.connect("tcp://127.0.0.1:65536") },
-  { name: "bind to an unresolvable host", code: "ENODEV", hint: /nohost\.invalid/, op: (s) => s.bind("tcp://nohost.invalid:5555") },
+  {
+    name: "port out of range (70000)",
+    code: "EINVAL",
+    zeromq: "none",
+    hint: /out of range 1-65535/,
+    op: (s) => s.bind("tcp://127.0.0.1:70000"),
+  },
+  {
+    name: "connect port out of range",
+    code: "EINVAL",
+    zeromq: "none",
+    hint: /out of range/,
+    op: (s) => s.connect("tcp://127.0.0.1:65536"),
+  },
+  {
+    name: "bind to an unresolvable host",
+    code: "ENODEV",
+    hint: /nohost\.invalid/,
+    op: (s) => s.bind("tcp://nohost.invalid:5555"),
+  },
   { name: "bind [::1] without ipv6", code: "ENODEV", hint: /ipv6 = true/, op: (s) => s.bind("tcp://[::1]:*") },
-  { name: "ipc in a directory that does not exist", code: "ENOENT", hint: /does not exist/, op: (s) => s.bind("ipc:///nonexistent-zocket-dir/x.sock") },
-  { name: "unbind an endpoint never bound", code: "ENOENT", hint: /tcp:\/\/127\.0\.0\.1:5999/, op: (s) => s.unbind("tcp://127.0.0.1:5999") },
-  { name: "disconnect an endpoint never connected", code: "ENOENT", hint: /not bound\/connected/, op: (s) => s.disconnect("tcp://127.0.0.1:5999") },
+  {
+    name: "ipc in a directory that does not exist",
+    code: "ENOENT",
+    hint: /does not exist/,
+    op: (s) => s.bind("ipc:///nonexistent-zocket-dir/x.sock"),
+  },
+  {
+    name: "unbind an endpoint never bound",
+    code: "ENOENT",
+    hint: /tcp:\/\/127\.0\.0\.1:5999/,
+    op: (s) => s.unbind("tcp://127.0.0.1:5999"),
+  },
+  {
+    name: "disconnect an endpoint never connected",
+    code: "ENOENT",
+    hint: /not bound\/connected/,
+    op: (s) => s.disconnect("tcp://127.0.0.1:5999"),
+  },
   { name: "unbind unknown inproc", code: "ENOENT", hint: /inproc:\/\/nope/, op: (s) => s.unbind("inproc://nope") },
-  { name: "disconnect unknown inproc", code: "ENOENT", hint: /inproc:\/\/nope/, op: (s) => s.disconnect("inproc://nope") },
-  { name: "negative sendHighWaterMark", code: "EINVAL", hint: /sendHighWaterMark.*>= 0/, op: (s) => (s.sendHighWaterMark = -5) },
+  {
+    name: "disconnect unknown inproc",
+    code: "ENOENT",
+    hint: /inproc:\/\/nope/,
+    op: (s) => s.disconnect("inproc://nope"),
+  },
+  {
+    name: "negative sendHighWaterMark",
+    code: "EINVAL",
+    hint: /sendHighWaterMark.*>= 0/,
+    op: (s) => (s.sendHighWaterMark = -5),
+  },
   // zeromq.js throws a plain TypeError (no code) for these.
-  { name: "unknown constructor option", code: "EINVAL", zeromq: "none", hint: /Unknown option "nosuch"/, op: (_s, impl) => new impl.Push({ nosuch: 1 }) },
-  { name: "wrong option type (string for a number)", code: "EINVAL", zeromq: "none", hint: /linger.*must be a number/, op: (_s, impl) => new impl.Push({ linger: "x" }) },
-  { name: "wrong option type (number for a boolean)", code: "EINVAL", zeromq: "none", hint: /immediate.*must be a boolean/, op: (_s, impl) => new impl.Push({ immediate: 1 }) },
+  {
+    name: "unknown constructor option",
+    code: "EINVAL",
+    zeromq: "none",
+    hint: /Unknown option "nosuch"/,
+    op: (_s, impl) => new impl.Push({ nosuch: 1 }),
+  },
+  {
+    name: "wrong option type (string for a number)",
+    code: "EINVAL",
+    zeromq: "none",
+    hint: /linger.*must be a number/,
+    op: (_s, impl) => new impl.Push({ linger: "x" }),
+  },
+  {
+    name: "wrong option type (number for a boolean)",
+    code: "EINVAL",
+    zeromq: "none",
+    hint: /immediate.*must be a boolean/,
+    op: (_s, impl) => new impl.Push({ immediate: 1 }),
+  },
   // Set on a live socket: a zeromq.js constructor that throws leaks its native socket, which then
   // blocks the process exit.
-  { name: "routingId of 256 bytes", code: "EINVAL", hint: /1 to 255 bytes/, op: (s) => ((s as unknown as { routingId: string }).routingId = "x".repeat(256)) },
-  { name: "empty routingId", code: "EINVAL", hint: /1 to 255 bytes/, op: (s) => ((s as unknown as { routingId: string }).routingId = "") },
+  {
+    name: "routingId of 256 bytes",
+    code: "EINVAL",
+    hint: /1 to 255 bytes/,
+    op: (s) => ((s as unknown as { routingId: string }).routingId = "x".repeat(256)),
+  },
+  {
+    name: "empty routingId",
+    code: "EINVAL",
+    hint: /1 to 255 bytes/,
+    op: (s) => ((s as unknown as { routingId: string }).routingId = ""),
+  },
 ];
 
 describe("bad input: codes match zeromq.js, messages say what to fix", () => {
@@ -129,7 +214,10 @@ describe("state errors", () => {
       closeAfter(t, a, b);
       // libzmq unlinks an ipc file even when a live socket owns it (the path is stolen silently);
       // zocket checks for a live listener first and refuses, so ipc is zocket-only here.
-      const eps = impl.name === "zocket" ? ["tcp://127.0.0.1:*", uniqueIpc("inuse"), uniqueInproc("inuse")] : ["tcp://127.0.0.1:*", uniqueInproc("inuse")];
+      const eps =
+        impl.name === "zocket"
+          ? ["tcp://127.0.0.1:*", uniqueIpc("inuse"), uniqueInproc("inuse")]
+          : ["tcp://127.0.0.1:*", uniqueInproc("inuse")];
       for (const ep of eps) {
         await a.bind(ep);
         const e = await caught(() => b.bind(a.lastEndpoint!));
@@ -143,7 +231,13 @@ describe("state errors", () => {
       const s = new impl.Push();
       closeAfter(t, s);
       s.close();
-      for (const op of [() => s.send("x"), () => s.bind("tcp://127.0.0.1:*"), () => s.connect("tcp://127.0.0.1:5555"), () => s.unbind("tcp://127.0.0.1:5555"), () => s.disconnect("tcp://127.0.0.1:5555")]) {
+      for (const op of [
+        () => s.send("x"),
+        () => s.bind("tcp://127.0.0.1:*"),
+        () => s.connect("tcp://127.0.0.1:5555"),
+        () => s.unbind("tcp://127.0.0.1:5555"),
+        () => s.disconnect("tcp://127.0.0.1:5555"),
+      ]) {
         const e = await caught(op);
         assert.equal(e?.code, "EBADF");
         assert.equal(e?.errno, 9);

@@ -10,7 +10,17 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as zmq from "zeromq";
 import * as z from "../../src/index.ts";
-import { bindAddress, closeAfter, delay, freePort, portOf, RawPeer, waitUntil, withTimeout, zframe } from "../helpers/sockets.ts";
+import {
+  bindAddress,
+  closeAfter,
+  delay,
+  freePort,
+  portOf,
+  RawPeer,
+  waitUntil,
+  withTimeout,
+  zframe,
+} from "../helpers/sockets.ts";
 
 interface Sock {
   bind(a: string): Promise<void>;
@@ -78,7 +88,8 @@ for (const impl of IMPLS) {
         assert.equal(settled, false, "send() is still blocked");
         await pull.bind(ep);
         pull.receiveTimeout = 3000;
-        for (let i = 0; i <= 7; i++) assert.deepEqual(await pull.receive(), [Buffer.from(`m${i}`), Buffer.from("part2")]);
+        for (let i = 0; i <= 7; i++)
+          assert.deepEqual(await pull.receive(), [Buffer.from(`m${i}`), Buffer.from("part2")]);
         await withTimeout(blocked, 3000, "the blocked send");
       });
     }
@@ -120,11 +131,15 @@ async function slowReceiver(sender: Impl, receiver: Impl, t: TestContext): Promi
   })();
   // Phase 1: nobody reads. The sender must stop well before the end (kernel buffers + HWMs hold a
   // few MiB at most; TOTAL is ~24 MiB) and stay stopped.
-  await waitUntil(async () => {
-    const a = accepted;
-    await delay(150);
-    return a === accepted && a > 0;
-  }, 8000, "the sender to stall");
+  await waitUntil(
+    async () => {
+      const a = accepted;
+      await delay(150);
+      return a === accepted && a > 0;
+    },
+    8000,
+    "the sender to stall",
+  );
   const stalledAt = accepted;
   assert.ok(stalledAt < TOTAL, `sender never blocked (${stalledAt} accepted)`);
   await delay(200);
@@ -172,7 +187,10 @@ describe("zocket receive side", () => {
     }
     await delay(200);
     const backlog = raw.sock.writableLength;
-    assert.ok(backlog > 1024 * 1024, `the peer's writes back up (${backlog} bytes pending) because zocket stopped reading`);
+    assert.ok(
+      backlog > 1024 * 1024,
+      `the peer's writes back up (${backlog} bytes pending) because zocket stopped reading`,
+    );
     // Reading resumes the stream: everything arrives.
     pull.receiveTimeout = 5000;
     for (let i = 0; i < written; i++) {

@@ -10,14 +10,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const SRC_INDEX = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "index.ts")).href;
+const SRC_INDEX = pathToFileURL(
+  path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "index.ts"),
+).href;
 
 /** Run a script in a child node with tsx; resolve with its exit code, or null if it did not exit in `ms`. */
 async function runChild(t: TestContext, body: string, ms: number): Promise<{ code: number | null; out: string }> {
   const file = path.join(os.tmpdir(), `zocket-life-${process.pid}-${Math.random().toString(36).slice(2)}.mts`);
   fs.writeFileSync(file, `import * as z from ${JSON.stringify(SRC_INDEX)};\n${body}\nconsole.log("BODY-DONE");\n`);
   t.after(() => fs.rmSync(file, { force: true }));
-  const child = spawn(process.execPath, ["--import", "tsx", file], { stdio: ["ignore", "pipe", "pipe"], cwd: path.dirname(fileURLToPath(import.meta.url)) });
+  const child = spawn(process.execPath, ["--import", "tsx", file], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: path.dirname(fileURLToPath(import.meta.url)),
+  });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -324,62 +324,68 @@ for (const L of LIBS) {
       assert.equal(str(await sub.receive()), "WELCOME");
     });
 
-    test(name("slow subscriber: at PUB HWM 100 it loses messages, a fast one gets all, send() never blocks"), async (t) => {
-      const make = factory(t);
-      const pub = make(L.Publisher);
-      pub.sendHighWaterMark = 100;
-      pub.sendTimeout = 0; // any send that would block rejects with EAGAIN
-      const ep = await bindAny(pub, tr);
-      const fast = make(L.Subscriber);
-      const slow = make(L.Subscriber);
-      slow.receiveHighWaterMark = 100;
-      for (const s of [fast, slow]) {
-        s.subscribe("");
-        s.connect(ep);
-        await establish(pub, s);
-      }
-      // Drain the sync messages the slow one got, then it stops reading.
-      slow.receiveTimeout = 5000;
-      await drainQuiet(slow);
-      // Over tcp/ipc the kernel buffers hold megabytes: big messages fill them quickly.
-      const size = tr === "inproc" ? 16 : 8192;
-      const total = tr === "inproc" ? 1000 : 1500;
-      const batch = 50; // below the HWM: the fast subscriber, kept in step, never loses any
-      const got: number[] = [];
-      let want = 0;
-      const reader = (async () => {
-        while (got.length < total) {
-          const m = await fast.receive();
-          if (isSync(m)) continue;
-          got.push(m[0]!.readUInt32BE(0));
+    test(
+      name("slow subscriber: at PUB HWM 100 it loses messages, a fast one gets all, send() never blocks"),
+      async (t) => {
+        const make = factory(t);
+        const pub = make(L.Publisher);
+        pub.sendHighWaterMark = 100;
+        pub.sendTimeout = 0; // any send that would block rejects with EAGAIN
+        const ep = await bindAny(pub, tr);
+        const fast = make(L.Subscriber);
+        const slow = make(L.Subscriber);
+        slow.receiveHighWaterMark = 100;
+        for (const s of [fast, slow]) {
+          s.subscribe("");
+          s.connect(ep);
+          await establish(pub, s);
         }
-      })();
-      const body = Buffer.alloc(size);
-      for (let i = 0; i < total; i++) {
-        const m = Buffer.from(body);
-        m.writeUInt32BE(i, 0);
-        await pub.send(m); // must not throw EAGAIN
-        if ((i + 1) % batch === 0) {
-          want = i + 1;
-          await until(() => got.length >= want, `fast subscriber to reach ${want}`, 10000);
+        // Drain the sync messages the slow one got, then it stops reading.
+        slow.receiveTimeout = 5000;
+        await drainQuiet(slow);
+        // Over tcp/ipc the kernel buffers hold megabytes: big messages fill them quickly.
+        const size = tr === "inproc" ? 16 : 8192;
+        const total = tr === "inproc" ? 1000 : 1500;
+        const batch = 50; // below the HWM: the fast subscriber, kept in step, never loses any
+        const got: number[] = [];
+        let want = 0;
+        const reader = (async () => {
+          while (got.length < total) {
+            const m = await fast.receive();
+            if (isSync(m)) continue;
+            got.push(m[0]!.readUInt32BE(0));
+          }
+        })();
+        const body = Buffer.alloc(size);
+        for (let i = 0; i < total; i++) {
+          const m = Buffer.from(body);
+          m.writeUInt32BE(i, 0);
+          await pub.send(m); // must not throw EAGAIN
+          if ((i + 1) % batch === 0) {
+            want = i + 1;
+            await until(() => got.length >= want, `fast subscriber to reach ${want}`, 10000);
+          }
         }
-      }
-      await reader;
-      assert.deepEqual(got, Array.from({ length: total }, (_, i) => i));
-      // The slow one: what it finally reads is an in-order subset with gaps.
-      const slowGot: number[] = [];
-      slow.receiveTimeout = 300;
-      for (;;) {
-        try {
-          const m = await slow.receive();
-          if (!isSync(m)) slowGot.push(m[0]!.readUInt32BE(0));
-        } catch {
-          break;
+        await reader;
+        assert.deepEqual(
+          got,
+          Array.from({ length: total }, (_, i) => i),
+        );
+        // The slow one: what it finally reads is an in-order subset with gaps.
+        const slowGot: number[] = [];
+        slow.receiveTimeout = 300;
+        for (;;) {
+          try {
+            const m = await slow.receive();
+            if (!isSync(m)) slowGot.push(m[0]!.readUInt32BE(0));
+          } catch {
+            break;
+          }
         }
-      }
-      assert.ok(slowGot.length < total, `slow subscriber should have lost messages, got ${slowGot.length}/${total}`);
-      for (let i = 1; i < slowGot.length; i++) assert.ok(slowGot[i]! > slowGot[i - 1]!, "in order");
-    });
+        assert.ok(slowGot.length < total, `slow subscriber should have lost messages, got ${slowGot.length}/${total}`);
+        for (let i = 1; i < slowGot.length; i++) assert.ok(slowGot[i]! > slowGot[i - 1]!, "in order");
+      },
+    );
 
     test(name("noDrop: a full subscriber makes send() wait (EAGAIN) instead of dropping"), async (t) => {
       if (tr !== "inproc") return; // kernel buffers make the fill point unpredictable over tcp/ipc
@@ -411,7 +417,11 @@ for (const L of LIBS) {
       assert.ok(sent >= 5 && sent <= 20, `sent ${sent}`);
       const got: string[] = [];
       for (let i = 0; i < sent; i++) got.push(str(await sub.receive()));
-      assert.deepEqual(got, Array.from({ length: sent }, (_, i) => `m${i}`), "nothing dropped");
+      assert.deepEqual(
+        got,
+        Array.from({ length: sent }, (_, i) => `m${i}`),
+        "nothing dropped",
+      );
       pub.sendTimeout = 2000; // libzmq re-activates the pipe through a command: allow it the time
       await pub.send("again");
       assert.equal(str(await sub.receive()), "again");
@@ -426,7 +436,11 @@ for (const L of LIBS) {
       sub.connect(await bindAny(pub, tr));
       await establish(pub, sub);
       /** Send `${tag}1..200`, then read until the last one arrives: how many were read. */
-      const sendAndRead = async (from: { send(m: string): Promise<void> }, to: { receive(): Promise<Buffer[]> }, tag: string): Promise<number> => {
+      const sendAndRead = async (
+        from: { send(m: string): Promise<void> },
+        to: { receive(): Promise<Buffer[]> },
+        tag: string,
+      ): Promise<number> => {
         for (let i = 1; i <= 200; i++) await from.send(`${tag}${i}`);
         let read = 0;
         for (;;) {
@@ -484,7 +498,6 @@ for (const L of LIBS) {
     });
   }
 }
-
 
 // ------------------------------------------------------------------ zocket-only API
 
@@ -628,7 +641,10 @@ const hex = (b: Buffer): string => b.toString("hex");
 const h = (s: string): string => Buffer.from(s, "latin1").toString("hex");
 
 /** Listen, accept one connection, greet as `version` ("3.1", "3.0" or "2.0") PUB, finish the handshake. */
-async function rawPublisher(t: TestContext, version: "3.1" | "3.0" | "2.0"): Promise<{ port: number; peer: Promise<Raw> }> {
+async function rawPublisher(
+  t: TestContext,
+  version: "3.1" | "3.0" | "2.0",
+): Promise<{ port: number; peer: Promise<Raw> }> {
   const server = net.createServer();
   t.after(() => server.close());
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -5,7 +5,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeFrame, portOf, rawConnect, type RawPeer } from "../helpers/raw-zmtp.ts";
-import { closeAll, codeOf, endpoint, LIBS, make, receiveOrNothing, str, thrownCode, TRANSPORTS, within, ZOCKET } from "../helpers/reqrep-libs.ts";
+import {
+  closeAll,
+  codeOf,
+  endpoint,
+  LIBS,
+  make,
+  receiveOrNothing,
+  str,
+  thrownCode,
+  TRANSPORTS,
+  within,
+  ZOCKET,
+} from "../helpers/reqrep-libs.ts";
 import { main as lazyPirate } from "../../examples/lazy-pirate.ts";
 import { Reply, Request } from "../../src/index.ts";
 
@@ -125,7 +137,10 @@ for (const lib of LIBS) {
       await req.send("hello");
       await peer.recv();
       // Well-formed for the REQ session, but not a reply to a REQ without correlate: skipped quietly.
-      peer.sendMany([["abcd", "", "id-first"], ["", "good"]]);
+      peer.sendMany([
+        ["abcd", "", "id-first"],
+        ["", "good"],
+      ]);
       assert.deepEqual(str(await within(req.receive(), T, "reply")), ["good"]);
     } finally {
       peer?.close();
@@ -308,7 +323,15 @@ for (const lib of LIBS) {
       assert.deepEqual(str(await peer.recv()), ["hop1", "hop2", "", "answer"]);
       const n = peer.wire.length;
       // digest §4.2: 01 04 hop1 01 04 hop2 01 00 00 06 answer
-      assert.equal(Buffer.concat(peer.wire.slice(n - 4)).toString("hex"), Buffer.concat([encodeFrame(Buffer.from("hop1"), true), encodeFrame(Buffer.from("hop2"), true), encodeFrame(Buffer.alloc(0), true), encodeFrame(Buffer.from("answer"), false)]).toString("hex"));
+      assert.equal(
+        Buffer.concat(peer.wire.slice(n - 4)).toString("hex"),
+        Buffer.concat([
+          encodeFrame(Buffer.from("hop1"), true),
+          encodeFrame(Buffer.from("hop2"), true),
+          encodeFrame(Buffer.alloc(0), true),
+          encodeFrame(Buffer.from("answer"), false),
+        ]).toString("hex"),
+      );
     } finally {
       peer?.close();
       closeAll(rep);
@@ -395,10 +418,22 @@ test("zocket: Request/Reply expose the zeromq.js options and validate them", () 
     assert.equal(req.relaxed, true);
     assert.equal(req.routingId, "r");
     assert.equal(rep.routingId, "p");
-    assert.equal(thrownCode(() => (req.routingId = "")), "EINVAL");
-    assert.equal(thrownCode(() => (rep.routingId = "x".repeat(256))), "EINVAL");
-    assert.equal(thrownCode(() => new Request({ relaxed: 1 as unknown as boolean })), "EINVAL");
-    assert.equal(thrownCode(() => new Reply({ correlate: true } as unknown as ConstructorParameters<typeof Reply>[0])), "EINVAL");
+    assert.equal(
+      thrownCode(() => (req.routingId = "")),
+      "EINVAL",
+    );
+    assert.equal(
+      thrownCode(() => (rep.routingId = "x".repeat(256))),
+      "EINVAL",
+    );
+    assert.equal(
+      thrownCode(() => new Request({ relaxed: 1 as unknown as boolean })),
+      "EINVAL",
+    );
+    assert.equal(
+      thrownCode(() => new Reply({ correlate: true } as unknown as ConstructorParameters<typeof Reply>[0])),
+      "EINVAL",
+    );
   } finally {
     req.close();
     rep.close();
@@ -420,7 +455,10 @@ test("zocket: a REP that is busy replying fair-queues requests from several REQs
     }
     assert.deepEqual(seen.sort(), ["from 0", "from 1", "from 2"]);
     const replies = await Promise.all(reqs.map((r) => within(r.receive(), T, "reply")));
-    assert.deepEqual(replies.map((m) => String(m[0])), ["re from 0", "re from 1", "re from 2"]);
+    assert.deepEqual(
+      replies.map((m) => String(m[0])),
+      ["re from 0", "re from 1", "re from 2"],
+    );
   } finally {
     closeAll(rep, ...reqs);
   }

@@ -4,7 +4,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { portOf, rawConnect, type RawPeer } from "../helpers/raw-zmtp.ts";
-import { closeAll, codeOf, endpoint, LIBS, make, receiveOrNothing, str, thrownCode, TRANSPORTS, within, type RouterSock } from "../helpers/reqrep-libs.ts";
+import {
+  closeAll,
+  codeOf,
+  endpoint,
+  LIBS,
+  make,
+  receiveOrNothing,
+  str,
+  thrownCode,
+  TRANSPORTS,
+  within,
+  type RouterSock,
+} from "../helpers/reqrep-libs.ts";
 import { main as lbBroker } from "../../examples/lb-broker.ts";
 import { main as asyncClientServer } from "../../examples/async-client-server.ts";
 import { Dealer, Router } from "../../src/index.ts";
@@ -110,9 +122,18 @@ for (const lib of LIBS) {
     const socks = [make(lib.Router), make(lib.Dealer), make(lib.Request), make(lib.Reply)];
     try {
       for (const s of socks) {
-        assert.equal(thrownCode(() => (s.routingId = "")), "EINVAL");
-        assert.equal(thrownCode(() => (s.routingId = "x".repeat(256))), "EINVAL");
-        assert.equal(thrownCode(() => (s.routingId = "x".repeat(255))), "ok");
+        assert.equal(
+          thrownCode(() => (s.routingId = "")),
+          "EINVAL",
+        );
+        assert.equal(
+          thrownCode(() => (s.routingId = "x".repeat(256))),
+          "EINVAL",
+        );
+        assert.equal(
+          thrownCode(() => (s.routingId = "x".repeat(255))),
+          "ok",
+        );
       }
     } finally {
       closeAll(...socks);
@@ -269,11 +290,26 @@ for (const lib of LIBS) {
 test("zocket: connect routingId must be 1 to 255 bytes and not in use (EINVAL)", () => {
   const router = new Router({ linger: 0 });
   try {
-    assert.equal(thrownCode(() => router.connect("tcp://127.0.0.1:1", { routingId: "" })), "EINVAL");
-    assert.equal(thrownCode(() => router.connect("tcp://127.0.0.1:1", { routingId: "x".repeat(256) })), "EINVAL");
-    assert.equal(thrownCode(() => router.connect("tcp://127.0.0.1:1", { routingId: "x".repeat(255) })), "ok");
-    assert.equal(thrownCode(() => router.connect("tcp://127.0.0.1:2", { routingId: "x".repeat(255) })), "EINVAL");
-    assert.equal(thrownCode(() => router.connect("tcp://127.0.0.1:3", { routingId: 5 as unknown as string })), "EINVAL");
+    assert.equal(
+      thrownCode(() => router.connect("tcp://127.0.0.1:1", { routingId: "" })),
+      "EINVAL",
+    );
+    assert.equal(
+      thrownCode(() => router.connect("tcp://127.0.0.1:1", { routingId: "x".repeat(256) })),
+      "EINVAL",
+    );
+    assert.equal(
+      thrownCode(() => router.connect("tcp://127.0.0.1:1", { routingId: "x".repeat(255) })),
+      "ok",
+    );
+    assert.equal(
+      thrownCode(() => router.connect("tcp://127.0.0.1:2", { routingId: "x".repeat(255) })),
+      "EINVAL",
+    );
+    assert.equal(
+      thrownCode(() => router.connect("tcp://127.0.0.1:3", { routingId: 5 as unknown as string })),
+      "EINVAL",
+    );
   } finally {
     router.close();
   }
@@ -310,7 +346,11 @@ test("zocket: a reply routed with the id Buffer the ROUTER handed out reaches th
     assert.deepEqual(str(await within(dealer.receive(), T, "one")), ["one"]);
     assert.deepEqual(str(await within(dealer.receive(), T, "two")), ["two", "parts"]);
     dealer.close();
-    await waitUntil(async () => (await codeOf(router.send([id!, "late"]))) === "EHOSTUNREACH", T, "EHOSTUNREACH for the gone peer");
+    await waitUntil(
+      async () => (await codeOf(router.send([id!, "late"]))) === "EHOSTUNREACH",
+      T,
+      "EHOSTUNREACH for the gone peer",
+    );
   } finally {
     dealer.close();
     router.close();
@@ -376,24 +416,38 @@ test("zocket: a peer ignored for its duplicate identity gets in once the identit
 
 test("example lb-broker: every client gets its replies, the work is spread over the workers", async () => {
   for (const transport of ["tcp", "inproc"] as const) {
-    const { replies, handled } = await within(lbBroker({ clients: 6, workers: 3, requests: 3, transport }), 15000, `lb broker ${transport}`);
+    const { replies, handled } = await within(
+      lbBroker({ clients: 6, workers: 3, requests: 3, transport }),
+      15000,
+      `lb broker ${transport}`,
+    );
     assert.equal(replies.size, 6);
     for (const [name, rs] of replies) {
       assert.equal(rs.length, 3);
       rs.forEach((r, i) => assert.match(r, new RegExp(`^HELLO ${i} from ${name} done by worker-\\d$`)));
     }
-    assert.equal([...handled.values()].reduce((a, b) => a + b, 0), 18);
+    assert.equal(
+      [...handled.values()].reduce((a, b) => a + b, 0),
+      18,
+    );
     assert.ok(handled.size >= 2, `work went to ${handled.size} workers`);
   }
 });
 
 test("example async-client-server: each client gets all the replies to its own requests", async () => {
-  const { replies, handled } = await within(asyncClientServer({ clients: 3, workers: 4, requests: 5, repliesPerRequest: 3 }), 15000, "async server");
+  const { replies, handled } = await within(
+    asyncClientServer({ clients: 3, workers: 4, requests: 5, repliesPerRequest: 3 }),
+    15000,
+    "async server",
+  );
   assert.equal(replies.size, 3);
   for (const [name, rs] of replies) {
     assert.equal(rs.length, 15);
     for (const r of rs) assert.match(r, new RegExp(`^request #\\d from ${name} -> worker-\\d reply \\d$`));
     for (let i = 0; i < 5; i++) assert.equal(rs.filter((r) => r.startsWith(`request #${i} `)).length, 3);
   }
-  assert.equal([...handled.values()].reduce((a, b) => a + b, 0), 15);
+  assert.equal(
+    [...handled.values()].reduce((a, b) => a + b, 0),
+    15,
+  );
 });

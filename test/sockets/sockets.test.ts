@@ -10,7 +10,16 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as zmq from "zeromq";
 import * as z from "../../src/index.ts";
-import { bindAddress, closeAfter, delay, freePort, TRANSPORTS, waitUntil, withTimeout, type Transport } from "../helpers/sockets.ts";
+import {
+  bindAddress,
+  closeAfter,
+  delay,
+  freePort,
+  TRANSPORTS,
+  waitUntil,
+  withTimeout,
+  type Transport,
+} from "../helpers/sockets.ts";
 
 // ------------------------------------------------------------------------------------ the two implementations
 
@@ -60,8 +69,20 @@ interface Impl {
 }
 
 const ALL_IMPLS: Impl[] = [
-  { name: "zocket", Pair: z.Pair as unknown as Ctor<Duplex>, Push: z.Push as unknown as Ctor<Sender>, Pull: z.Pull as unknown as Ctor<Receiver>, Dealer: z.Dealer as unknown as Ctor<Duplex> },
-  { name: "zeromq", Pair: zmq.Pair as unknown as Ctor<Duplex>, Push: zmq.Push as unknown as Ctor<Sender>, Pull: zmq.Pull as unknown as Ctor<Receiver>, Dealer: zmq.Dealer as unknown as Ctor<Duplex> },
+  {
+    name: "zocket",
+    Pair: z.Pair as unknown as Ctor<Duplex>,
+    Push: z.Push as unknown as Ctor<Sender>,
+    Pull: z.Pull as unknown as Ctor<Receiver>,
+    Dealer: z.Dealer as unknown as Ctor<Duplex>,
+  },
+  {
+    name: "zeromq",
+    Pair: zmq.Pair as unknown as Ctor<Duplex>,
+    Push: zmq.Push as unknown as Ctor<Sender>,
+    Pull: zmq.Pull as unknown as Ctor<Receiver>,
+    Dealer: zmq.Dealer as unknown as Ctor<Duplex>,
+  },
 ];
 const only = process.env["ZOCKET_TEST_IMPL"];
 const IMPLS = ALL_IMPLS.filter((i) => only === undefined || only === "" || only === "both" || i.name === only);
@@ -84,10 +105,13 @@ async function unboundEndpoint(tr: Transport): Promise<string> {
  * returns a rejected promise; `await` sees both the same way, so both are accepted here.
  */
 async function expectCode(op: () => Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(async () => op(), (err: { code?: string }) => {
-    assert.equal(err.code, code);
-    return true;
-  });
+  await assert.rejects(
+    async () => op(),
+    (err: { code?: string }) => {
+      assert.equal(err.code, code);
+      return true;
+    },
+  );
 }
 
 /**
@@ -161,7 +185,11 @@ for (const impl of IMPLS) {
         await a.send(msg);
         assert.deepEqual(await withTimeout(b.receive(), 5000, "b.receive"), msg);
         await b.send(["back", Buffer.alloc(0), "x"]);
-        assert.deepEqual(await withTimeout(a.receive(), 5000, "a.receive"), [Buffer.from("back"), Buffer.alloc(0), Buffer.from("x")]);
+        assert.deepEqual(await withTimeout(a.receive(), 5000, "a.receive"), [
+          Buffer.from("back"),
+          Buffer.alloc(0),
+          Buffer.from("x"),
+        ]);
         for (const n of SIZES) {
           await b.send(sized(n, 7));
           assert.deepEqual(await withTimeout(a.receive(), 5000, `a.receive ${n} bytes`), [sized(n, 7)]);
@@ -179,7 +207,10 @@ for (const impl of IMPLS) {
         })();
         for (let i = 0; i < N; i++) {
           const m = await withTimeout(pull.receive(), 5000, `message ${i}`);
-          assert.deepEqual(m, i % 10 === 0 ? [Buffer.from(String(i)), Buffer.alloc(0), Buffer.from("tail")] : [Buffer.from(String(i))]);
+          assert.deepEqual(
+            m,
+            i % 10 === 0 ? [Buffer.from(String(i)), Buffer.alloc(0), Buffer.from("tail")] : [Buffer.from(String(i))],
+          );
         }
         await sender;
       });
@@ -304,7 +335,8 @@ for (const impl of IMPLS) {
         for (let i = 0; i < 3; i++) await withTimeout(push.send(`early${i}`), 2000, "send before bind");
         await delay(120);
         await pull.bind(ep);
-        for (let i = 0; i < 3; i++) assert.deepEqual(await withTimeout(pull.receive(), 3000, "receive"), [Buffer.from(`early${i}`)]);
+        for (let i = 0; i < 3; i++)
+          assert.deepEqual(await withTimeout(pull.receive(), 3000, "receive"), [Buffer.from(`early${i}`)]);
       });
 
       if (tr !== "inproc") {
@@ -389,7 +421,8 @@ for (const impl of IMPLS) {
             // libzmq 4.3.5 over ipc sometimes loses the last messages here (seen: 1 lost in 2 runs of 4
             // on a quiet machine, 3 lost under CPU load), so the reference is held only to "in order, no
             // gap, nearly all"; zocket must deliver every one of them.
-            if (linger === -1 && impl.name === "zeromq" && tr === "ipc") assert.ok(got.length >= N - 20, `linger -1: ${got.length}`);
+            if (linger === -1 && impl.name === "zeromq" && tr === "ipc")
+              assert.ok(got.length >= N - 20, `linger -1: ${got.length}`);
             else if (linger === -1) assert.equal(got.length, N, "linger -1: all delivered");
             else assert.ok(got.length < N, `linger ${linger}: ${got.length} of ${N} delivered, the rest dropped`);
           }
@@ -497,7 +530,10 @@ for (const impl of IMPLS) {
         const loop = (async () => {
           for await (const m of pull) seen.push(m.map(String).join("+"));
         })();
-        await assert.rejects(withTimeout(loop, 3000, "iteration to time out"), (err: { code?: string }) => err.code === "EAGAIN");
+        await assert.rejects(
+          withTimeout(loop, 3000, "iteration to time out"),
+          (err: { code?: string }) => err.code === "EAGAIN",
+        );
         assert.deepEqual(seen, ["one"]);
       });
 
@@ -541,7 +577,17 @@ for (const impl of IMPLS) {
           closeAfter(t, push, pull);
           const pe: Ev[] = [];
           const se: Ev[] = [];
-          const types = ["bind", "accept", "connect", "connect:delay", "connect:retry", "handshake", "disconnect", "close", "end"];
+          const types = [
+            "bind",
+            "accept",
+            "connect",
+            "connect:delay",
+            "connect:retry",
+            "handshake",
+            "disconnect",
+            "close",
+            "end",
+          ];
           for (const ty of types) {
             pull.events.on(ty, (e) => pe.push(e));
             push.events.on(ty, (e) => se.push(e));
@@ -550,11 +596,23 @@ for (const impl of IMPLS) {
           push.connect(ep);
           await push.send("e");
           await withTimeout(pull.receive(), 5000, "receive");
-          await waitUntil(() => pe.some((e) => e.type === "handshake") && se.some((e) => e.type === "handshake"), 3000, "handshake events");
+          await waitUntil(
+            () => pe.some((e) => e.type === "handshake") && se.some((e) => e.type === "handshake"),
+            3000,
+            "handshake events",
+          );
           pull.close();
-          await waitUntil(() => se.some((e) => e.type === "disconnect") && se.some((e) => e.type === "connect:retry"), 3000, "disconnect + retry");
+          await waitUntil(
+            () => se.some((e) => e.type === "disconnect") && se.some((e) => e.type === "connect:retry"),
+            3000,
+            "disconnect + retry",
+          );
           push.close();
-          await waitUntil(() => se.some((e) => e.type === "end") && pe.some((e) => e.type === "end"), 3000, "end events");
+          await waitUntil(
+            () => se.some((e) => e.type === "end") && pe.some((e) => e.type === "end"),
+            3000,
+            "end events",
+          );
           const find = (list: Ev[], ty: string): Ev => {
             const e = list.find((x) => x.type === ty);
             assert.ok(e, `missing ${ty} in ${list.map((x) => x.type).join(",")}`);
@@ -617,7 +675,33 @@ for (const impl of IMPLS) {
 // ------------------------------------------------------------------------------------ defaults
 
 test("option defaults are the same as zeromq.js's (libzmq's) for PAIR, PUSH, PULL, DEALER", (t) => {
-  const names = ["linger", "reconnectInterval", "reconnectMaxInterval", "backlog", "maxMessageSize", "immediate", "ipv6", "handshakeInterval", "heartbeatInterval", "heartbeatTimeToLive", "heartbeatTimeout", "connectTimeout", "tcpKeepalive", "tcpKeepaliveIdle", "sendHighWaterMark", "receiveHighWaterMark", "sendTimeout", "receiveTimeout", "routingId", "probeRouter", "zapDomain", "plainServer", "curveServer", "type", "securityMechanism"];
+  const names = [
+    "linger",
+    "reconnectInterval",
+    "reconnectMaxInterval",
+    "backlog",
+    "maxMessageSize",
+    "immediate",
+    "ipv6",
+    "handshakeInterval",
+    "heartbeatInterval",
+    "heartbeatTimeToLive",
+    "heartbeatTimeout",
+    "connectTimeout",
+    "tcpKeepalive",
+    "tcpKeepaliveIdle",
+    "sendHighWaterMark",
+    "receiveHighWaterMark",
+    "sendTimeout",
+    "receiveTimeout",
+    "routingId",
+    "probeRouter",
+    "zapDomain",
+    "plainServer",
+    "curveServer",
+    "type",
+    "securityMechanism",
+  ];
   for (const kind of ["Pair", "Push", "Pull", "Dealer"] as const) {
     const a = new z[kind]() as unknown as Record<string, unknown> & { close(): void };
     const b = new zmq[kind]() as unknown as Record<string, unknown> & { close(): void };

@@ -6,7 +6,16 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeAll, codeOf, LIBS, make, receiveOrNothing, within, ZOCKET, type StreamSock } from "../helpers/reqrep-libs.ts";
+import {
+  closeAll,
+  codeOf,
+  LIBS,
+  make,
+  receiveOrNothing,
+  within,
+  ZOCKET,
+  type StreamSock,
+} from "../helpers/reqrep-libs.ts";
 import { main as httpExample, serveHttp } from "../../examples/http-stream.ts";
 import { Stream } from "../../src/index.ts";
 import { waitUntil } from "../helpers/sockets.ts";
@@ -14,7 +23,12 @@ import { waitUntil } from "../helpers/sockets.ts";
 const T = 5000;
 
 /** A node:net client that collects everything it receives. */
-function netClient(port: number): { sock: net.Socket; data: () => Buffer; closed: Promise<void>; connected: Promise<void> } {
+function netClient(port: number): {
+  sock: net.Socket;
+  data: () => Buffer;
+  closed: Promise<void>;
+  connected: Promise<void>;
+} {
   const sock = net.connect(port, "127.0.0.1");
   const chunks: Buffer[] = [];
   sock.on("data", (d) => chunks.push(d));
@@ -232,7 +246,10 @@ test("example http-stream: requests split across TCP segments, and several clien
     assert.match(raw.data().toString(), /^HTTP\/1\.1 200 OK\r\n[\s\S]*You asked for \/split\n$/);
     for (let i = 0; i < 3; i++) {
       const res = await within(fetch(`http://127.0.0.1:${port}/n${i}`), T, `fetch /n${i}`);
-      assert.equal(await within(res.text(), T, `body of /n${i}`), `Hello from a zocket STREAM socket! You asked for /n${i}\n`);
+      assert.equal(
+        await within(res.text(), T, `body of /n${i}`),
+        `Hello from a zocket STREAM socket! You asked for /n${i}\n`,
+      );
     }
   } finally {
     server.close();

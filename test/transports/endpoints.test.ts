@@ -17,10 +17,13 @@ import { closeAfter, uniqueIpc, withTimeout } from "../helpers/sockets.ts";
  * returns a rejected promise; `await` sees both the same way, so both are accepted here.
  */
 async function expectCode(op: () => Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(async () => op(), (err: { code?: string }) => {
-    assert.equal(err.code, code);
-    return true;
-  });
+  await assert.rejects(
+    async () => op(),
+    (err: { code?: string }) => {
+      assert.equal(err.code, code);
+      return true;
+    },
+  );
 }
 
 describe("zocket transports", () => {
@@ -41,7 +44,10 @@ describe("zocket transports", () => {
     push.connect(`tcp://localhost:${/:(\d+)$/.exec(a.lastEndpoint!)![1]}`);
     await push.send("v6");
     await push.send("v4");
-    const got = [(await withTimeout(b.receive(), 3000, "v6"))[0]!.toString(), (await withTimeout(a.receive(), 3000, "v4"))[0]!.toString()];
+    const got = [
+      (await withTimeout(b.receive(), 3000, "v6"))[0]!.toString(),
+      (await withTimeout(a.receive(), 3000, "v4"))[0]!.toString(),
+    ];
     assert.deepEqual(got.sort(), ["v4", "v6"]);
   });
 
@@ -70,7 +76,11 @@ describe("zocket transports", () => {
     const ep = uniqueIpc("stale");
     const file = ep.slice("ipc://".length);
     // A process that bound and died leaves the file behind (libuv would unlink it on close).
-    spawnSync("/usr/bin/python3", ["-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])", file]);
+    spawnSync("/usr/bin/python3", [
+      "-c",
+      "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])",
+      file,
+    ]);
     assert.ok(fs.existsSync(file), "stale file present");
     const p2 = new z.Pull();
     closeAfter(t, p2);

@@ -143,7 +143,12 @@ describe("output writer", () => {
     queue.write([Buffer.from("after")]);
     await turn();
     assert.ok(stream.handed.includes(big), "the large body itself was written, not a copy");
-    const expected = [frames(["warm-up"]), encodeFrame(FLAG_MORE, Buffer.from("small")), encodeFrame(0, big), frames(["after"])];
+    const expected = [
+      frames(["warm-up"]),
+      encodeFrame(FLAG_MORE, Buffer.from("small")),
+      encodeFrame(0, big),
+      frames(["after"]),
+    ];
     assert.deepEqual(stream.bytes(), Buffer.concat(expected));
     assert.ok(stream.corks >= 1 && stream.corkedWrites >= 2, "the flush's writes left as one writev");
   });

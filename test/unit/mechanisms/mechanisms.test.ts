@@ -12,7 +12,13 @@ import { FLAG_COMMAND, FLAG_MORE } from "../../../src/protocol/constants.ts";
 import { z85Decode } from "../../../src/protocol/z85.ts";
 import { RFC26_KEYS, securityOptions } from "../../helpers/sockets.ts";
 
-import type { Mechanism, MechanismHost, SecurityOptions, ZapReply, ZapRequest } from "../../../src/mechanisms/mechanism.ts";
+import type {
+  Mechanism,
+  MechanismHost,
+  SecurityOptions,
+  ZapReply,
+  ZapRequest,
+} from "../../../src/mechanisms/mechanism.ts";
 import { createPlainMechanism, PlainClient, PlainServer } from "../../../src/mechanisms/plain.ts";
 import { createCurveMechanism, CurveClient, CurveServer } from "../../../src/mechanisms/curve.ts";
 import { beforenm, generateKeyPair, hsalsaZero, open, seal } from "../../../src/mechanisms/curve-crypto.ts";
@@ -55,7 +61,11 @@ class FakeHost implements MechanismHost {
   readonly #settled: () => void;
   readonly done: Promise<void>;
 
-  constructor(readonly security: SecurityOptions, type: string, zap: Zap = () => null) {
+  constructor(
+    readonly security: SecurityOptions,
+    type: string,
+    zap: Zap = () => null,
+  ) {
     this.localProperties = [["Socket-Type", Buffer.from(type)]];
     if (type === "DEALER") this.localProperties.push(["Identity", Buffer.alloc(0)]);
     this.#zap = zap;
@@ -92,7 +102,10 @@ class FakeHost implements MechanismHost {
     this.#settled();
     // The engine flushes what was sent, then closes the TCP connection: the peer sees EOF after it.
     const peer = this.peer;
-    if (peer) queueMicrotask(() => !peer.failure && !peer.isReady && peer.fail(new ZmqError("ECONNRESET", "peer closed"), "other"));
+    if (peer)
+      queueMicrotask(
+        () => !peer.failure && !peer.isReady && peer.fail(new ZmqError("ECONNRESET", "peer closed"), "other"),
+      );
   }
 
   acceptPeerProperties(props: Properties): ZmqError | undefined {
@@ -110,7 +123,10 @@ class FakeHost implements MechanismHost {
 
 function withTimeout<T>(p: Promise<T>, ms = 10_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error("handshake timed out")), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error("handshake timed out")), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Run a client and a server mechanism against each other until both settle. */
@@ -129,21 +145,35 @@ async function handshake(
   return { client, server };
 }
 
-const zapReply = (statusCode: ZapReply["statusCode"], userId = ""): ZapReply => ({ statusCode, statusText: "text", userId, metadata: [["X-Role", Buffer.from("admin")]] });
+const zapReply = (statusCode: ZapReply["statusCode"], userId = ""): ZapReply => ({
+  statusCode,
+  statusText: "text",
+  userId,
+  metadata: [["X-Role", Buffer.from("admin")]],
+});
 
 // ------------------------------------------------------------------------------------------ PLAIN
 
-const plainClient = (user: string, pass: string): FakeHost => new FakeHost(security({ plainUsername: user, plainPassword: pass }), "DEALER");
-const plainServer = (zap: Zap): FakeHost => new FakeHost(security({ plainServer: true, zapDomain: "global" }), "ROUTER", zap);
+const plainClient = (user: string, pass: string): FakeHost =>
+  new FakeHost(security({ plainUsername: user, plainPassword: pass }), "DEALER");
+const plainServer = (zap: Zap): FakeHost =>
+  new FakeHost(security({ plainServer: true, zapDomain: "global" }), "ROUTER", zap);
 const checkPassword: Zap = (req) => {
   const [user, pass] = req.credentials.map((b) => b.toString());
   return user === "admin" && pass === "secret" ? zapReply("200", "joe") : zapReply("400");
 };
 
 test("PLAIN: handshake succeeds, ZAP sees the RFC 27 request, user id and metadata kept", async () => {
-  const { client, server } = await handshake(plainClient("admin", "secret"), plainServer(checkPassword), createPlainMechanism);
+  const { client, server } = await handshake(
+    plainClient("admin", "secret"),
+    plainServer(checkPassword),
+    createPlainMechanism,
+  );
   assert.ok(client.isReady && server.isReady, "client.isReady && server.isReady");
-  assert.ok(client.mech instanceof PlainClient && server.mech instanceof PlainServer, "client.mech instanceof PlainClient && server.mech instanceof PlainServer");
+  assert.ok(
+    client.mech instanceof PlainClient && server.mech instanceof PlainServer,
+    "client.mech instanceof PlainClient && server.mech instanceof PlainServer",
+  );
   // exact bytes (digest §2.2)
   assert.equal(client.sent[0]!.toString("hex"), "0548454c4c4f0561646d696e06736563726574");
   assert.equal(server.sent[0]!.toString("latin1"), "\x07WELCOME");
@@ -154,7 +184,13 @@ test("PLAIN: handshake succeeds, ZAP sees the RFC 27 request, user id and metada
   const req = server.zapRequests[0]!;
   assert.deepEqual(
     { ...req, credentials: req.credentials.map(String), identity: req.identity.toString() },
-    { domain: "global", address: "127.0.0.1", identity: "srv-id", mechanism: "PLAIN", credentials: ["admin", "secret"] },
+    {
+      domain: "global",
+      address: "127.0.0.1",
+      identity: "srv-id",
+      mechanism: "PLAIN",
+      credentials: ["admin", "secret"],
+    },
   );
   assert.equal(server.mech.userId, "joe");
   assert.deepEqual(server.mech.zapMetadata, [["X-Role", Buffer.from("admin")]]);
@@ -162,9 +198,17 @@ test("PLAIN: handshake succeeds, ZAP sees the RFC 27 request, user id and metada
 });
 
 test("PLAIN: wrong password -> server sends libzmq's ERROR 400 (^RROR, G16), both fail with AuthError(400)", async () => {
-  const { client, server } = await handshake(plainClient("admin", "wrong"), plainServer(checkPassword), createPlainMechanism);
+  const { client, server } = await handshake(
+    plainClient("admin", "wrong"),
+    plainServer(checkPassword),
+    createPlainMechanism,
+  );
   assert.equal(server.sent.length, 1);
-  assert.equal(server.sent[0]!.toString("hex"), "5e52524f5203343030", "the bytes libzmq's PLAIN server sends and its client expects");
+  assert.equal(
+    server.sent[0]!.toString("hex"),
+    "5e52524f5203343030",
+    "the bytes libzmq's PLAIN server sends and its client expects",
+  );
   for (const side of [client, server]) {
     assert.ok(side.failure!.err instanceof AuthError, "side.failure!.err instanceof AuthError");
     assert.equal((side.failure!.err as AuthError).status, 400);
@@ -173,10 +217,18 @@ test("PLAIN: wrong password -> server sends libzmq's ERROR 400 (^RROR, G16), bot
 });
 
 test("PLAIN: ZAP 500 sends ERROR 500; ZAP 300 closes silently", async () => {
-  const r500 = await handshake(plainClient("a", "b"), plainServer(() => zapReply("500")), createPlainMechanism);
+  const r500 = await handshake(
+    plainClient("a", "b"),
+    plainServer(() => zapReply("500")),
+    createPlainMechanism,
+  );
   assert.equal(r500.server.sent[0]!.toString("latin1"), "^RROR\x03500");
   assert.equal((r500.client.failure!.err as AuthError).status, 500);
-  const r300 = await handshake(plainClient("a", "b"), plainServer(() => zapReply("300")), createPlainMechanism);
+  const r300 = await handshake(
+    plainClient("a", "b"),
+    plainServer(() => zapReply("300")),
+    createPlainMechanism,
+  );
   assert.equal(r300.server.sent.length, 0);
   assert.equal((r300.server.failure!.err as AuthError).status, 300);
   assert.equal(r300.server.failure!.kind, "auth");
@@ -184,7 +236,11 @@ test("PLAIN: ZAP 500 sends ERROR 500; ZAP 300 closes silently", async () => {
 });
 
 test("PLAIN: server without a ZAP handler refuses the client (libzmq 4.3)", async () => {
-  const { client, server } = await handshake(plainClient("admin", "secret"), plainServer(() => null), createPlainMechanism);
+  const { client, server } = await handshake(
+    plainClient("admin", "secret"),
+    plainServer(() => null),
+    createPlainMechanism,
+  );
   assert.equal(server.sent.length, 0, "no WELCOME, no ERROR");
   assert.equal(server.failure!.err.code, "EFAULT");
   assert.ok(client.failure, "client.failure");
@@ -218,7 +274,13 @@ test("PLAIN client: WELCOME must be exactly 8 bytes", () => {
 });
 
 test("PLAIN server: malformed HELLO is a protocol error", () => {
-  for (const body of ["\x05HELLO", "\x05HELLO\x05admin", "\x05HELLO\x05admin\x06secre", "\x05HELLO\x05admin\x06secretX", "\x08INITIATE"]) {
+  for (const body of [
+    "\x05HELLO",
+    "\x05HELLO\x05admin",
+    "\x05HELLO\x05admin\x06secre",
+    "\x05HELLO\x05admin\x06secretX",
+    "\x08INITIATE",
+  ]) {
     const host = plainServer(checkPassword);
     host.mech = new PlainServer(host);
     host.mech.start();
@@ -237,7 +299,10 @@ test("PLAIN: incompatible socket type fails the handshake", async () => {
 // ------------------------------------------------------------------------------------------ CURVE
 
 const curveClient = (serverKey: Buffer = SERVER_PUBLIC, type = "DEALER"): FakeHost =>
-  new FakeHost(security({ curveServerKey: serverKey, curvePublicKey: CLIENT_PUBLIC, curveSecretKey: CLIENT_SECRET }), type);
+  new FakeHost(
+    security({ curveServerKey: serverKey, curvePublicKey: CLIENT_PUBLIC, curveSecretKey: CLIENT_SECRET }),
+    type,
+  );
 const curveServer = (zap: Zap = () => null, extra: Partial<SecurityOptions> = {}): FakeHost =>
   new FakeHost(security({ curveServer: true, curveSecretKey: SERVER_SECRET, ...extra }), "ROUTER", zap);
 
@@ -245,7 +310,10 @@ async function curvePair(zap?: Zap): Promise<{ client: FakeHost; server: FakeHos
   const { client, server } = await handshake(curveClient(), curveServer(zap), createCurveMechanism);
   assert.ok(client.isReady, `client: ${client.failure?.err.message}`);
   assert.ok(server.isReady, `server: ${server.failure?.err.message}`);
-  assert.ok(client.mech instanceof CurveClient && server.mech instanceof CurveServer, "client.mech instanceof CurveClient && server.mech instanceof CurveServer");
+  assert.ok(
+    client.mech instanceof CurveClient && server.mech instanceof CurveServer,
+    "client.mech instanceof CurveClient && server.mech instanceof CurveServer",
+  );
   return { client, server, c: client.mech, s: server.mech };
 }
 
@@ -255,7 +323,10 @@ test("CURVE: handshake succeeds with the exact libzmq sizes (G18)", async () => 
   const [welcome, ready] = server.sent;
   assert.equal(hello!.length, 200);
   assert.equal(hello!.subarray(0, 8).toString("latin1"), "\x05HELLO\x01\x00");
-  assert.ok(hello!.subarray(8, 80).every((b) => b === 0), "72 bytes of zero padding");
+  assert.ok(
+    hello!.subarray(8, 80).every((b) => b === 0),
+    "72 bytes of zero padding",
+  );
   assert.equal(hello!.readBigUInt64BE(112), 1n, "HELLO short nonce 1");
   assert.equal(welcome!.length, 168);
   const md = 1 + 11 + 4 + 6 + (1 + 8 + 4); // Socket-Type DEALER + empty Identity = 35
@@ -289,11 +360,17 @@ test("CURVE: a tampered MESSAGE fails with ERR_ZMTP_CRYPTOGRAPHIC", async () => 
   for (const at of [16, 20, 32, 40]) {
     const m = c.encode(0, Buffer.from("important payload"));
     m[at]! ^= 0x01;
-    assert.throws(() => s.decode(m), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_CRYPTOGRAPHIC");
+    assert.throws(
+      () => s.decode(m),
+      (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_CRYPTOGRAPHIC",
+    );
   }
   // a message from the wrong direction (server prefix) does not open either
   const wrongDirection = s.encode(0, Buffer.from("x"));
-  assert.throws(() => s.decode(wrongDirection), (e: unknown) => e instanceof ProtocolError);
+  assert.throws(
+    () => s.decode(wrongDirection),
+    (e: unknown) => e instanceof ProtocolError,
+  );
 });
 
 test("CURVE: replayed or decreasing nonces fail (libzmq: strictly increasing)", async () => {
@@ -302,20 +379,37 @@ test("CURVE: replayed or decreasing nonces fail (libzmq: strictly increasing)", 
   const b = c.encode(0, Buffer.from("b"));
   const d = c.encode(0, Buffer.from("d"));
   s.decode(b);
-  assert.throws(() => s.decode(b), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE", "replay");
-  assert.throws(() => s.decode(a), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE", "decrease");
+  assert.throws(
+    () => s.decode(b),
+    (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE",
+    "replay",
+  );
+  assert.throws(
+    () => s.decode(a),
+    (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE",
+    "decrease",
+  );
   assert.equal(s.decode(d).body.toString(), "d", "gaps are fine");
   // A forged nonce 2 (the INITIATE's) is already too small for a first MESSAGE.
   const fresh = await curvePair();
   const m = fresh.c.encode(0, Buffer.from("x"));
   m.writeBigUInt64BE(2n, 8);
-  assert.throws(() => fresh.s.decode(m), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE");
+  assert.throws(
+    () => fresh.s.decode(m),
+    (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_INVALID_SEQUENCE",
+  );
 });
 
 test("CURVE: malformed MESSAGE bodies are protocol errors", async () => {
   const { s } = await curvePair();
-  assert.throws(() => s.decode(Buffer.from("\x05READY", "latin1")), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_UNEXPECTED_COMMAND");
-  assert.throws(() => s.decode(Buffer.from("\x07MESSAGE" + "\x00".repeat(24), "latin1")), (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_MALFORMED_COMMAND_MESSAGE");
+  assert.throws(
+    () => s.decode(Buffer.from("\x05READY", "latin1")),
+    (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_UNEXPECTED_COMMAND",
+  );
+  assert.throws(
+    () => s.decode(Buffer.from("\x07MESSAGE" + "\x00".repeat(24), "latin1")),
+    (e: unknown) => e instanceof ProtocolError && e.code === "ERR_ZMTP_MALFORMED_COMMAND_MESSAGE",
+  );
 });
 
 test("CURVE: a client with the wrong server key fails (server cannot open HELLO)", async () => {
@@ -336,7 +430,11 @@ test("CURVE: ZAP gets the client's long-term key; 200 sets the user id", async (
 });
 
 test("CURVE: ZAP 400 -> server sends ERROR 400 in clear; both fail with AuthError", async () => {
-  const { client, server } = await handshake(curveClient(), curveServer(() => zapReply("400")), createCurveMechanism);
+  const { client, server } = await handshake(
+    curveClient(),
+    curveServer(() => zapReply("400")),
+    createCurveMechanism,
+  );
   assert.equal(server.sent.length, 2, "WELCOME then ERROR");
   assert.equal(server.sent[1]!.toString("latin1"), "\x05ERROR\x03400");
   assert.equal((server.failure!.err as AuthError).status, 400);
@@ -346,16 +444,28 @@ test("CURVE: ZAP 400 -> server sends ERROR 400 in clear; both fail with AuthErro
 });
 
 test("CURVE: ZAP 300 closes silently", async () => {
-  const { server } = await handshake(curveClient(), curveServer(() => zapReply("300")), createCurveMechanism);
+  const { server } = await handshake(
+    curveClient(),
+    curveServer(() => zapReply("300")),
+    createCurveMechanism,
+  );
   assert.equal(server.sent.length, 1, "only WELCOME");
   assert.equal((server.failure!.err as AuthError).status, 300);
 });
 
 test("CURVE: no ZAP handler accepts any key; enforce + domain refuses; enforce without domain skips ZAP", async () => {
   await curvePair(() => null);
-  const enforced = await handshake(curveClient(), curveServer(() => null, { zapDomain: "dom", zapEnforceDomain: true }), createCurveMechanism);
+  const enforced = await handshake(
+    curveClient(),
+    curveServer(() => null, { zapDomain: "dom", zapEnforceDomain: true }),
+    createCurveMechanism,
+  );
   assert.equal(enforced.server.failure!.err.code, "EFAULT");
-  const skipped = await handshake(curveClient(), curveServer(() => zapReply("400"), { zapDomain: "", zapEnforceDomain: true }), createCurveMechanism);
+  const skipped = await handshake(
+    curveClient(),
+    curveServer(() => zapReply("400"), { zapDomain: "", zapEnforceDomain: true }),
+    createCurveMechanism,
+  );
   assert.ok(skipped.server.isReady, "skipped.server.isReady");
   assert.equal(skipped.server.zapRequests.length, 0);
 });
@@ -545,7 +655,13 @@ await settle();
 console.log(JSON.stringify({ atImport, later: seen.filter((s) => s.includes("@noble/curves")).length, resolved: seen.length, keyLength: keys.publicKey.length, backend: x.x25519.name }));
 port1.close();
 `;
-  const r = await childResult<{ atImport: number; later: number; resolved: number; keyLength: number; backend: string }>(script);
+  const r = await childResult<{
+    atImport: number;
+    later: number;
+    resolved: number;
+    keyLength: number;
+    backend: string;
+  }>(script);
   assert.ok(r.resolved > 10, `the hook saw the library's imports (${r.resolved})`);
   assert.equal(r.backend, "node:crypto");
   assert.equal(r.keyLength, 40, "curveKeyPair() works without the pure-JS back-end (Z85 key)");

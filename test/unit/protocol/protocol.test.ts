@@ -39,10 +39,19 @@ function chunkings(b: Buffer): Buffer[][] {
 
 // ------------------------------------------------------------------------------------ greeting
 
-const GREET: GreetingOptions = { mechanism: "NULL", asServer: false, identityLength: 0, socketType: 5, refuseLegacy: false };
+const GREET: GreetingOptions = {
+  mechanism: "NULL",
+  asServer: false,
+  identityLength: 0,
+  socketType: 5,
+  refuseLegacy: false,
+};
 
 /** Feed chunks; return everything the greeting asked to send, and its result. */
-function runGreeting(chunks: Buffer[], opts: GreetingOptions = GREET): { sent: Buffer; done: GreetingResult | undefined; rest: Buffer } {
+function runGreeting(
+  chunks: Buffer[],
+  opts: GreetingOptions = GREET,
+): { sent: Buffer; done: GreetingResult | undefined; rest: Buffer } {
   const g = new Greeting(opts);
   const sent: Buffer[] = [];
   let done: GreetingResult | undefined;
@@ -116,14 +125,24 @@ describe("greeting", () => {
   });
 
   test("junk padding, filler and as-server are accepted (libzmq ignores them, e9)", () => {
-    const g = Buffer.concat([hex("ff"), Buffer.alloc(8, 0x12), hex("7f 03 00"), Buffer.from("NULL".padEnd(20, "\0")), hex("01"), Buffer.alloc(31, 0xee)]);
+    const g = Buffer.concat([
+      hex("ff"),
+      Buffer.alloc(8, 0x12),
+      hex("7f 03 00"),
+      Buffer.from("NULL".padEnd(20, "\0")),
+      hex("01"),
+      Buffer.alloc(31, 0xee),
+    ]);
     const r = runGreeting([g]);
     assert.equal(r.done?.mechanism, "NULL");
     assert.equal(r.done?.asServer, true);
   });
 
   test("mechanism names: PLAIN, CURVE; junk after the NUL padding matches no mechanism", () => {
-    assert.equal(runGreeting([zgreeting({ mechanism: "PLAIN" })], { ...GREET, mechanism: "PLAIN" }).done?.mechanism, "PLAIN");
+    assert.equal(
+      runGreeting([zgreeting({ mechanism: "PLAIN" })], { ...GREET, mechanism: "PLAIN" }).done?.mechanism,
+      "PLAIN",
+    );
     assert.deepEqual(runGreeting([zgreeting({ mechanism: "CURVE" })]).sent.subarray(2, 6), Buffer.from("NULL"));
     const junk = zgreeting({ mechanism: "NULL" });
     junk[20] = 0x41;
@@ -149,12 +168,19 @@ describe("greeting", () => {
   });
 
   test("ZMTP 2.0 peer refused when security is configured (downgrade guard)", () => {
-    assert.throws(() => runGreeting([hex("ff 00 00 00 00 00 00 00 01 7f 01 06")], { ...GREET, refuseLegacy: true }), ProtocolError);
+    assert.throws(
+      () => runGreeting([hex("ff 00 00 00 00 00 00 00 01 7f 01 06")], { ...GREET, refuseLegacy: true }),
+      ProtocolError,
+    );
   });
 
   test("ZMTP 1.0 peers and revision 00 are refused with a ProtocolError", () => {
     assert.throws(() => runGreeting([hex("03 00 41 42")]), ProtocolError, "short identity frame");
-    assert.throws(() => runGreeting([hex("ff 00 00 00 00 00 00 00 03 00")]), ProtocolError, "long v1 frame: byte 9 bit 0 clear");
+    assert.throws(
+      () => runGreeting([hex("ff 00 00 00 00 00 00 00 03 00")]),
+      ProtocolError,
+      "long v1 frame: byte 9 bit 0 clear",
+    );
     assert.throws(() => runGreeting([hex("ff 00 00 00 00 00 00 00 01 7f 00 00")]), ProtocolError, "revision 00");
   });
 });
@@ -317,7 +343,9 @@ describe("frame decoder", () => {
 // ------------------------------------------------------------------------------------ commands
 
 describe("commands and metadata", () => {
-  const READY_DEALER = hex("05 52 45 41 44 59 0b 53 6f 63 6b 65 74 2d 54 79 70 65 00 00 00 06 44 45 41 4c 45 52 08 49 64 65 6e 74 69 74 79 00 00 00 00");
+  const READY_DEALER = hex(
+    "05 52 45 41 44 59 0b 53 6f 63 6b 65 74 2d 54 79 70 65 00 00 00 06 44 45 41 4c 45 52 08 49 64 65 6e 74 69 74 79 00 00 00 00",
+  );
 
   test("READY of a DEALER with empty identity is byte-exact with libzmq (size 41)", () => {
     const body = encodeReady([
@@ -373,8 +401,14 @@ describe("commands and metadata", () => {
   });
 
   test("SUBSCRIBE / CANCEL bodies (ZMTP 3.1)", () => {
-    assert.deepEqual(zframe(encodeCommand("SUBSCRIBE", Buffer.from("abc")), { command: true }), hex("04 0d 09 53 55 42 53 43 52 49 42 45 61 62 63"));
-    assert.deepEqual(zframe(encodeCommand("CANCEL", Buffer.from("abc")), { command: true }), hex("04 0a 06 43 41 4e 43 45 4c 61 62 63"));
+    assert.deepEqual(
+      zframe(encodeCommand("SUBSCRIBE", Buffer.from("abc")), { command: true }),
+      hex("04 0d 09 53 55 42 53 43 52 49 42 45 61 62 63"),
+    );
+    assert.deepEqual(
+      zframe(encodeCommand("CANCEL", Buffer.from("abc")), { command: true }),
+      hex("04 0a 06 43 41 4e 43 45 4c 61 62 63"),
+    );
   });
 
   test("ERROR: libzmq's ZAP failure bytes; long reasons are cut to 255; lenient parse", () => {
@@ -392,7 +426,10 @@ describe("commands and metadata", () => {
     assert.deepEqual(encodePing(0), hex("04 50 49 4e 47 00 00"));
     assert.deepEqual(encodePing(70000).subarray(5, 7), hex("ff ff"), "clamped to u16");
     assert.deepEqual(encodePing(1, Buffer.alloc(20, 1)).length, 5 + 2 + 16);
-    assert.deepEqual(encodePong(Buffer.from("ctx-123")), Buffer.concat([hex("04 50 4f 4e 47"), Buffer.from("ctx-123")]));
+    assert.deepEqual(
+      encodePong(Buffer.from("ctx-123")),
+      Buffer.concat([hex("04 50 4f 4e 47"), Buffer.from("ctx-123")]),
+    );
     assert.equal(encodePong(Buffer.alloc(40)).length, 5 + 16);
   });
 });
@@ -446,8 +483,20 @@ describe("engine on the wire (raw TCP peer)", () => {
     closeAfter(t, pull);
     await pull.bind("tcp://127.0.0.1:*");
     const raw = await RawPeer.connect(t, portOf(pull.lastEndpoint!));
-    raw.write(Buffer.concat([zgreeting({ minor: 0 }), zready("PUSH"), zframe("a", { more: true }), zframe("", { more: true }), zframe("b")]));
-    assert.deepEqual(await withTimeout(pull.receive(), 5000, "receive"), [Buffer.from("a"), Buffer.alloc(0), Buffer.from("b")]);
+    raw.write(
+      Buffer.concat([
+        zgreeting({ minor: 0 }),
+        zready("PUSH"),
+        zframe("a", { more: true }),
+        zframe("", { more: true }),
+        zframe("b"),
+      ]),
+    );
+    assert.deepEqual(await withTimeout(pull.receive(), 5000, "receive"), [
+      Buffer.from("a"),
+      Buffer.alloc(0),
+      Buffer.from("b"),
+    ]);
   });
 
   test("incompatible socket type: connection closed silently, no ERROR, no message delivered", async (t) => {
@@ -508,13 +557,38 @@ describe("engine on the wire (raw TCP peer)", () => {
     await pull.bind("tcp://127.0.0.1:*");
     const raw = await RawPeer.connect(t, portOf(pull.lastEndpoint!));
     await raw.handshake("PUSH");
-    raw.write(Buffer.concat([zframe(encodeCommand("WHATEVER", Buffer.from("x")), { command: true }), zframe(encodeError("boom"), { command: true }), zframe("still")]));
+    raw.write(
+      Buffer.concat([
+        zframe(encodeCommand("WHATEVER", Buffer.from("x")), { command: true }),
+        zframe(encodeError("boom"), { command: true }),
+        zframe("still"),
+      ]),
+    );
     assert.deepEqual(await withTimeout(pull.receive(), 5000, "receive"), [Buffer.from("still")]);
   });
 
   test("socket-type compatibility (RFC 37 as libzmq enforces it) for PAIR, PUSH, PULL, DEALER", async (t) => {
-    const TYPES = ["PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM", "pull"];
-    const ACCEPTS: Record<string, string[]> = { PAIR: ["PAIR"], PUSH: ["PULL"], PULL: ["PUSH"], DEALER: ["REP", "DEALER", "ROUTER"] };
+    const TYPES = [
+      "PAIR",
+      "PUB",
+      "SUB",
+      "REQ",
+      "REP",
+      "DEALER",
+      "ROUTER",
+      "PULL",
+      "PUSH",
+      "XPUB",
+      "XSUB",
+      "STREAM",
+      "pull",
+    ];
+    const ACCEPTS: Record<string, string[]> = {
+      PAIR: ["PAIR"],
+      PUSH: ["PULL"],
+      PULL: ["PUSH"],
+      DEALER: ["REP", "DEALER", "ROUTER"],
+    };
     const ctors = { PAIR: z.Pair, PUSH: z.Push, PULL: z.Pull, DEALER: z.Dealer } as const;
     for (const [local, Ctor] of Object.entries(ctors)) {
       for (const peerType of TYPES) {
@@ -522,7 +596,12 @@ describe("engine on the wire (raw TCP peer)", () => {
         closeAfter(t, s);
         await s.bind("tcp://127.0.0.1:*");
         const raw = await RawPeer.connect(t, portOf(s.lastEndpoint!));
-        raw.write(Buffer.concat([zgreeting(), zready(peerType, peerType === "DEALER" || peerType === "ROUTER" || peerType === "REQ" ? "" : undefined)]));
+        raw.write(
+          Buffer.concat([
+            zgreeting(),
+            zready(peerType, peerType === "DEALER" || peerType === "ROUTER" || peerType === "REQ" ? "" : undefined),
+          ]),
+        );
         await raw.read(64);
         await raw.readFrame(); // its READY comes regardless
         // An accepted peer gets a PONG for its PING; a refused one sees the connection closed.

@@ -13,10 +13,22 @@ const hex = (s: string): Buffer => Buffer.from(s, "hex");
 
 // libzmq documentation test keys (docs/zmtp-notes.md §2.4), decoded by pyzmq/libzmq.
 const KEYS = {
-  clientPublic: ["Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID", "bb88471d65e2659b30c55a5321cebb5aab2b70a398645c26dca2b2fcb43fc518"],
-  clientSecret: ["D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs", "7bb864b489afa3671fbe69101f94b38972f24816dfb01b51656b3fec8dfd0888"],
-  serverPublic: ["rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "54fcba24e93249969316fb617c872bb0c1d1ff14800427c594cbfacf1bc2d652"],
-  serverSecret: ["JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6", "8e0bdd697628b91d8f245587ee95c5b04d48963f79259877b49cd9063aead3b7"],
+  clientPublic: [
+    "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID",
+    "bb88471d65e2659b30c55a5321cebb5aab2b70a398645c26dca2b2fcb43fc518",
+  ],
+  clientSecret: [
+    "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs",
+    "7bb864b489afa3671fbe69101f94b38972f24816dfb01b51656b3fec8dfd0888",
+  ],
+  serverPublic: [
+    "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+    "54fcba24e93249969316fb617c872bb0c1d1ff14800427c594cbfacf1bc2d652",
+  ],
+  serverSecret: [
+    "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6",
+    "8e0bdd697628b91d8f245587ee95c5b04d48963f79259877b49cd9063aead3b7",
+  ],
 } as const;
 
 test("z85: RFC 32 vector HelloWorld", () => {
@@ -58,7 +70,10 @@ test("z85: decoding is strict like libzmq 4.3", () => {
 });
 
 test("z85: encoding needs a multiple of 4 bytes", () => {
-  assert.throws(() => z85Encode(new Uint8Array(3)), (e: unknown) => e instanceof ZmqError && e.code === "EINVAL");
+  assert.throws(
+    () => z85Encode(new Uint8Array(3)),
+    (e: unknown) => e instanceof ZmqError && e.code === "EINVAL",
+  );
   assert.equal(z85Encode(new Uint8Array(0)), "");
 });
 
@@ -78,7 +93,10 @@ test("z85: property: decode(encode(b)) == b", () => {
 
 test("z85: property: any valid text is canonical (encode(decode(s)) == s), anything else is refused", () => {
   const alphabetChar = fc.constantFrom(...Z85_ALPHABET.split(""));
-  const anyText = fc.oneof(fc.string({ unit: alphabetChar, minLength: 0, maxLength: 40 }), fc.string({ maxLength: 20 }));
+  const anyText = fc.oneof(
+    fc.string({ unit: alphabetChar, minLength: 0, maxLength: 40 }),
+    fc.string({ maxLength: 20 }),
+  );
   fc.assert(
     fc.property(anyText, (text) => {
       const decoded = z85Decode(text);
@@ -87,7 +105,9 @@ test("z85: property: any valid text is canonical (encode(decode(s)) == s), anyth
         // refused: wrong length, a foreign character, or a group over 0xFFFFFFFF
         if (ok) {
           const groups = text.match(/.{5}/g) ?? [];
-          const overflow = groups.some((g) => [...g].reduce((v, c) => v * 85 + Z85_ALPHABET.indexOf(c), 0) > 0xffffffff);
+          const overflow = groups.some(
+            (g) => [...g].reduce((v, c) => v * 85 + Z85_ALPHABET.indexOf(c), 0) > 0xffffffff,
+          );
           assert.ok(overflow, `refused without a reason: ${JSON.stringify(text)}`);
         }
         return;
@@ -112,7 +132,10 @@ test("decodeKey accepts 40 Z85 characters or 32 bytes, nothing else", () => {
   for (const value of bad) {
     assert.throws(
       () => decodeKey(value, "curveServerKey"),
-      (e: unknown) => e instanceof ZmqError && e.code === "EINVAL" && e.message === "curveServerKey must be a 40-character Z85 string or 32 bytes",
+      (e: unknown) =>
+        e instanceof ZmqError &&
+        e.code === "EINVAL" &&
+        e.message === "curveServerKey must be a 40-character Z85 string or 32 bytes",
     );
   }
 });

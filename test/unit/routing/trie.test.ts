@@ -79,7 +79,10 @@ test("MultiTrie: holders per prefix as a set; rm reports notFound / valuesRemain
   m.add(b("x"), "p2");
   m.add(b("x"), "p3");
   m.rmAll("p2", (k, last) => seen.push([key(k), last]));
-  assert.deepEqual(seen, [["ab", true], ["x", false]]);
+  assert.deepEqual(seen, [
+    ["ab", true],
+    ["x", false],
+  ]);
   assert.equal(m.size, 1);
   assert.deepEqual(matched(m, "xyz"), ["p3"]);
 });
@@ -140,7 +143,10 @@ test("property: Trie behaves like a map of counts with a linear prefix scan", ()
 
 type MOp = { op: "add" | "rm" | "match"; k: Buffer; h: number } | { op: "rmAll"; h: number };
 const mOpArb: fc.Arbitrary<MOp> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("add" as const), k: keyArb, h: fc.integer({ min: 0, max: 3 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("add" as const), k: keyArb, h: fc.integer({ min: 0, max: 3 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("rm" as const), k: keyArb, h: fc.integer({ min: 0, max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("match" as const), k: keyArb, h: fc.constant(0) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("rmAll" as const), h: fc.integer({ min: 0, max: 3 }) }) },

@@ -15,7 +15,15 @@ import { ConnectSession, ConnectState, ListenSession, type SessionOwner } from "
 import { parseEndpoint } from "../../../src/transports/endpoint.ts";
 import type { NetOptions, StreamEndpoint } from "../../../src/transports/transport.ts";
 import * as z from "../../../src/index.ts";
-import { closeAfter, delay, freePort, securityOptions, uniqueIpc, waitUntil, withTimeout } from "../../helpers/sockets.ts";
+import {
+  closeAfter,
+  delay,
+  freePort,
+  securityOptions,
+  uniqueIpc,
+  waitUntil,
+  withTimeout,
+} from "../../helpers/sockets.ts";
 
 interface OwnerOptions {
   reconnectIvl?: number;
@@ -149,7 +157,9 @@ for (const transport of ["tcp", "ipc"] as const) {
       assert.ok(pipe.write([Buffer.from("queued before the connection")]));
       await waitUntil(() => s.state === ConnectState.CONNECTED && pipe.peer !== null, 5000, "handshake");
       assert.equal(pipe.peer!.socketType, "PULL");
-      assert.deepEqual(text(await withTimeout(pull.receive(), 5000, "first message")), ["queued before the connection"]);
+      assert.deepEqual(text(await withTimeout(pull.receive(), 5000, "first message")), [
+        "queued before the connection",
+      ]);
       pipe.write([Buffer.from("a"), Buffer.from("b")]);
       assert.deepEqual(text(await withTimeout(pull.receive(), 5000, "second message")), ["a", "b"]);
       const expected = transport === "tcp" ? ["connect:delay", "connect", "handshake"] : ["connect", "handshake"];
@@ -185,7 +195,11 @@ for (const transport of ["tcp", "ipc"] as const) {
         const first = owner.pipes[0]!;
         pull.close();
         await waitUntil(() => owner.count("disconnect") === 1, 5000, "disconnect");
-        await waitUntil(() => s.state === ConnectState.WAITING || s.state === ConnectState.CONNECTING, 5000, "retrying");
+        await waitUntil(
+          () => s.state === ConnectState.WAITING || s.state === ConnectState.CONNECTING,
+          5000,
+          "retrying",
+        );
         if (immediate) assert.deepEqual(owner.terminated, [first], "immediate: the pipe ends with its connection");
         else assert.deepEqual(owner.terminated, [], "the pipe outlives the connection");
         // Sent while disconnected: waits in the kept pipe (not immediate).

@@ -14,10 +14,35 @@ import * as z from "../../../src/index.ts";
 import type { StreamReader } from "../../../src/transports/byte-stream.ts";
 import { createServer, connect as netConnect, type Socket } from "node:net";
 import { adopt, DirectInput } from "../../../src/transports/direct-input.ts";
-import { bindAddress, closeAfter, delay, fingerprint, guardProcess, waitUntil, withTimeout } from "../../helpers/sockets.ts";
+import {
+  bindAddress,
+  closeAfter,
+  delay,
+  fingerprint,
+  guardProcess,
+  waitUntil,
+  withTimeout,
+} from "../../helpers/sockets.ts";
 
 /** Sizes on both sides of every threshold: short/long frames, scratch/slab switch, in-place assembly. */
-const SIZES = [0, 1, 255, 256, 4095, 4096, 16383, 16384, 16385, 65535, 65536, 65545, 131072, 200_000, 1 << 20, 3 * (1 << 20) + 7];
+const SIZES = [
+  0,
+  1,
+  255,
+  256,
+  4095,
+  4096,
+  16383,
+  16384,
+  16385,
+  65535,
+  65536,
+  65545,
+  131072,
+  200_000,
+  1 << 20,
+  3 * (1 << 20) + 7,
+];
 
 function messages(): Buffer[][] {
   const out: Buffer[][] = [];
@@ -89,7 +114,17 @@ describe("direct input: every byte arrives, in order, on every read path", () =>
   // After a large message, the next read lands in a buffer of that message's shape (read-shaper.ts): runs
   // of same-shaped messages are read that way, and every change of shape must fall back without a loss.
   function runsOfShapes(): Buffer[][] {
-    const shapes: number[][] = [[65536], [0, 40_000], [100_000, 3], [1 << 20], [50_000, 50_000], [7], [33_000], [200_000], [40_000, 0, 40_000]];
+    const shapes: number[][] = [
+      [65536],
+      [0, 40_000],
+      [100_000, 3],
+      [1 << 20],
+      [50_000, 50_000],
+      [7],
+      [33_000],
+      [200_000],
+      [40_000, 0, 40_000],
+    ];
     const out: Buffer[][] = [];
     for (const shape of shapes) for (let i = 0; i < 6; i++) out.push(shape.map((n) => randomBytes(n)));
     return out;
@@ -146,7 +181,9 @@ describe("direct input: every byte arrives, in order, on every read path", () =>
 });
 
 describe("DirectInput: which buffer each read lands in", () => {
-  function reader(target: (bodyReadMax: number) => Uint8Array | null = () => null): StreamReader & { chunks: Buffer[] } {
+  function reader(
+    target: (bodyReadMax: number) => Uint8Array | null = () => null,
+  ): StreamReader & { chunks: Buffer[] } {
     const chunks: Buffer[] = [];
     return { chunks, onBytes: (c) => chunks.push(c), readTarget: target };
   }
@@ -192,7 +229,10 @@ describe("DirectInput: which buffer each read lands in", () => {
     const more = read(a, Buffer.alloc(5000, 3));
     assert.equal(more.buffer, slabRead.buffer);
     assert.equal(more.byteOffset, slabRead.byteOffset + 20_000);
-    assert.ok(ra.chunks[ra.chunks.length - 2]!.every((x) => x === 2), "earlier views keep their bytes");
+    assert.ok(
+      ra.chunks[ra.chunks.length - 2]!.every((x) => x === 2),
+      "earlier views keep their bytes",
+    );
     // A small read: traffic is light again, back to the shared scratch buffer.
     read(a, Buffer.from("tiny"));
     assert.equal(a.options.buffer(), bufA);
@@ -214,7 +254,10 @@ describe("DirectInput: which buffer each read lands in", () => {
       assert.notEqual(r.chunks[r.chunks.length - 1]!.buffer, scratch.buffer, `the ${n} bytes are a copy`);
     }
     // Every later read overwrote the scratch buffer; each chunk kept its own bytes.
-    assert.deepEqual(r.chunks.map((c) => c.toString("hex")), sent.map((b) => b.toString("hex")));
+    assert.deepEqual(
+      r.chunks.map((c) => c.toString("hex")),
+      sent.map((b) => b.toString("hex")),
+    );
   });
 
   test("the transport's limit for one read into a body reaches the reader (tcp sockets: 64 KiB; default: none)", () => {

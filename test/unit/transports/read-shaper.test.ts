@@ -57,7 +57,10 @@ describe("after a large message the next read is offered a buffer of its shape",
     const r = reading();
     const offered: Array<Uint8Array | null> = [];
     for (let i = 0; i < 5; i++) offered.push(r.read(zframe(big(i, 1), { long: true })));
-    assert.deepEqual(r.bodies.map((b) => b[0]), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      r.bodies.map((b) => b[0]),
+      [1, 2, 3, 4, 5],
+    );
     // The first message starts tracking, the second gives its shape (a 9-byte header and the body).
     assert.equal(offered[0], null);
     assert.equal(offered[1], null);
