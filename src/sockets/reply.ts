@@ -82,7 +82,7 @@ export class Reply extends RouterBase {
     // its queue is full, the reply is dropped, even when the requester is back with the same routing id:
     // libzmq's REP routes by id, but the old connection keeps its id until the socket reads past its end,
     // which a REP that owes a reply never does, so the id still leads to the old connection (probed
-    // against libzmq 4.3.5 through zeromq.js; test/reqrep.test.ts checks both libraries). write() refuses
+    // against libzmq 4.3.5 through zeromq.js; test/sockets/reqrep.test.ts checks both libraries). write() refuses
     // a gone or full pipe itself, so its answer is not needed.
     const out = new Array<Buffer>(n + msg.length);
     for (let i = 0; i < n; i++) out[i] = request[i]!;
