@@ -54,15 +54,17 @@ export class ActiveSet {
 
   /** Add a pipe, active. */
   attach(pipe: Pipe): void {
-    this.#setIndex(pipe, this.pipes.length);
+    const i = this.pipes.length;
+    this.#setIndex(pipe, i);
     this.pipes.push(pipe);
-    this.activate(pipe);
+    this.activateAt(i);
   }
 
-  /** The pipe may take (or give) messages again. A no-op if it is active already or not a member. */
-  activate(pipe: Pipe): void {
-    const i = this.#lb ? pipe.lbIndex : pipe.fqIndex; // #indexOf, by hand: this runs on every wake-up
-    if (i < this.active || this.pipes[i] !== pipe) return;
+  /**
+   * The inactive member at index `i` may take (or give) messages again. The strategies check membership
+   * themselves (`i >= active && pipes[i] === pipe`) with their own index field, on every wake-up.
+   */
+  activateAt(i: number): void {
     this.#swap(i, this.active);
     this.active++;
   }
@@ -85,7 +87,7 @@ export class ActiveSet {
     if (this.current >= this.active) this.current = 0;
   }
 
-  /** The pipe's index in this set (-1: not a member); two plain fields keep the wake-up path short. */
+  /** The pipe's index in this set (-1: not a member). */
   #indexOf(pipe: Pipe): number {
     return this.#lb ? pipe.lbIndex : pipe.fqIndex;
   }
@@ -102,7 +104,12 @@ export class ActiveSet {
     const u = p[b]!;
     p[a] = u;
     p[b] = t;
-    this.#setIndex(u, a);
-    this.#setIndex(t, b);
+    if (this.#lb) {
+      u.lbIndex = a;
+      t.lbIndex = b;
+    } else {
+      u.fqIndex = a;
+      t.fqIndex = b;
+    }
   }
 }

@@ -13,6 +13,12 @@ function layout(set: ActiveSet): string {
   return `${names.slice(0, set.active).join(" ")} | ${names.slice(set.active).join(" ")}`.trim();
 }
 
+/** What the strategies' activate() does: an inactive member becomes active; anything else is left alone. */
+function activate(set: ActiveSet, kind: SetKind, p: Pipe): void {
+  const i = kind === "lb" ? p.lbIndex : p.fqIndex;
+  if (i >= set.active && set.pipes[i] === p) set.activateAt(i);
+}
+
 /** The active pipe whose turn it is, or null. */
 function cur(set: ActiveSet): Pipe | null {
   return set.active > 0 ? set.pipes[set.current]! : null;
@@ -27,7 +33,7 @@ function checkIndices(set: ActiveSet, kind: SetKind, all: readonly Pipe[]): void
 }
 
 describe("ActiveSet", () => {
-  it("attach adds active members in order; activate is a no-op for active pipes and non-members", () => {
+  it("attach adds active members in order, each knowing its index", () => {
     const o = new Owner();
     const [a, b, c] = [pipe(o, "a"), pipe(o, "b"), pipe(o, "c")];
     const set = new ActiveSet("lb");
@@ -38,9 +44,6 @@ describe("ActiveSet", () => {
     assert.equal(layout(set), "a b c |");
     assert.equal(set.size, 3);
     assert.equal(cur(set), a);
-    set.activate(b);
-    set.activate(pipe(o, "stranger"));
-    assert.equal(layout(set), "a b c |");
     checkIndices(set, "lb", [a, b, c]);
   });
 
@@ -58,7 +61,7 @@ describe("ActiveSet", () => {
     set.deactivateCurrent();
     assert.equal(layout(set), "a | c b");
     assert.equal(cur(set), a, "the cursor wraps to the first active pipe");
-    set.activate(b);
+    activate(set, "fq", b);
     assert.equal(layout(set), "a b | c");
     set.deactivateCurrent();
     set.deactivateCurrent();
@@ -147,7 +150,7 @@ describe("ActiveSet", () => {
               active.add(p);
               break;
             case "activate":
-              set.activate(p);
+              activate(set, "fq", p);
               if (members.has(p)) active.add(p);
               break;
             case "remove":
