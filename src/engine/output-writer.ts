@@ -37,6 +37,8 @@ const OUTPUT_BUDGET = 256 * 1024;
 const DIRECT_WRITE = 8 * 1024;
 /** Bodies shorter than this are copied byte by byte (cheaper than set() for a few bytes). */
 const BYTEWISE_COPY = 64;
+/** Room a frame header may take (the longest). */
+const HEADER_ROOM = LONG_HEADER_SIZE;
 /** After a graceful end, a peer that never reads is cut off this long after. */
 const END_TIMEOUT = 2000;
 
@@ -201,7 +203,7 @@ export class OutputWriter {
     const size = body.length;
     const direct = size >= DIRECT_WRITE;
     // Room for the longest header: the exact one is known only once written.
-    if (this.#slabPos + LONG_HEADER_SIZE + (direct ? 0 : size) > this.#slab.length) {
+    if (this.#slabPos + HEADER_ROOM + (direct ? 0 : size) > this.#slab.length) {
       this.#commit();
       this.#newSlab();
     }

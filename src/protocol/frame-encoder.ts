@@ -36,9 +36,18 @@ export function writeFrameHeader(buf: Buffer, at: number, flags: number, size: n
 
 /** Out of line, so that the short path stays small where it is inlined (the output writer's loop). */
 function writeLongHeader(buf: Buffer, at: number, flags: number, size: number): number {
+  // u64be, byte by byte (a Uint8Array store keeps the low 8 bits); the high word is below 2^21.
+  const hi = Math.floor(size / 0x1_0000_0000);
+  const lo = size >>> 0;
   buf[at] = flags | FLAG_LONG;
-  buf.writeUInt32BE(Math.floor(size / 0x1_0000_0000), at + 1);
-  buf.writeUInt32BE(size >>> 0, at + 5);
+  buf[at + 1] = hi >>> 24;
+  buf[at + 2] = hi >>> 16;
+  buf[at + 3] = hi >>> 8;
+  buf[at + 4] = hi;
+  buf[at + 5] = lo >>> 24;
+  buf[at + 6] = lo >>> 16;
+  buf[at + 7] = lo >>> 8;
+  buf[at + 8] = lo;
   return at + LONG_HEADER_SIZE;
 }
 
@@ -51,8 +60,7 @@ export function encodeFrame(flags: number, body: Uint8Array): Buffer {
 
 /**
  * True when the peer takes SUBSCRIBE/CANCEL as commands (ZMTP 3.1); 3.0 and 2.0 peers get the legacy
- * `[01|topic]` / `[00|topic]` data frame instead (RFC 29; command.ts
- * encodeLegacySubscription).
+ * `[01|topic]` / `[00|topic]` data frame instead (RFC 29; encodeLegacySubscription in command.ts).
  */
 export function takesSubscriptionCommands(major: number, minor: number): boolean {
   return major >= 3 && minor >= 1;

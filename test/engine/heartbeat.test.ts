@@ -1,5 +1,5 @@
 /**
- * ZMTP 3.1 heartbeats (digest §1.7): PING/PONG against real libzmq (python3-zmq with heartbeat options,
+ * ZMTP 3.1 heartbeats (docs/zmtp-notes.md §1.7): PING/PONG against real libzmq (python3-zmq with heartbeat options,
  * both directions), and zocket's heartbeatInterval / heartbeatTimeout / heartbeatTimeToLive against raw
  * peers that answer, stop answering, or ask for a TTL.
  */

@@ -174,7 +174,7 @@ test("PLAIN: handshake succeeds, ZAP sees the RFC 27 request, user id and metada
     client.mech instanceof PlainClient && server.mech instanceof PlainServer,
     "client.mech instanceof PlainClient && server.mech instanceof PlainServer",
   );
-  // exact bytes (digest §2.2)
+  // exact bytes (docs/zmtp-notes.md §2.2)
   assert.equal(client.sent[0]!.toString("hex"), "0548454c4c4f0561646d696e06736563726574");
   assert.equal(server.sent[0]!.toString("latin1"), "\x07WELCOME");
   assert.ok(isCommand(client.sent[1]!, "INITIATE"), "INITIATE");
@@ -330,7 +330,7 @@ test("CURVE: handshake succeeds with the exact libzmq sizes (G18)", async () => 
   assert.equal(hello!.readBigUInt64BE(112), 1n, "HELLO short nonce 1");
   assert.equal(welcome!.length, 168);
   const md = 1 + 11 + 4 + 6 + (1 + 8 + 4); // Socket-Type DEALER + empty Identity = 35
-  assert.equal(initiate!.length, 257 + md, "INITIATE is 257 + metadata (292 for DEALER, digest §2.3)");
+  assert.equal(initiate!.length, 257 + md, "INITIATE is 257 + metadata (292 for DEALER, docs/zmtp-notes.md §2.3)");
   assert.equal(initiate!.readBigUInt64BE(105), 2n, "INITIATE short nonce 2");
   assert.ok(isCommand(ready!, "READY"), "READY");
   assert.equal(ready!.readBigUInt64BE(6), 1n, "READY short nonce 1");

@@ -1,6 +1,6 @@
 /**
- * The pure codecs: greeting negotiation (digest §1.1–1.2), frame decoder (§1.3), commands and
- * metadata (§1.4, §1.7). Byte fixtures come from the digest's libzmq wire captures, and every
+ * The pure codecs: greeting negotiation (docs/zmtp-notes.md §1.1–1.2), frame decoder (§1.3), commands and
+ * metadata (§1.4, §1.7). Byte fixtures come from the notes' libzmq wire captures, and every
  * fixture is also fed split at every position, because TCP may cut a stream anywhere.
  *
  * The last section runs the same rules through a real engine over TCP with a raw peer: the staged
