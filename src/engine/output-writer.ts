@@ -53,7 +53,7 @@ export class OutputWriter {
   /** NO_SLAB while idle. */
   #slabRef: Slab = NO_SLAB;
   /** Full slabs whose bytes the stream may still reference. */
-  readonly #retired: Slab[] = [];
+  #retired: Slab[] | null = null;
   #slab: Buffer = NO_SLAB.buf;
   /** The slab's bytes before #slabStart were handed to the stream; those up to #slabPos are not yet. */
   #slabStart = 0;
@@ -297,9 +297,10 @@ export class OutputWriter {
 
   /** Slabs retired while writes into them were pending go back to the pool once the stream is empty. */
   #releaseRetired(): void {
-    if (this.#retired.length === 0 || this.#stream.writableLength !== 0) return;
-    for (const s of this.#retired) releaseSlab(s);
-    this.#retired.length = 0;
+    const retired = this.#retired;
+    if (retired === null || this.#stream.writableLength !== 0) return;
+    for (const s of retired) releaseSlab(s);
+    this.#retired = null;
   }
 
   /** Retire the current slab (it returns to the pool once its last write completes) and take a fresh one. */
@@ -308,7 +309,7 @@ export class OutputWriter {
     // Writes complete in order: when the stream holds nothing, no write points into the slab any more.
     if (old !== NO_SLAB) {
       if (this.#stream.writableLength === 0) releaseSlab(old);
-      else this.#retired.push(old);
+      else (this.#retired ??= []).push(old);
     }
     this.#slabRef = acquireSlab();
     this.#slab = this.#slabRef.buf;

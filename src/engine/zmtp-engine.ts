@@ -131,10 +131,29 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     return false;
   }
 
+  /**
+   * The connection's heartbeats, made on first use: most connections never send or receive a PING, and
+   * an idle connection should hold as little as possible.
+   */
+  #beats(): Heartbeats {
+    return (this.#heartbeats ??= new Heartbeats(
+      {
+        received: () => this.#rx,
+        send: (body) => this.#writeCommand(body),
+        expired: (error) => this.#closeWith("other", true, error),
+      },
+      {
+        interval: this.#opts.heartbeatInterval,
+        timeout: this.#opts.heartbeatTimeout,
+        timeToLive: this.#opts.heartbeatTimeToLive,
+      },
+    ));
+  }
+
   /** A command after the handshake. */
   #onCommand(body: Buffer): void {
     if (isCommand(body, "PING")) {
-      this.#heartbeats!.onPing(body);
+      this.#beats().onPing(body);
       return;
     }
     if (isCommand(body, "SUBSCRIBE") || isCommand(body, "CANCEL")) {
@@ -214,27 +233,16 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     if (this.#phase !== Phase.HANDSHAKE) return;
     this.#phase = Phase.ACTIVE;
     this.#handshake = null;
-    this.#mechanism = mechanism;
     this.#encrypting = mechanism?.encrypts === true;
+    // Kept only to box and unbox frames: a NULL or PLAIN mechanism (and the handshake it points to) can go.
+    this.#mechanism = this.#encrypting ? mechanism : null;
     this.#subscriptionCommands = takesSubscriptionCommands(peer.major, peer.minor);
-    this.#heartbeats = new Heartbeats(
-      {
-        received: () => this.#rx,
-        send: (body) => this.#writeCommand(body),
-        expired: (error) => this.#closeWith("other", true, error),
-      },
-      {
-        interval: this.#opts.heartbeatInterval,
-        timeout: this.#opts.heartbeatTimeout,
-        timeToLive: this.#opts.heartbeatTimeToLive,
-      },
-    );
     this.#out.open();
     this.#host.engineReady(this, peer);
     if (this.#isClosed()) return;
     // ZMTP 2.0 has no commands: a PING would reach the peer's application as data. libzmq starts its
     // heartbeat timer only from mechanism_ready(), which the 1.0/2.0 identity path never calls.
-    if (peer.major >= 3) this.#heartbeats.start();
+    if (peer.major >= 3 && this.#opts.heartbeatInterval > 0) this.#beats().start();
   }
 
   handshakeFailed(kind: CloseKind, retry: boolean, error: ZmqError, graceful: boolean): void {
