@@ -17,6 +17,7 @@ import type { ByteStream } from "../transports/byte-stream.ts";
 import { streamTransport } from "../transports/registry.ts";
 import type { ConnInfo, Listener, NetOptions, StreamEndpoint } from "../transports/transport.ts";
 import type { Event } from "./observer.ts";
+import { lingerEnded, lingerStarted, type Lingering } from "./exit.ts";
 
 /** What sessions need from their socket. */
 export interface SessionOwner {
@@ -116,6 +117,7 @@ export class ConnectSession implements EngineHost {
   #interval: number;
   /** The socket closed the pipe while disconnected, with messages queued: keep trying until then (ms). */
   #lingerUntil = 0;
+  #lingerToken: Lingering | null = null;
   /** The socket closed the pipe: the linger is in charge, shutdown() leaves the session alone. */
   #closeCalled = false;
   /** Has any connection been attached to the pipe (later ones are reconnections: hiccup)? */
@@ -279,11 +281,16 @@ export class ConnectSession implements EngineHost {
     // Linger: keep trying to deliver what is queued, without keeping the process alive (timers unref'd).
     this.#lingerUntil = linger > 0 ? Date.now() + linger : Number.MAX_SAFE_INTEGER;
     if (this.#timer) this.#timer.unref();
+    // At process exit, the wait for this delivery keeps the process alive (sockets/exit.ts).
+    this.#lingerToken = { until: this.#lingerUntil };
+    lingerStarted(this.#lingerToken);
   }
 
   /** Stop everything now. */
   stop(): void {
     if (this.#state !== STOPPED) this.#to(STOPPED);
+    if (this.#lingerToken !== null) lingerEnded(this.#lingerToken);
+    this.#lingerToken = null;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#cancelConnect?.();
