@@ -89,3 +89,23 @@ export async function failsWith(
   assert.equal(typeof error.errno, "number");
   if (want.address !== undefined) assert.equal(error.address, want.address);
 }
+
+/** The next event of `type` on the socket's observer (zeromq.js's `captureEvent`). */
+export function captureEvent(socket: { events: { on(type: string, fn: (e: never) => void): unknown } }, type: string) {
+  return new Promise<Record<string, unknown>>((resolve) => {
+    socket.events.on(type, (e: never) => resolve(e as Record<string, unknown>));
+  });
+}
+
+/** Every event up to and including the first of `type` (zeromq.js's `captureEventsUntil`). */
+export async function captureEventsUntil(
+  socket: { events: AsyncIterable<{ type: string }> },
+  type: string,
+): Promise<{ type: string }[]> {
+  const events: { type: string }[] = [];
+  for await (const event of socket.events) {
+    events.push(event);
+    if (event.type === type) break;
+  }
+  return events;
+}
