@@ -1,0 +1,31 @@
+/**
+ * The main entry exports every name zeromq.js's does, of the same kind, plus only the extras that
+ * docs/compatibility.md lists (checked here on src/; test/package/pack.test.ts repeats it on the packed tarball).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import * as zocket from "../../src/index.ts";
+import * as entry from "../../src/entry-esm.ts";
+import { documentedExtras, expectedKinds, kinds } from "./surface.ts";
+
+const zeromq = createRequire(import.meta.url)("zeromq") as object;
+
+test("every zeromq.js export is here with the same kind, plus only the documented extras", () => {
+  assert.deepEqual(kinds(zocket), expectedKinds(zeromq));
+});
+
+test("zeromq.js's 20 runtime names, and extras that zeromq.js does not have", () => {
+  assert.equal(Object.keys(zeromq).length, 20);
+  const extras = Object.keys(documentedExtras());
+  assert.ok(extras.length > 0);
+  for (const name of extras) assert.ok(!(name in zeromq), `${name} is a zeromq.js name, not an extra`);
+});
+
+test("the ES module entry adds only a default export: the namespace itself", () => {
+  assert.deepEqual(Object.keys(entry).sort(), [...Object.keys(zocket), "default"].sort());
+  assert.equal(entry.default, zocket);
+  for (const key of Object.keys(zocket)) {
+    assert.equal((entry as Record<string, unknown>)[key], (zocket as Record<string, unknown>)[key], key);
+  }
+});

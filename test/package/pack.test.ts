@@ -1,0 +1,222 @@
+/**
+ * The published package, as a user gets it: `npm pack` (its prepack script builds dist/), the tarball unpacked
+ * into a scratch project's node_modules next to links to zocket's runtime dependencies (no network), then
+ * loaded every way: require, import, default import, named imports, zocket/package.json, the bin, and a
+ * TypeScript file of each module kind type-checked and compiled with tsc, then run.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { REPO_ROOT, expectedKinds } from "./surface.ts";
+
+const run = promisify(execFile);
+const root = fileURLToPath(REPO_ROOT);
+const require = createRequire(import.meta.url);
+const zeromq = require("zeromq") as object;
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
+
+let scratch = "";
+let app = "";
+let packed: string[] = [];
+
+/** Runs node on a file of the scratch project and parses the JSON line it prints. */
+async function probe(file: string): Promise<Record<string, unknown>> {
+  const { stdout } = await run(process.execPath, [file], { cwd: app, timeout: 30_000 });
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "zocket-pack-"));
+  await run("npm", ["pack", "--pack-destination", scratch, "--no-fund", "--no-audit"], {
+    cwd: root,
+    timeout: 120_000,
+    maxBuffer: 16 << 20,
+  });
+  const tarball = readdirSync(scratch).find((f) => f.endsWith(".tgz"));
+  assert.ok(tarball !== undefined, "npm pack wrote no tarball");
+  packed = (await run("tar", ["-tzf", join(scratch, tarball)], { maxBuffer: 16 << 20 })).stdout.split("\n");
+
+  app = join(scratch, "app");
+  const installed = join(app, "node_modules", "zocket");
+  mkdirSync(installed, { recursive: true });
+  await run("tar", ["-xzf", join(scratch, tarball), "-C", installed, "--strip-components=1"]);
+  // zocket's dependencies (and @types/node for tsc) link to this checkout's copies: Node follows the links to
+  // their real paths, where their own dependencies resolve. Only declared dependencies are reachable.
+  for (const name of [...Object.keys(pkg.dependencies), "@types/node", "typescript"]) {
+    const link = join(app, "node_modules", name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(realpathSync(join(root, "node_modules", name)), link, "dir");
+  }
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+  for (const [file, text] of Object.entries(FILES)) writeFileSync(join(app, file), text);
+});
+
+after(() => {
+  if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
+});
+
+test("the tarball holds the built entries and no sources or tests", () => {
+  for (const file of ["entry-cjs.cjs", "entry-cjs.d.cts", "entry-esm.js", "entry-esm.d.ts", "index.js"]) {
+    assert.ok(packed.includes(`package/dist/${file}`), file);
+  }
+  assert.ok(packed.includes("package/bin/zocket.js"));
+  assert.ok(packed.includes("package/package.json"));
+  assert.deepEqual(
+    packed.filter((f) => /^package\/(src|test|bench|examples|docs)\//.test(f)),
+    [],
+  );
+});
+
+test("require('zocket'): zeromq.js's exports of the same kind, plus the documented extras", async () => {
+  const out = await probe("probe.cjs");
+  assert.deepEqual(out["kinds"], expectedKinds(zeromq));
+  assert.equal(out["version"], pkg.version);
+  assert.equal(out["deepPath"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
+  assert.equal(out["oneInstance"], true, "require and import load one module instance");
+  assert.equal(out["defaultImport"], true, "import() of the package has the namespace as default");
+  assert.equal(out["inproc"], "across require and import");
+});
+
+test("import from ES modules: namespace, default import and named imports", async () => {
+  const out = await probe("probe.mjs");
+  assert.deepEqual(out["kinds"], { ...expectedKinds(zeromq), default: "object" });
+  assert.equal(out["defaultIsNamespace"], true);
+  assert.equal(out["named"], true);
+  assert.equal(out["inproc"], "pong");
+});
+
+test("TypeScript resolves the types for import and require, and the compiled files run", async () => {
+  const tsc = join(app, "node_modules", "typescript", "bin", "tsc");
+  await run(process.execPath, [tsc, "-p", "."], { cwd: app, timeout: 60_000 }).catch((err: { stdout: string }) => {
+    assert.fail(`tsc failed:\n${err.stdout}`);
+  });
+  assert.deepEqual(await probe("out/typed.mjs"), { esm: "Push Pull 20 pong" });
+  assert.deepEqual(await probe("out/typed.cjs"), { cjs: "Push Pull 20 pong" });
+});
+
+test("the zocket bin runs from the installed package", async () => {
+  const { stdout } = await run(process.execPath, [join("node_modules", "zocket", "bin", "zocket.js"), "--version"], {
+    cwd: app,
+  });
+  assert.match(stdout, new RegExp(`^zocket ${pkg.version.replaceAll(".", "\\.")} `));
+});
+
+/** A Push/Pull round trip over inproc, as source text for the probes: `roundTrip(push, pull, endpoint)`. */
+const ROUND_TRIP = `
+async function roundTrip(push, pull, endpoint) {
+  await pull.bind(endpoint);
+  push.connect(endpoint);
+  await push.send("pong");
+  const [msg] = await pull.receive();
+  push.close();
+  pull.close();
+  return msg.toString();
+}`;
+
+/** The kindOf() of surface.ts, in plain JavaScript for the probes. */
+const KINDS = `
+function kinds(api) {
+  const kindOf = (v) => {
+    if (typeof v !== "function") return typeof v;
+    if (/^class[\\s{]/.test(Function.prototype.toString.call(v))) return "class";
+    const own = v.prototype === undefined ? [] : Object.getOwnPropertyNames(v.prototype);
+    return own.some((n) => n !== "constructor") ? "class" : "function";
+  };
+  return Object.fromEntries(Object.keys(api).sort().map((k) => [k, kindOf(api[k])]));
+}`;
+
+/** The body of both TypeScript files (one ES module, one CommonJS): typed use of the API, then a round trip. */
+const TYPED = `
+const push: Push = new Push({ linger: 0 } satisfies SocketOptions<Push>);
+const pull = new zmq.Pull();
+const observer: EventSubscriber = pull.events.on("bind", (event: EventOfType<"bind">) => void event.address);
+// @ts-expect-error the types are zocket's, not \`any\`: this name does not exist
+void zmq.NoSuchExport;
+const keys: number = Object.keys(ns).filter((k) => k in zeromqNames).length;
+async function summary(): Promise<string> {
+  await pull.bind("inproc://typed");
+  push.connect("inproc://typed");
+  await push.send("pong");
+  const [msg]: Message[] = await pull.receive();
+  push.close();
+  pull.close();
+  void observer;
+  return \`\${push.constructor.name} \${pull.constructor.name} \${keys} \${msg!.toString()}\`;
+}
+`;
+
+const ZEROMQ_NAMES = JSON.stringify(Object.fromEntries(Object.keys(zeromq).map((k) => [k, true])));
+
+/** The scratch project's files. */
+const FILES: Record<string, string> = {
+  "probe.cjs": `"use strict";
+${KINDS}
+${ROUND_TRIP}
+const zmq = require("zocket");
+let deepPath = "resolved";
+try { require("zocket/dist/index.js"); } catch (err) { deepPath = err.code; }
+import("zocket").then(async (esm) => {
+  const inproc = await roundTrip(new zmq.Push(), new esm.Pull(), "inproc://shared");
+  console.log(JSON.stringify({
+    kinds: kinds(zmq),
+    version: require("zocket/package.json").version,
+    deepPath,
+    oneInstance: esm.context === zmq.context && esm.Push === zmq.Push,
+    defaultImport: esm.default.Push === zmq.Push,
+    inproc: inproc === "pong" ? "across require and import" : inproc,
+  }));
+});
+`,
+  "probe.mjs": `${KINDS}
+${ROUND_TRIP}
+import * as ns from "zocket";
+import zmq, { Push, Pull, context } from "zocket";
+console.log(JSON.stringify({
+  kinds: kinds(ns),
+  defaultIsNamespace: zmq === ns.default && Object.keys(ns).every((k) => k === "default" || zmq[k] === ns[k]),
+  named: Push === zmq.Push && Pull === zmq.Pull && context === zmq.context,
+  inproc: await roundTrip(new Push(), new zmq.Pull(), "inproc://esm"),
+}));
+`,
+  "typed.mts": `import zmq, { Push, type EventOfType, type EventSubscriber, type Message, type SocketOptions } from "zocket";
+import * as ns from "zocket";
+const zeromqNames: Record<string, boolean> = ${ZEROMQ_NAMES};
+${TYPED}
+console.log(JSON.stringify({ esm: await summary() }));
+`,
+  "typed.cts": `import zmq from "zocket";
+import ns = require("zocket");
+import { Push, type EventOfType, type EventSubscriber, type Message, type SocketOptions } from "zocket";
+const zeromqNames: Record<string, boolean> = ${ZEROMQ_NAMES};
+${TYPED}
+void summary().then((cjs) => console.log(JSON.stringify({ cjs })));
+`,
+  "tsconfig.json": JSON.stringify({
+    compilerOptions: {
+      module: "nodenext",
+      target: "es2022",
+      strict: true,
+      types: ["node"],
+      outDir: "out",
+    },
+    files: ["typed.mts", "typed.cts"],
+  }),
+};
