@@ -23,7 +23,8 @@ function closedError(): ZmqError {
 /** zeromq.js: a non-object is a TypeError, an object that is no socket an EINVAL error. */
 function checkSocketArgument(socket: unknown, which: "Front-end" | "Back-end"): void {
   if (typeof socket !== "object" || socket === null) throw new TypeError(`${which} must be a socket object`);
-  if (!(socket instanceof Socket)) throw new ZmqError("EINVAL", `${which} must be a zocket socket (Dealer, Router, ...)`);
+  if (!(socket instanceof Socket))
+    throw new ZmqError("EINVAL", `${which} must be a zocket socket (Dealer, Router, ...)`);
 }
 
 function isCode(err: unknown, code: string): boolean {

@@ -103,7 +103,7 @@ export class Observer {
     }
     const e = this.#queue.shift();
     if (e) return Promise.resolve(e);
-    if (this.#closed) throw new ZmqError("EBADF", "The socket is closed and its events (up to \"end\") are read");
+    if (this.#closed) throw new ZmqError("EBADF", 'The socket is closed and its events (up to "end") are read');
     if (this.#waiter) {
       throw new ZmqError(
         "EBUSY",

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
 import * as z from "../../src/index.ts";
-import { ERRNO, MESSAGES, type ErrnoCode } from "../../src/errors.ts";
+import { AUTH_MESSAGES, ERRNO, MESSAGES, SPECIFIC_MESSAGES, type ErrnoCode } from "../../src/errors.ts";
 import { closeAfter, uniqueInproc, uniqueIpc } from "../helpers/sockets.ts";
 
 interface Sock {
@@ -282,12 +282,20 @@ describe("state errors", () => {
     assert.match(e.hint, /Buffer, string/);
   });
 
-  test("zocket: every code in docs/errors.md exists in ERRNO or is a ZMTP/ZAP code", async () => {
+  test("zocket: docs/errors.md lists every code with its errno and message, as errors.ts", async () => {
     const { readFileSync } = await import("node:fs");
     const doc = readFileSync(path.join(import.meta.dirname, "..", "..", "docs", "errors.md"), "utf8");
-    const codes = [...doc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
-    assert.ok(codes.length > 5);
-    for (const c of codes) assert.ok(c in ERRNO || c.startsWith("ERR_"), `${c} documented but not in ERRNO`);
+    const rows = [...doc.matchAll(/^\| `([A-Z_]+)` \| (\d+) \| "([^"]*)" \|/gm)];
+    const documented = new Set<string>();
+    for (const [, code, errno, message] of rows) {
+      assert.ok(code! in ERRNO, `${code} documented but not in ERRNO`);
+      assert.equal(Number(errno), ERRNO[code as ErrnoCode], `errno of ${code}`);
+      assert.equal(message, MESSAGES[code as ErrnoCode], `message of ${code}`);
+      documented.add(code!);
+    }
+    for (const code of Object.keys(ERRNO)) assert.ok(documented.has(code), `${code} is not in docs/errors.md`);
+    for (const text of SPECIFIC_MESSAGES) assert.ok(doc.replace(/\s+/g, " ").includes(text), `"${text}" documented`);
+    for (const text of Object.values(AUTH_MESSAGES)) assert.ok(doc.includes(`"${text}"`), `"${text}" documented`);
     void os;
   });
 });
