@@ -87,7 +87,7 @@ export abstract class Socket {
     let given: Record<string, unknown> = {};
     if (options !== undefined && options !== null) {
       if (typeof options !== "object") {
-        throw new ZmqError("EINVAL", `Socket options must be an object, got ${typeof options}`);
+        throw new TypeError("Options must be an object"); // zeromq.js's text
       }
       given = options as Record<string, unknown>;
       if ("context" in given && given["context"] !== undefined) ctx = given["context"] as Context;

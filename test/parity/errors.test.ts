@@ -131,6 +131,14 @@ describe("parity: argument checks are TypeErrors with zeromq.js's texts", () => 
     );
   });
 
+  test("new Push(1): TypeError 'Options must be an object'", async (t) => {
+    await same(t, (lib, keep) => keep(new lib.Push(1 as never)), {
+      how: "throws",
+      cls: "TypeError",
+      message: "Options must be an object",
+    });
+  });
+
   test("ROUTER connect(123): TypeError too", async (t) => {
     await same(t, (lib, keep) => keep(new lib.Router()).connect(123 as never), { cls: "TypeError" });
   });
