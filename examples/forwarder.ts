@@ -86,7 +86,8 @@ export async function runForwarder(opts: ForwarderOptions = { updates: 20 }): Pr
     }
   })();
 
-  const proxy = new Proxy(frontend, backend, capture);
+  const proxy = new Proxy(frontend, backend);
+  proxy.capture = capture;
   const running = proxy.run();
 
   const stop = { done: false };

@@ -4,7 +4,7 @@
  * zeromq.js's Context options are accepted and kept; `ioThreads` and friends mean nothing here, since
  * one event loop does all the I/O.
  */
-import { ZmqError } from "./errors.ts";
+import { checkArgumentCount, ZmqError } from "./errors.ts";
 
 /** What the registry needs from a bound socket. */
 export interface InprocPeer {
@@ -44,7 +44,8 @@ export class InprocRegistry {
   /** Bind a name; connectors that came first are accepted now. */
   bind(name: string, peer: InprocPeer): void {
     if (this.#bound.has(name)) {
-      throw new ZmqError("EADDRINUSE", `Address already in use: inproc://${name}`, { address: `inproc://${name}` });
+      const address = `inproc://${name}`;
+      throw new ZmqError("EADDRINUSE", `${address} is already bound in this context`, { address });
     }
     this.#bound.set(name, peer);
     const waiting = this.#pending.get(name);
@@ -95,16 +96,26 @@ export class Context {
   ipv6 = false;
   threadPriority = -1;
   threadSchedulingPolicy = -1;
-  readonly maxSocketsLimit = 65535;
 
   /** @internal */
   readonly [kInproc] = new InprocRegistry();
 
-  constructor(options: ContextOptions = {}) {
-    for (const [k, v] of Object.entries(options)) {
-      if (!(k in this)) throw new ZmqError("EINVAL", `Unknown context option "${k}"`);
-      (this as Record<string, unknown>)[k] = v;
+  /**
+   * @param options Context options, assigned to the new (sealed) context. As zeromq.js: a non-object is a
+   * TypeError, and so is an unknown or read-only option (assigning to a sealed object).
+   */
+  constructor(options?: ContextOptions) {
+    checkArgumentCount(arguments.length, 1);
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError("Options must be an object");
     }
+    Object.seal(this);
+    if (options !== undefined) Object.assign(this, options);
+  }
+
+  /** The largest `maxSockets` allowed (libzmq ZMQ_SOCKET_LIMIT); read-only. */
+  get maxSocketsLimit(): number {
+    return 65535;
   }
 }
 

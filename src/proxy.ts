@@ -9,7 +9,7 @@
  * side that cannot receive (PUSH, PUB) simply has no pump in that direction, as zmq_proxy never sees
  * it readable.
  */
-import { ZmqError } from "./errors.ts";
+import { checkArgumentCount, ZmqError } from "./errors.ts";
 import type { Msg } from "./pipe.ts";
 import { endpointCount, Socket } from "./sockets/socket-base.ts";
 
@@ -17,7 +17,14 @@ type State = "idle" | "running" | "done";
 
 function closedError(): ZmqError {
   // What zeromq.js throws from pause()/resume()/terminate() when no proxy loop is running.
-  return new ZmqError("EBADF", "Socket is closed");
+  return new ZmqError("EBADF", "The proxy is not running (not started yet, or terminated)");
+}
+
+/** zeromq.js: a non-object is a TypeError, an object that is no socket an EINVAL error. */
+function checkSocketArgument(socket: unknown, which: "Front-end" | "Back-end"): void {
+  if (typeof socket !== "object" || socket === null) throw new TypeError(`${which} must be a socket object`);
+  if (!(socket instanceof Socket))
+    throw new ZmqError("EINVAL", `${which} must be a zocket socket (Dealer, Router, ...)`);
 }
 
 function isCode(err: unknown, code: string): boolean {
@@ -82,14 +89,23 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   /** The back-end socket given to the constructor. */
   readonly backEnd: B;
   /**
-   * The capture socket (libzmq zmq_proxy's third argument; a zocket addition to zeromq.js's API): it
-   * is sent a copy of every message forwarded in either direction, before the message is forwarded.
-   * It is not closed by the proxy.
+   * The capture socket (libzmq zmq_proxy's third argument; a zocket addition to zeromq.js's API): set it
+   * before run() to send it a copy of every message forwarded in either direction, before the message is
+   * forwarded. It is not closed by the proxy.
    */
-  readonly capture: Socket | null;
+  get capture(): Socket | null {
+    return this.#capture;
+  }
+
+  set capture(socket: Socket | null) {
+    if (socket !== null && !(socket instanceof Socket)) throw new TypeError("Capture must be a socket object or null");
+    this.#capture = socket;
+  }
+
   /** Told of every message forwarded and of a failure, if set. */
   observer: ProxyObserver | null = null;
 
+  #capture: Socket | null = null;
   #state: State = "idle";
   #terminated = false;
   #paused = false;
@@ -102,16 +118,14 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   /**
    * @param frontEnd The front-end socket.
    * @param backEnd The back-end socket.
-   * @param capture Optional socket that gets a copy of every message (e.g. a PUB or PUSH for logging).
+   * @throws TypeError when a socket is missing or not an object, or given more arguments (as zeromq.js).
    */
-  constructor(frontEnd: F, backEnd: B, capture?: Socket) {
-    if (!(frontEnd instanceof Socket)) throw new ZmqError("EINVAL", "Front-end must be a socket object");
-    if (!(backEnd instanceof Socket)) throw new ZmqError("EINVAL", "Back-end must be a socket object");
-    if (capture !== undefined && !(capture instanceof Socket))
-      throw new ZmqError("EINVAL", "Capture must be a socket object");
+  constructor(frontEnd: F, backEnd: B) {
+    checkArgumentCount(arguments.length, 2);
+    checkSocketArgument(frontEnd, "Front-end");
+    checkSocketArgument(backEnd, "Back-end");
     this.frontEnd = frontEnd;
     this.backEnd = backEnd;
-    this.capture = capture ?? null;
   }
 
   /**
@@ -123,7 +137,7 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
    */
   run(): Promise<void> {
     // Like zeromq.js, these are thrown synchronously rather than returned as a rejected promise.
-    if (this.#state === "running") throw new ZmqError("EBUSY", "Proxy is already running");
+    if (this.#state === "running") throw new ZmqError("EBUSY", "The proxy is already running");
     if (endpointCount(this.frontEnd) === 0) throw new ZmqError("EINVAL", "Front-end socket must be bound or connected");
     if (endpointCount(this.backEnd) === 0) throw new ZmqError("EINVAL", "Back-end socket must be bound or connected");
     this.#state = "running";
@@ -220,7 +234,7 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
       while (this.#paused && !this.#terminated) await this.#resumed;
       if (this.#terminated) return;
       try {
-        if (this.capture !== null) await this.#copyToCapture(msg);
+        if (this.#capture !== null) await this.#copyToCapture(msg);
         await to.send(msg);
       } catch (err) {
         if (this.#terminated) return;
@@ -249,7 +263,7 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
 
   /** Both pumps copy to one capture socket: chain the sends, since a socket takes one send at a time. */
   #copyToCapture(msg: Msg): Promise<void> {
-    const capture = this.capture!;
+    const capture = this.#capture!;
     const copy = msg.slice();
     const sent = this.#captureTail.then(() => capture.send(copy));
     this.#captureTail = sent.catch(() => undefined);

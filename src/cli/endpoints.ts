@@ -9,7 +9,7 @@ import type { Socket } from "../index.ts";
 import { parseEndpoint } from "../transports/endpoint.ts";
 import { int, RuntimeFailure, str, strs, UsageError, type OptionTable, type ParsedValues } from "./args.ts";
 import type { SocketClass } from "./lib.ts";
-import { bindFailure, describeError, type Runtime } from "./runtime.ts";
+import { bindFailure, describeError, hintOf, type Runtime } from "./runtime.ts";
 import type { SecurityPlan } from "./security.ts";
 
 export interface Attach {
@@ -61,8 +61,7 @@ export function checkEndpoint(ep: string, mode: "bind" | "connect"): void {
   try {
     parseEndpoint(ep, mode);
   } catch (err) {
-    const msg = (err as Error).message;
-    throw new UsageError(`malformed endpoint for ${mode}: ${msg}`);
+    throw new UsageError(`malformed endpoint for ${mode}: ${hintOf(err) ?? (err as Error).message}`);
   }
 }
 

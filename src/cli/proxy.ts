@@ -112,7 +112,8 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
 
   // The library's Proxy forwards both ways; a side that cannot receive (pipeline's PUSH) has no pump.
   // Closing the sockets (Ctrl-C, SIGTERM) ends it; the runtime closes the capture socket.
-  const proxy = new Proxy(fs, bs, cs);
+  const proxy = new Proxy(fs, bs);
+  if (cs !== undefined) proxy.capture = cs;
   const direction = (from: Socket): string => (from === fs ? "frontend -> backend" : "backend -> frontend");
   let failure: string | undefined;
   const observer: ProxyObserver = {

@@ -196,7 +196,7 @@ export class Runtime {
         }
         if (e.type === "handshake:error:auth" || e.type === "handshake:error:protocol") {
           const address = e.address;
-          const why = e.error.message;
+          const why = describeError(e.error);
           if (opts.connects.has(address)) {
             this.stop(1, `${address} refused the handshake: ${why}`);
           } else if (!opts.print && e.type === "handshake:error:protocol") {
@@ -276,7 +276,7 @@ function describeEvent(e: Event): string {
   let s: string = e.type;
   if ("address" in e) s += ` ${e.address}`;
   if ("interval" in e) s += ` (retry in ${e.interval} ms)`;
-  if ("error" in e) s += ` (${e.error.message})`;
+  if ("error" in e) s += ` (${describeError(e.error)})`;
   return s;
 }
 
@@ -285,9 +285,17 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     const msg = err.message.split("\n")[0] ?? err.message;
-    return typeof code === "string" && !msg.includes(code) ? `${msg} (${code})` : msg;
+    const text = typeof code === "string" && !msg.includes(code) ? `${msg} (${code})` : msg;
+    const hint = hintOf(err);
+    return hint === undefined ? text : `${text}: ${hint}`;
   }
   return String(err);
+}
+
+/** A ZmqError's hint (zocket's explanation beside zeromq.js's terse message), if it says more. */
+export function hintOf(err: unknown): string | undefined {
+  const hint = (err as { hint?: unknown } | null)?.hint;
+  return typeof hint === "string" && hint !== "" && hint !== (err as Error).message ? hint : undefined;
 }
 
 /** Wrap a bind failure into an exit-1 failure that says which address and why. */

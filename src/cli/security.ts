@@ -11,7 +11,7 @@ import { Authenticator, type Socket } from "../index.ts";
 import { loadCertificate, type Certificate } from "../security/certificate.ts";
 import { flag, RuntimeFailure, str, strs, UsageError, type OptionTable, type ParsedValues } from "./args.ts";
 import { curveKeyPair, z85Decode } from "./lib.ts";
-import type { Runtime } from "./runtime.ts";
+import { hintOf, type Runtime } from "./runtime.ts";
 
 export const SECURITY_OPTIONS: OptionTable = {
   "curve-server": {
@@ -87,7 +87,7 @@ function readCert(option: string, file: string, needSecret: boolean): Certificat
     try {
       cert = loadCertificate(f);
     } catch (err) {
-      lastError = (err as Error).message;
+      lastError = hintOf(err) ?? (err as Error).message;
       continue;
     }
     if (!needSecret || cert.secretKey !== undefined) return cert;

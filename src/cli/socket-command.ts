@@ -442,7 +442,7 @@ class Flow {
       this.#maybeHangUp();
     })();
     // A send failure stops the process (which also ends the receive loop) with its reason.
-    sender.catch((err: unknown) => this.#rt.stop(1, err instanceof Error ? err.message : String(err)));
+    sender.catch((err: unknown) => this.#rt.stop(1, describeError(err)));
     return this.receiveAll();
   }
 }

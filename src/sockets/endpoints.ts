@@ -6,18 +6,26 @@
 import { ZmqError } from "../errors.ts";
 import { kInproc, type InprocConnect } from "../context.ts";
 import type { Pipe } from "../pipe.ts";
-import { parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
+import { checkAddressArgument, parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
 import { pendInproc } from "./inproc.ts";
 import { ConnectSession, ListenSession } from "./session.ts";
 import type { SocketCore } from "./socket-core.ts";
 
 export function closedError(): ZmqError {
-  return new ZmqError("EBADF", "Socket is closed");
+  return new ZmqError("EBADF", "The socket is closed: it can no longer bind, connect, send or receive");
 }
 
-function noEndpoint(address: string): ZmqError {
-  const text = `No such endpoint: ${address} (it was not bound/connected by this socket)`;
-  return new ZmqError("ENOENT", text, { address });
+function noEndpoint(address: string, what: "bound" | "connected"): ZmqError {
+  return new ZmqError("ENOENT", `${address} is not ${what} by this socket`, { address });
+}
+
+/**
+ * The address of a bind:error event: libzmq reports the endpoint without its transport (zeromq.js's
+ * test reads `tcp://${event.address}`), as it does the failed bind itself.
+ */
+function bindErrorAddress(address: string): string {
+  const sep = address.indexOf("://");
+  return sep === -1 ? address : address.slice(sep + 3);
 }
 
 export class Endpoints {
@@ -40,18 +48,27 @@ export class Endpoints {
     return listening + this.#connects.size + this.#inprocConnects.size;
   }
 
-  async bind(address: string): Promise<void> {
+  /**
+   * Bind. As zeromq.js, a wrong argument (TypeError) and a closed socket (EBADF) are thrown at the call;
+   * what the endpoint itself gets wrong rejects.
+   */
+  bind(address: string): Promise<void> {
+    checkAddressArgument(address);
+    if (this.#core.socket.closed) throw closedError();
+    return this.#bind(address);
+  }
+
+  async #bind(address: string): Promise<void> {
     const core = this.#core;
-    if (core.socket.closed) throw closedError();
     const ep = parseEndpoint(address, "bind");
+    if (ep.transport === "inproc") {
+      core.context[kInproc].bind(ep.name, core);
+      this.#inprocBound.add(ep.name);
+      core.options.lastEndpoint = ep.address;
+      // libzmq emits no monitor events for inproc (nor does zeromq.js): no "bind", no "bind:error".
+      return;
+    }
     try {
-      if (ep.transport === "inproc") {
-        core.context[kInproc].bind(ep.name, core);
-        this.#inprocBound.add(ep.name);
-        core.options.lastEndpoint = ep.address;
-        // libzmq emits no monitor events for inproc (nor does zeromq.js): no "bind" here.
-        return;
-      }
       const ls = await ListenSession.open(ep, core);
       if (core.socket.closed) {
         ls.close();
@@ -62,22 +79,30 @@ export class Endpoints {
       core.options.lastEndpoint = ls.endpoint;
       core.emit({ type: "bind", address: ls.endpoint });
     } catch (err) {
-      if (err instanceof ZmqError) core.emit({ type: "bind:error", address, error: err });
+      if (err instanceof ZmqError) core.emit({ type: "bind:error", address: bindErrorAddress(address), error: err });
       throw err;
     }
   }
 
-  async unbind(address: string): Promise<void> {
+  /** Unbind: thrown at the call and rejected as {@link Endpoints.bind}. */
+  unbind(address: string): Promise<void> {
+    checkAddressArgument(address);
+    if (this.#core.socket.closed) throw closedError();
+    return this.#unbind(address);
+  }
+
+  async #unbind(address: string): Promise<void> {
     const core = this.#core;
-    if (core.socket.closed) throw closedError();
     const ep = parseEndpoint(address, "bind");
     if (ep.transport === "inproc") {
-      if (!this.#inprocBound.delete(ep.name) || !core.context[kInproc].unbind(ep.name, core)) throw noEndpoint(address);
+      if (!this.#inprocBound.delete(ep.name) || !core.context[kInproc].unbind(ep.name, core)) {
+        throw noEndpoint(address, "bound");
+      }
       core.closePipesOf(ep.address, false);
       return;
     }
     const ls = this.#listeners.get(address);
-    if (!ls) throw noEndpoint(address);
+    if (!ls) throw noEndpoint(address, "bound");
     for (const [k, v] of [...this.#listeners]) if (v === ls) this.#listeners.delete(k);
     ls.close();
     core.closePipesOf(ls.endpoint, false);
@@ -102,11 +127,12 @@ export class Endpoints {
 
   disconnect(address: string): void {
     const core = this.#core;
+    checkAddressArgument(address);
     if (core.socket.closed) throw closedError();
     const ep = parseEndpoint(address, "connect");
     if (ep.transport === "inproc") {
       const list = this.#inprocConnects.get(ep.address);
-      if (!list) throw noEndpoint(address);
+      if (!list) throw noEndpoint(address, "connected");
       this.#inprocConnects.delete(ep.address);
       for (const c of list) {
         core.context[kInproc].cancel(c);
@@ -116,7 +142,7 @@ export class Endpoints {
       return;
     }
     const list = this.#connects.get(address);
-    if (!list) throw noEndpoint(address);
+    if (!list) throw noEndpoint(address, "connected");
     this.#connects.delete(address);
     for (const s of list) s.stop();
     core.closePipesOf(address, true);

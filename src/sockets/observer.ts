@@ -45,6 +45,8 @@ const MAX_QUEUED = 1000;
 
 export class Observer {
   #closed = false;
+  /** on() was called: events go to listeners only (zeromq.js's "event emitter mode"). */
+  #emitterMode = false;
   readonly #queue: Event[] = [];
   #waiter: { resolve: (e: Event) => void; reject: (e: Error) => void } | null = null;
   readonly #listeners = new Map<string, Set<(e: Event) => void>>();
@@ -61,7 +63,7 @@ export class Observer {
       for (const l of [...set]) l(event);
       return;
     }
-    if (this.#listeners.size > 0) return; // emitter mode: unobserved types are not queued
+    if (this.#emitterMode) return; // unobserved types are not queued
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = null;
@@ -72,7 +74,9 @@ export class Observer {
     if (this.#queue.length > MAX_QUEUED) this.#queue.shift();
   }
 
+  /** Listen for one event type. As in zeromq.js, receive() is no longer available after this. */
   on<E extends EventType>(type: E, listener: (data: EventOfType<E>) => void): this {
+    this.#emitterMode = true;
     let set = this.#listeners.get(type);
     if (!set) this.#listeners.set(type, (set = new Set()));
     set.add(listener as (e: Event) => void);
@@ -86,13 +90,25 @@ export class Observer {
     return this;
   }
 
+  /**
+   * The next event. As zeromq.js, these throw at the call: once the observer has ended and its events
+   * are read, EBADF "Socket is closed"; a second receive() while one waits, EBUSY; after on(), an Error.
+   */
   receive(): Promise<Event> {
-    if (this.#closed) return Promise.reject(new ZmqError("EBADF", "Observer is closed"));
+    if (this.#listeners.size > 0 || this.#emitterMode) {
+      throw new Error(
+        "Observer is in event emitter mode. After a call to events.on() it is not possible to read events " +
+          "with events.receive().",
+      );
+    }
     const e = this.#queue.shift();
     if (e) return Promise.resolve(e);
+    if (this.#closed) throw new ZmqError("EBADF", 'The socket is closed and its events (up to "end") are read');
     if (this.#waiter) {
-      const text = "Observer is busy reading; only one receive operation may be in progress at any time";
-      return Promise.reject(new ZmqError("EBUSY", text));
+      throw new ZmqError(
+        "EBUSY",
+        "Observer is busy reading; only one receive operation may be in progress at any time",
+      );
     }
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
@@ -106,7 +122,7 @@ export class Observer {
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = null;
-      w.reject(new ZmqError("EAGAIN", "Observer closed"));
+      w.reject(new ZmqError("EAGAIN", "The observer closed while receive() waited"));
     }
   }
 

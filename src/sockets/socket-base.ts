@@ -13,14 +13,14 @@
  */
 // The module binding, not the global getter (docs/performance.md, design decision 11).
 import { Buffer } from "node:buffer";
-import { ZmqError } from "../errors.ts";
+import { checkArgumentCount, ZmqError } from "../errors.ts";
 import { microtask, RESOLVED } from "../util/microtask.ts";
 import { context as defaultContext, type Context } from "../context.ts";
 import type { ByteStream } from "../transports/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { lastReadPeer, setLastRead, type Msg, type PeerInfo, type Pipe } from "../pipe.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
-import { parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
+import { checkAddressArgument, parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
 import { closedError } from "./endpoints.ts";
 import {
   kConnectEndpoint,
@@ -87,7 +87,7 @@ export abstract class Socket {
     let given: Record<string, unknown> = {};
     if (options !== undefined && options !== null) {
       if (typeof options !== "object") {
-        throw new ZmqError("EINVAL", `Socket options must be an object, got ${typeof options}`);
+        throw new TypeError("Options must be an object"); // zeromq.js's text
       }
       given = options as Record<string, unknown>;
       if ("context" in given && given["context"] !== undefined) ctx = given["context"] as Context;
@@ -110,7 +110,11 @@ export abstract class Socket {
 
   get events(): Observer {
     const core = this[kCore];
-    if (core.events === null) core.events = new Observer();
+    if (core.events === null) {
+      // As zeromq.js: a closed socket cannot be monitored any more (libzmq's zmq_socket_monitor: ENOTSOCK).
+      if (this.#closed) throw new ZmqError("ENOTSOCK", "The socket is closed: its events can no longer be observed");
+      core.events = new Observer();
+    }
     return core.events;
   }
 
@@ -163,11 +167,15 @@ export abstract class Socket {
   }
 
   connect(address: string, _options?: object): void {
+    // As zeromq.js: the argument checks (TypeErrors) first; only ROUTER and STREAM take options.
+    checkAddressArgument(address);
+    checkArgumentCount(arguments.length, 1);
     if (this.#closed) throw closedError();
     this[kConnectEndpoint](parseEndpoint(address, "connect"));
   }
 
   disconnect(address: string): void {
+    checkArgumentCount(arguments.length, 1);
     this[kCore].endpoints.disconnect(address);
   }
 

@@ -1,6 +1,7 @@
 /**
  * Endpoint parsing: `tcp://host:port`, `ipc://path`, `inproc://name`. Pure. Every malformed endpoint
- * fails here, at the call, with a code (EINVAL, EPROTONOSUPPORT) and a message that says what to fix.
+ * fails here, at the call, with zeromq.js's code and message (EINVAL, EPROTONOSUPPORT, ENOCOMPATPROTO;
+ * the endpoint as `address`) and a hint that says what to fix. A non-string is a TypeError, as there.
  */
 import { ZmqError } from "../errors.ts";
 
@@ -20,11 +21,14 @@ function invalid(address: string, why: string): ZmqError {
   return new ZmqError("EINVAL", `Invalid endpoint "${address}": ${why}`, { address });
 }
 
+/** zeromq.js's check of the address argument of bind/unbind/connect/disconnect (a TypeError). */
+export function checkAddressArgument(address: unknown): asserts address is string {
+  if (typeof address !== "string") throw new TypeError("Address must be a string");
+}
+
 /** Parse an endpoint for `bind` (wildcards allowed) or `connect`. */
 export function parseEndpoint(address: unknown, mode: "bind" | "connect"): Endpoint {
-  if (typeof address !== "string") {
-    throw new ZmqError("EINVAL", `Endpoint must be a string such as "tcp://127.0.0.1:5555", got ${typeof address}`);
-  }
+  checkAddressArgument(address);
   const sep = address.indexOf("://");
   if (sep <= 0) throw invalid(address, `expected "transport://address", e.g. "tcp://127.0.0.1:5555"`);
   const transport = address.slice(0, sep);
@@ -43,6 +47,8 @@ export function parseEndpoint(address: unknown, mode: "bind" | "connect"): Endpo
       if (rest === "") throw invalid(address, "an inproc endpoint needs a name, e.g. inproc://workers");
       return { transport: "inproc", address, name: rest };
     case "udp":
+      // libzmq: udp is only for the draft RADIO/DISH/DGRAM sockets, none of which zocket has.
+      throw new ZmqError("ENOCOMPATPROTO", `Transport "udp" is only for RADIO, DISH and DGRAM sockets`, { address });
     case "ws":
     case "wss":
     case "pgm":

@@ -432,7 +432,8 @@ test(
       await assert.rejects(timeout(conn.handshake, 10_000, "PLAIN handshake"));
       assert.ok(conn.failure?.err instanceof AuthError, `failure: ${conn.failure?.err.message}`);
       assert.equal(conn.failure.err.status, 400);
-      assert.match(conn.failure.err.message, /"400"/);
+      assert.equal(conn.failure.err.message, "Authentication failure");
+      assert.match(conn.failure.err.hint, /"400"/);
     } finally {
       socket.destroy();
       peer.kill();

@@ -229,7 +229,8 @@ test("[zocket] Proxy capture socket gets a copy of every message, both direction
   const capture = make(zocket.Push);
   const tap = make(zocket.Pull);
   tap.connect(await bindAny(capture, "inproc"));
-  const proxy = new zocket.Proxy(make(zocket.XSubscriber), make(zocket.XPublisher), capture);
+  const proxy = new zocket.Proxy(make(zocket.XSubscriber), make(zocket.XPublisher));
+  proxy.capture = capture;
   const front = await bindAny(proxy.frontEnd, "inproc");
   const back = await bindAny(proxy.backEnd, "inproc");
   const run = proxy.run();

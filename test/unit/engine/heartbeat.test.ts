@@ -91,7 +91,7 @@ describe("heartbeats", () => {
     assert.equal(engine.expiredWith, null, "input arrived before the TTL ran out");
     hb.onPing(encodePing(3));
     t.mock.timers.tick(300);
-    assert.match(engine.error()?.message ?? "", /TTL/);
+    assert.match(engine.error()?.hint ?? "", /TTL/);
   });
 
   test("stop() clears every timer", (t) => {

@@ -135,7 +135,8 @@ test("decodeKey accepts 40 Z85 characters or 32 bytes, nothing else", () => {
       (e: unknown) =>
         e instanceof ZmqError &&
         e.code === "EINVAL" &&
-        e.message === "curveServerKey must be a 40-character Z85 string or 32 bytes",
+        e.message === "Invalid argument" &&
+        e.hint === "curveServerKey must be a 40-character Z85 string or 32 bytes",
     );
   }
 });

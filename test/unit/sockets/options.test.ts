@@ -61,7 +61,7 @@ test("SUB and XSUB linger 0 by default, as in libzmq; the others -1", (t) => {
 test("read-only options have no setter and stay readable once closed", (t) => {
   const s = new z.Dealer();
   t.after(() => s.close());
-  assert.throws(() => new z.Dealer({ type: 1 } as never), /Unknown option "type"/);
+  assert.throws(() => new z.Dealer({ type: 1 } as never), { hint: /Unknown option "type"/ });
   assert.throws(() => ((s as unknown as { type: number }).type = 1), TypeError);
   s.close();
   assert.equal(s.type, 5);
@@ -75,14 +75,15 @@ test("the accessors check with the row's rules", (t) => {
   const st = new z.Stream();
   const x = new z.XPublisher();
   t.after(() => [r, st, x].forEach((s) => s.close()));
-  assert.throws(() => (r.notify = 4), { code: "EINVAL", message: /notify must be <= 3 \(1 = connect/ });
+  assert.throws(() => (r.notify = 4), { code: "EINVAL", hint: /notify must be <= 3 \(1 = connect/ });
   assert.throws(() => ((st as unknown as { notify: number }).notify = 1), {
     code: "EINVAL",
-    message: /notify of Stream must be a boolean/,
+    hint: /notify of Stream must be a boolean/,
   });
   assert.throws(() => ((x as unknown as { verbosity: string }).verbosity = "all"), {
     code: "EINVAL",
-    message: 'Option verbosity of XPublisher must be null, "allSubs" or "allSubsUnsubs", got "all"',
+    message: "Invalid argument",
+    hint: 'Option verbosity of XPublisher must be null, "allSubs" or "allSubsUnsubs", got "all"',
   });
   x.verbosity = "allSubsUnsubs";
   assert.equal(x.verbosity, "allSubsUnsubs");
