@@ -5,6 +5,8 @@
  * one event loop does all the I/O.
  */
 import { ZmqError } from "./errors.ts";
+import { checkContextArguments, contextDefaults, defineContextOptions } from "./sockets/option-api.ts";
+import type { ContextOptionProps } from "./sockets/options.ts";
 
 /** What the registry needs from a bound socket. */
 export interface InprocPeer {
@@ -20,15 +22,7 @@ export interface InprocConnect {
   done: boolean;
 }
 
-export interface ContextOptions {
-  blocky?: boolean;
-  ioThreads?: number;
-  maxMessageSize?: number;
-  maxSockets?: number;
-  ipv6?: boolean;
-  threadPriority?: number;
-  threadSchedulingPolicy?: number;
-}
+export type ContextOptions = Partial<Omit<ContextOptionProps, "maxSocketsLimit">>;
 
 /**
  * The inproc names of one context, reached as `context[kInproc]` (not public API).
@@ -87,26 +81,32 @@ export class InprocRegistry {
   }
 }
 
-export class Context {
-  blocky = true;
-  ioThreads = 1;
-  maxMessageSize = 2147483647;
-  maxSockets = 1023;
-  ipv6 = false;
-  threadPriority = -1;
-  threadSchedulingPolicy = -1;
-  readonly maxSocketsLimit = 65535;
+const kValues = Symbol("zocket.context.options");
 
+export class Context {
   /** @internal */
   readonly [kInproc] = new InprocRegistry();
+  /** @internal The option values, read and written by the accessors on the prototype. */
+  readonly [kValues] = contextDefaults();
 
-  constructor(options: ContextOptions = {}) {
-    for (const [k, v] of Object.entries(options)) {
-      if (!(k in this)) throw new ZmqError("EINVAL", `Unknown context option "${k}"`);
-      (this as Record<string, unknown>)[k] = v;
-    }
+  /** As zeromq.js: sealed (an unknown property is a TypeError), then the options assigned in order. */
+  constructor(options?: ContextOptions) {
+    checkContextArguments(options, arguments.length);
+    Object.seal(this);
+    if (options !== undefined) Object.assign(this, options);
   }
+
+  // zeromq.js's id accessors for context options (libzmq's zmq_ctx_get/zmq_ctx_set numbers).
+  declare protected getBoolOption: (id: number) => boolean;
+  declare protected setBoolOption: (id: number, value: boolean) => void;
+  declare protected getInt32Option: (id: number) => number;
+  declare protected setInt32Option: (id: number, value: number) => void;
 }
+
+// The option properties (blocky, ioThreads, ...) come from the context option table (options.ts).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Context extends ContextOptionProps {}
+defineContextOptions(Context.prototype, (ctx) => (ctx as Context)[kValues]);
 
 /** The default context, shared by sockets created without one (zeromq.js `context`). */
 export const context = new Context();

@@ -80,8 +80,12 @@ export function connectRoutingId(options: unknown): Buffer | null {
 export abstract class RouterBase extends Socket {
   /** @internal ROUTER's options; REP, built on it, has only `routingId` of them. */
   declare readonly [kOptions]: OptionStore<"REP"> & Partial<OptionStore<"ROUTER">>;
+  // A private field behind a getter: the instance is sealed before subclass fields would be added.
+  readonly #fq = new FairQueue();
   /** @internal */
-  protected readonly [kFq] = new FairQueue();
+  protected get [kFq](): FairQueue {
+    return this.#fq;
+  }
   /** Identified peers by routing id, and the ids given at connect(). */
   readonly #table = new RoutingTable(randomU32());
   /** Connected peers without a usable id yet (duplicate identity, or handshake not done). */
