@@ -99,7 +99,14 @@ export abstract class Socket {
     this.#context = ctx;
     this[kCore] = new SocketCore(this, args.type, ctx, store);
     Object.seal(this);
-    if (options !== undefined) Object.assign(this, options);
+    if (options === undefined) return;
+    try {
+      Object.assign(this, options);
+    } catch (err) {
+      // Nothing half-made stays behind (zeromq.js leaks the native socket here).
+      this.close();
+      throw err;
+    }
   }
 
   get context(): Context {
