@@ -5,7 +5,7 @@
  * one event loop does all the I/O.
  */
 import { ZmqError } from "./errors.ts";
-import { checkContextArguments, contextDefaults, defineContextOptions } from "./sockets/option-api.ts";
+import { checkContextArguments, contextDefaults, defineContextOptions, explainOption } from "./sockets/option-api.ts";
 import type { ContextOptionProps } from "./sockets/options.ts";
 
 /** What the registry needs from a bound socket. */
@@ -93,7 +93,11 @@ export class Context {
   constructor(options?: ContextOptions) {
     checkContextArguments(options, arguments.length);
     Object.seal(this);
-    if (options !== undefined) Object.assign(this, options);
+    try {
+      if (options !== undefined) Object.assign(this, options);
+    } catch (err) {
+      throw explainOption(err, "Context");
+    }
   }
 
   // zeromq.js's id accessors for context options (libzmq's zmq_ctx_get/zmq_ctx_set numbers).

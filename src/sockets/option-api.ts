@@ -44,7 +44,7 @@ function checkArgs(args: ArrayLike<unknown>, accessor: OptionAccessor | null): n
   const id = args[0];
   if (typeof id !== "number") throw new TypeError("Identifier must be a number");
   const expected = accessor === null ? 1 : 2;
-  if (accessor !== null) checkValueType(accessor, args[1]);
+  if (accessor !== null) checkValueType(accessor, args[1], `Option ${String(id)}`);
   if (args.length > expected) {
     throw new TypeError(`Expected ${expected} argument${expected === 1 ? "" : "s"} but received ${args.length}`);
   }
@@ -149,7 +149,7 @@ export function setNamed(socket: Socket, entry: OptionEntry, value: unknown): vo
       throw invalidArgument(`Option ${entry.name} of ${socket.constructor.name} is one of ${list}`);
     }
   } else {
-    checkValueType(accessor, value);
+    checkValueType(accessor, value, `Option ${entry.name} of ${socket.constructor.name}`);
   }
   warnIfLate(socket, entry);
   if (socket.closed) throw notSocket(entry.name);
@@ -297,7 +297,7 @@ export function defineContextOptions(proto: object, values: (ctx: object) => Rec
     }
     if (entry.readOnly !== true) {
       descriptor.set = function (this: object, value: unknown) {
-        checkValueType(accessor, value);
+        checkValueType(accessor, value, `Option ${name} of Context`);
         values(this)[name] = toStored(entry, castValue(accessor, value), "Context");
       };
     }
@@ -311,6 +311,19 @@ export function defineContextOptions(proto: object, values: (ctx: object) => Rec
       setById(new ContextHost(values(this)), accessor, args, null);
     });
   }
+}
+
+/**
+ * V8's TypeError for an unknown or read-only constructor option ("Cannot add property x, object is not
+ * extensible"), given a `hint` that names the class. Other errors pass through.
+ */
+export function explainOption(err: unknown, owner: string): unknown {
+  if (!(err instanceof TypeError) || (err as { hint?: unknown }).hint !== undefined) return err;
+  const unknown = /^Cannot add property (.+), object is not extensible$/.exec(err.message);
+  if (unknown !== null) return Object.assign(err, { hint: `${owner} has no option "${unknown[1]}"` });
+  const readOnly = /^Cannot set property (.+) of .* which has only a getter$/.exec(err.message);
+  if (readOnly !== null) return Object.assign(err, { hint: `Option ${readOnly[1]} of ${owner} is read-only` });
+  return err;
 }
 
 /** A new context's option values: the rows' defaults. */

@@ -19,20 +19,30 @@ const TWO_64 = 2 ** 64;
 /** A value as the C side of an accessor holds it: an integer, a boolean, or bytes (null: none). */
 export type RawValue = number | boolean | string | Buffer | null;
 
-/** The TypeError zeromq.js's accessor gives for a value of the wrong JavaScript type, if any. */
-export function checkValueType(accessor: OptionAccessor, value: unknown): void {
+/**
+ * The TypeError zeromq.js's accessor gives for a value of the wrong JavaScript type, if any; its `hint`
+ * names the option (`what`).
+ */
+export function checkValueType(accessor: OptionAccessor, value: unknown, what: string): void {
   switch (accessor) {
     case "Bool":
-      if (typeof value !== "boolean") throw new TypeError("Option value must be a boolean");
+      if (typeof value !== "boolean") throw wrongType("a boolean", value, what);
       return;
     case "String":
       if (typeof value !== "string" && value !== null && !(value instanceof Uint8Array)) {
-        throw new TypeError("Option value must be a string or buffer");
+        throw wrongType("a string or buffer", value, what);
       }
       return;
     default:
-      if (typeof value !== "number") throw new TypeError("Option value must be a number");
+      if (typeof value !== "number") throw wrongType("a number", value, what);
   }
+}
+
+function wrongType(expected: string, value: unknown, what: string): TypeError {
+  const got = value === null ? "null" : typeof value;
+  return Object.assign(new TypeError(`Option value must be ${expected}`), {
+    hint: `${what} takes ${expected}, got ${got}`,
+  });
 }
 
 /**

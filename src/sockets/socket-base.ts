@@ -51,7 +51,7 @@ import {
 import { toMsg, type MessageLike } from "./message.ts";
 import { eagain, type PendingRecv, type PendingSend } from "./pending.ts";
 import { Observer } from "./observer.ts";
-import { defineSocketAccessors, socketArguments } from "./option-api.ts";
+import { defineSocketAccessors, explainOption, socketArguments } from "./option-api.ts";
 import { defineOptions, newOptionStore } from "./option-store.ts";
 import type { OptionProps, SocketOptionStore } from "./options.ts";
 import { SocketCore } from "./socket-core.ts";
@@ -105,7 +105,7 @@ export abstract class Socket {
     } catch (err) {
       // Nothing half-made stays behind (zeromq.js leaks the native socket here).
       this.close();
-      throw err;
+      throw explainOption(err, new.target.name);
     }
   }
 
