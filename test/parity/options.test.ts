@@ -489,9 +489,19 @@ describe("zocket: where construction and options differ from zeromq.js on purpos
     assert.equal(low(r).getBoolOption!(51), true, "nor ZMQ_PROBE_ROUTER");
   });
 
-  test("a constructor that throws closes the half-made socket", () => {
+  test("a constructor that throws leaves nothing behind, for every socket type", () => {
     const before = process.getActiveResourcesInfo().length;
-    assert.throws(() => new zocket.Dealer({ linger: 0, backlog: -1 }), { code: "EINVAL" });
+    const names = ["Pair", "Publisher", "Subscriber", "Request", "Reply", "Dealer", "Router", "Pull", "Push"];
+    const classes = [...names, "XPublisher", "XSubscriber", "Stream"].map(
+      (n) => (zocket as unknown as Record<string, new (o: object) => unknown>)[n]!,
+    );
+    for (const Cls of classes) {
+      assert.throws(() => new Cls({ linger: 0, backlog: -1 }), { code: "EINVAL", message: "Invalid argument" });
+      assert.throws(() => new Cls({ linger: 0, nosuch: 1 }), {
+        name: "TypeError",
+        message: "Cannot add property nosuch, object is not extensible",
+      });
+    }
     assert.equal(process.getActiveResourcesInfo().length, before);
   });
 });
