@@ -59,6 +59,7 @@ function rowFor(host: OptionHost, id: number, accessor: OptionAccessor, write: b
     const what = write ? "settable option" : "readable option";
     throw invalidArgument(`${host.owner} has no ${what} with id ${id}`);
   }
+  if (entry.unsupported !== undefined) throw unsupported(entry);
   const size = sizeOf(accessorOf(entry));
   if (size !== sizeOf(accessor)) {
     const right = ACCESSORS.filter((a) => sizeOf(a) === size).map((a) => `${write ? "set" : "get"}${a}Option`);
@@ -129,6 +130,11 @@ export function notSocket(name: string): ZmqError {
   });
 }
 
+/** An option zocket has no use for (the VMCI ones): EINVAL, as a libzmq built without it gives. */
+export function unsupported(entry: OptionEntry): ZmqError {
+  return invalidArgument(`Option ${entry.name} configures the ${entry.unsupported ?? "?"}, which zocket does not have`);
+}
+
 /**
  * zeromq.js warns when an option is set on a socket that has endpoints (or is not open), unless libzmq
  * applies it to existing connections too (the rows marked `immediate`).
@@ -153,6 +159,7 @@ export function setNamed(socket: Socket, entry: OptionEntry, value: unknown): vo
   }
   warnIfLate(socket, entry);
   if (socket.closed) throw notSocket(entry.name);
+  if (entry.unsupported !== undefined) throw unsupported(entry);
   const store = socket[kOptions] as unknown as Record<string, OptionValue>;
   store[entry.name] =
     entry.kind === "enum"

@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import { SOCKET_TYPE, type SocketTypeName } from "../protocol/constants.ts";
 import { kOptions } from "./hooks.ts";
-import { notSocket, setNamed } from "./option-api.ts";
+import { notSocket, setNamed, unsupported } from "./option-api.ts";
 import {
   hasOption,
   isCommon,
@@ -69,6 +69,11 @@ export function defineOptions(proto: object, scope: "common" | SocketTypeName): 
 // Reading an option of a closed socket is ENOTSOCK, as libzmq's zmq_getsockopt gives it in zeromq.js.
 function getter(entry: OptionEntry): (this: Socket) => unknown {
   const name = entry.name;
+  if (entry.unsupported !== undefined)
+    return function (this: Socket) {
+      if (this.closed) throw notSocket(name);
+      throw unsupported(entry);
+    };
   if (entry.kind === "routingId")
     return function (this: Socket) {
       if (this.closed) throw notSocket(name);

@@ -46,10 +46,13 @@ export interface OptionEntry {
   readonly writeOnly?: boolean;
   /** Takes effect on a bound/connected socket too, so setting it late gives no warning (zeromq.js socket.cc). */
   readonly immediate?: boolean;
+  /** zocket lacks what the option configures: reading or writing it is EINVAL, as in a libzmq without it. */
+  readonly unsupported?: string;
 }
 
 const MS = "milliseconds, -1 = default/forever";
 const HWM = "messages, 0 = no limit";
+const VMCI = "VMCI transport";
 
 /** Every socket option zocket has, keyed by libzmq's name without `ZMQ_`. */
 export const OPTIONS = {
@@ -143,6 +146,25 @@ export const OPTIONS = {
   BINDTODEVICE: { id: 92, name: "interface", kind: "string", default: null },
   ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false },
   LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false },
+  // zeromq.js defines these on every socket; its libzmq builds, like zocket, have no VMCI transport.
+  VMCI_BUFFER_SIZE: { id: 85, name: "vmciBufferSize", kind: "int", width: "uint64", default: 0, unsupported: VMCI },
+  VMCI_BUFFER_MIN_SIZE: {
+    id: 86,
+    name: "vmciBufferMinSize",
+    kind: "int",
+    width: "uint64",
+    default: 0,
+    unsupported: VMCI,
+  },
+  VMCI_BUFFER_MAX_SIZE: {
+    id: 87,
+    name: "vmciBufferMaxSize",
+    kind: "int",
+    width: "uint64",
+    default: 0,
+    unsupported: VMCI,
+  },
+  VMCI_CONNECT_TIMEOUT: { id: 88, name: "vmciConnectTimeout", kind: "int", default: -1, unsupported: VMCI },
   // Read-only (libzmq keeps them in options_t too).
   TYPE: { id: 16, name: "type", kind: "int", default: -1, readOnly: true },
   LAST_ENDPOINT: { id: 32, name: "lastEndpoint", kind: "string", default: null, readOnly: true },

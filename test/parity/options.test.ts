@@ -234,6 +234,10 @@ for (const [name, zmq] of LIBS) {
       assert.deepEqual(pick(thrown(() => (s["heartbeatTimeToLive"] = 6553600))), INVALID);
       assert.deepEqual(pick(thrown(() => (s["routingId"] = ""))), INVALID);
       assert.deepEqual(pick(thrown(() => (s["routingId"] = "x".repeat(256)))), INVALID);
+      // No VMCI transport in either (zeromq.js's prebuilt libzmq has none).
+      assert.deepEqual(pick(thrown(() => s["vmciBufferSize"])), INVALID);
+      assert.deepEqual(pick(thrown(() => (s["vmciConnectTimeout"] = 5))), INVALID);
+      assert.deepEqual(pick(thrown(() => o.getUint64Option!(85))), INVALID);
       assert.equal(s["backlog"], 100, "a refused value leaves the option as it was");
     });
 
