@@ -8,18 +8,23 @@ import { ZmqError } from "../errors.ts";
 import { SOCKET_TYPE, socketTypeName, type SocketTypeName } from "../protocol/constants.ts";
 import { kCore, kOptions, xsend } from "./hooks.ts";
 import {
-  accessorOf,
   CONTEXT_OPTION_ENTRIES,
   hasOption,
-  invalidArgument,
   OPTION_BY_ID,
   OPTIONS,
-  sizeOf,
-  type OptionAccessor,
   type OptionEntry,
   type OptionValue,
 } from "./options.ts";
-import { castValue, checkValueType, fromStored, toStored } from "./option-values.ts";
+import {
+  accessorOf,
+  castValue,
+  checkValueType,
+  fromStored,
+  invalidArgument,
+  sizeOf,
+  toStored,
+  type OptionAccessor,
+} from "./option-values.ts";
 import type { Socket } from "./socket-base.ts";
 
 /** zeromq.js's warning for an option that only new connections will use (socket.cc). */

@@ -6,8 +6,59 @@
  * The rows of the option table (options.ts) say which conversion and which check apply.
  */
 import { Buffer } from "node:buffer";
-import { invalidArgument, type OptionAccessor, type OptionEntry, type OptionValue } from "./options.ts";
+import { ZmqError } from "../errors.ts";
+import type { OptionEntry, OptionValue } from "./options.ts";
 import { securityHooks } from "./security-hooks.ts";
+
+/** A routing id (ZMQ_ROUTING_ID, ZMQ_CONNECT_ROUTING_ID): 1 to 255 bytes, copied; null when none. */
+export function checkRoutingId(name: string, value: unknown): Buffer | null {
+  if (value === null || value === undefined) return null;
+  const b = typeof value === "string" ? Buffer.from(value) : value instanceof Uint8Array ? value : null;
+  if (b === null) throw invalidArgument(`Option ${name} must be a string or Buffer`);
+  if (b.length < 1 || b.length > 255) {
+    throw invalidArgument(`Option ${name} must be 1 to 255 bytes long, got ${b.length}`);
+  }
+  return Buffer.from(b);
+}
+
+/**
+ * libzmq's EINVAL as zeromq.js reports it ("Invalid argument"); `hint` says what was wrong (Node prints
+ * it with the error).
+ */
+export function invalidArgument(hint: string): ZmqError {
+  return Object.assign(new ZmqError("EINVAL", "Invalid argument"), { hint });
+}
+
+/**
+ * The id accessors zeromq.js has (`getInt32Option(id)`, ...), named by the C type they read and write.
+ * Bool, Int32 and Uint32 move a C int; Int64 and Uint64 a 64-bit integer; String bytes.
+ */
+export type OptionAccessor = "Bool" | "Int32" | "Uint32" | "Int64" | "Uint64" | "String";
+
+/** The accessor zeromq.js uses for an option's property. */
+export function accessorOf(entry: OptionEntry): OptionAccessor {
+  switch (entry.kind) {
+    case "bool":
+      return "Bool";
+    case "int":
+      return entry.width === "uint32"
+        ? "Uint32"
+        : entry.width === "int64"
+          ? "Int64"
+          : entry.width === "uint64"
+            ? "Uint64"
+            : "Int32";
+    case "enum":
+      return "Int32";
+    default:
+      return "String";
+  }
+}
+
+/** The size libzmq checks (`optvallen`): 4 for a C int, 8 for a 64-bit integer, else bytes. */
+export function sizeOf(accessor: OptionAccessor): "int" | "int64" | "bytes" {
+  return accessor === "String" ? "bytes" : accessor === "Int64" || accessor === "Uint64" ? "int64" : "int";
+}
 
 /** zeromq.js's warning when a uint64 value cannot be exact (socket.cc, NumberCast<uint64_t>). */
 export const LARGE_VALUE_WARNING =
@@ -92,8 +143,10 @@ export function toStored(entry: OptionEntry, raw: RawValue, owner: string): Opti
     case "bool": {
       if (typeof raw === "boolean") return raw;
       const v = asInt(raw);
-      if (v !== 0 && v !== 1) throw invalidArgument(`Option ${name} of ${owner} takes 0 or 1 (a boolean), got ${v}`);
-      return v === 1;
+      if (entry.relaxed !== true && v !== 0 && v !== 1) {
+        throw invalidArgument(`Option ${name} of ${owner} takes 0 or 1 (a boolean), got ${v}`);
+      }
+      return v !== 0;
     }
     case "int": {
       let v: number;
@@ -109,9 +162,17 @@ export function toStored(entry: OptionEntry, raw: RawValue, owner: string): Opti
       if (i < 0 || i >= values.length) throw invalidArgument(`Option ${name} of ${owner} has no value number ${i}`);
       return values[i] ?? null;
     }
-    case "string":
-      if (raw === null || raw === "") return null;
-      return typeof raw === "string" ? raw : (raw as Buffer).length === 0 ? null : (raw as Buffer).toString("utf8");
+    case "string": {
+      // An empty Buffer reaches libzmq as no value (a null pointer), like null.
+      if (raw === null || (Buffer.isBuffer(raw) && raw.length === 0)) {
+        if (entry.noNull === true) throw invalidArgument(`Option ${name} of ${owner} cannot be cleared`);
+        return null;
+      }
+      const text = typeof raw === "string" ? raw : (raw as Buffer).toString("utf8");
+      if (text.length > 0) return text;
+      if (entry.empty === true) return null;
+      throw invalidArgument(`Option ${name} of ${owner} cannot be empty (null clears it)`);
+    }
     case "routingId": {
       const b = typeof raw === "string" ? Buffer.from(raw) : (raw as Buffer | null);
       if (b === null || b.length < 1 || b.length > 255) {

@@ -5,8 +5,7 @@
  * and the TypeScript option types (below) derive from it. The context's options are a second, small table
  * of the same shape (libzmq numbers them apart: zmq_ctx_set).
  */
-import { Buffer } from "node:buffer";
-import { ZmqError } from "../errors.ts";
+import type { Buffer } from "node:buffer";
 import type { SocketTypeName } from "../protocol/constants.ts";
 
 /** How a value is checked and kept. "key": CURVE key, Z85 or 32 bytes; "routingId": 1 to 255 bytes. */
@@ -48,6 +47,12 @@ export interface OptionEntry {
   readonly immediate?: boolean;
   /** zocket lacks what the option configures: reading or writing it is EINVAL, as in a libzmq without it. */
   readonly unsupported?: string;
+  /** A bool that takes any C int through the id accessors (nonzero is true); else only 0 and 1. */
+  readonly relaxed?: boolean;
+  /** A string whose empty value is accepted (as none); libzmq refuses "" for the others. */
+  readonly empty?: boolean;
+  /** A string that cannot be cleared: null is refused. */
+  readonly noNull?: boolean;
 }
 
 const MS = "milliseconds, -1 = default/forever";
@@ -89,6 +94,7 @@ export const OPTIONS = {
     kind: "int",
     default: -1,
     min: -1,
+    max: 1,
     hint: "-1 = OS default, 0 = off, 1 = on",
   },
   TCP_KEEPALIVE_CNT: { id: 35, name: "tcpKeepaliveCount", kind: "int", default: -1, min: -1 },
@@ -111,7 +117,8 @@ export const OPTIONS = {
   CURVE_PUBLICKEY: { id: 48, name: "curvePublicKey", kind: "key", default: null },
   CURVE_SECRETKEY: { id: 49, name: "curveSecretKey", kind: "key", default: null },
   CURVE_SERVERKEY: { id: 50, name: "curveServerKey", kind: "key", default: null },
-  ZAP_DOMAIN: { id: 55, name: "zapDomain", kind: "string", default: null },
+  /** libzmq 4.2.4 and later refuse to clear it (null or ""). */
+  ZAP_DOMAIN: { id: 55, name: "zapDomain", kind: "string", default: null, noNull: true },
   TOS: { id: 57, name: "typeOfService", kind: "int", width: "uint32", default: 0, min: 0 },
   HANDSHAKE_IVL: {
     id: 66,
@@ -144,8 +151,8 @@ export const OPTIONS = {
   TCP_MAXRT: { id: 80, name: "tcpMaxRetransmitTimeout", kind: "int", default: 0, min: 0 },
   MULTICAST_MAXTPDU: { id: 84, name: "multicastMaxTransportDataUnit", kind: "int", default: 1500, min: 0 },
   BINDTODEVICE: { id: 92, name: "interface", kind: "string", default: null },
-  ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false },
-  LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false },
+  ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false, relaxed: true },
+  LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false, relaxed: true },
   // zeromq.js defines these on every socket; its libzmq builds, like zocket, have no VMCI transport.
   VMCI_BUFFER_SIZE: { id: 85, name: "vmciBufferSize", kind: "int", width: "uint64", default: 0, unsupported: VMCI },
   VMCI_BUFFER_MIN_SIZE: {
@@ -190,7 +197,7 @@ export const OPTIONS = {
     scope: "Writable",
     immediate: true,
   },
-  MULTICAST_HOPS: { id: 25, name: "multicastHops", kind: "int", default: 1, min: -1, scope: "Writable" },
+  MULTICAST_HOPS: { id: 25, name: "multicastHops", kind: "int", default: 1, min: 1, scope: "Writable" },
   SNDTIMEO: {
     id: 28,
     name: "sendTimeout",
@@ -229,7 +236,15 @@ export const OPTIONS = {
   /** This socket's identity, sent to its peers in the handshake (1 to 255 bytes). */
   ROUTING_ID: { id: 5, name: "routingId", kind: "routingId", default: null, scope: ["DEALER", "REQ", "REP", "ROUTER"] },
   /** ZMQ_ROUTER_MANDATORY: an unroutable message is EHOSTUNREACH, a full peer makes send() wait. */
-  ROUTER_MANDATORY: { id: 33, name: "mandatory", kind: "bool", default: false, scope: ["ROUTER"], immediate: true },
+  ROUTER_MANDATORY: {
+    id: 33,
+    name: "mandatory",
+    kind: "bool",
+    default: false,
+    scope: ["ROUTER"],
+    immediate: true,
+    relaxed: true,
+  },
   /**
    * ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER (78): which duplicate subscription events reach the
    * application: null (none), "allSubs", "allSubsUnsubs".
@@ -253,6 +268,7 @@ export const OPTIONS = {
     scope: ["DEALER", "REQ", "ROUTER"],
     writeOnly: true,
     immediate: true,
+    relaxed: true,
   },
   /** ZMQ_REQ_CORRELATE: a request id goes before the delimiter and the reply must echo it. */
   REQ_CORRELATE: {
@@ -263,6 +279,7 @@ export const OPTIONS = {
     scope: ["REQ"],
     writeOnly: true,
     immediate: true,
+    relaxed: true,
   },
   /** ZMQ_REQ_RELAXED: a new request may be sent before the reply; the old one is abandoned. */
   REQ_RELAXED: {
@@ -273,6 +290,7 @@ export const OPTIONS = {
     scope: ["REQ"],
     writeOnly: true,
     immediate: true,
+    relaxed: true,
   },
   /** ZMQ_CONFLATE: each peer's queue keeps only its newest message. */
   CONFLATE: {
@@ -292,17 +310,49 @@ export const OPTIONS = {
     scope: ["ROUTER"],
     writeOnly: true,
     immediate: true,
+    relaxed: true,
   },
   /** ZMQ_XPUB_NODROP: a full subscriber makes send() wait (EAGAIN) instead of losing the message. */
-  XPUB_NODROP: { id: 69, name: "noDrop", kind: "bool", default: false, scope: ["PUB", "XPUB"], writeOnly: true },
+  XPUB_NODROP: {
+    id: 69,
+    name: "noDrop",
+    kind: "bool",
+    default: false,
+    scope: ["PUB", "XPUB"],
+    writeOnly: true,
+    relaxed: true,
+  },
   /** ZMQ_XPUB_MANUAL: the application decides subscriptions with subscribe()/unsubscribe(). */
-  XPUB_MANUAL: { id: 71, name: "manual", kind: "bool", default: false, scope: ["XPUB"], writeOnly: true },
+  XPUB_MANUAL: {
+    id: 71,
+    name: "manual",
+    kind: "bool",
+    default: false,
+    scope: ["XPUB"],
+    writeOnly: true,
+    relaxed: true,
+  },
   /** ZMQ_XPUB_WELCOME_MSG: sent to every new subscriber. */
-  XPUB_WELCOME_MSG: { id: 72, name: "welcomeMessage", kind: "string", default: null, scope: ["XPUB"], writeOnly: true },
+  XPUB_WELCOME_MSG: {
+    id: 72,
+    name: "welcomeMessage",
+    kind: "string",
+    default: null,
+    scope: ["XPUB"],
+    writeOnly: true,
+    empty: true,
+  },
   /** ZMQ_STREAM_NOTIFY: `[id, ""]` when a peer connects or disconnects (default true). */
   STREAM_NOTIFY: { id: 73, name: "notify", kind: "bool", default: true, scope: ["STREAM"], writeOnly: true },
   /** ZMQ_INVERT_MATCHING: deliver what does NOT match the subscriptions (both ends must invert). */
-  INVERT_MATCHING: { id: 74, name: "invertMatching", kind: "bool", default: false, scope: ["PUB", "SUB", "XPUB"] },
+  INVERT_MATCHING: {
+    id: 74,
+    name: "invertMatching",
+    kind: "bool",
+    default: false,
+    scope: ["PUB", "SUB", "XPUB"],
+    relaxed: true,
+  },
   /** DRAFT ZMQ_ROUTER_NOTIFY: 1 = `[id, ""]` on connect, 2 = on disconnect, 3 = both. */
   ROUTER_NOTIFY: {
     id: 97,
@@ -396,56 +446,6 @@ export function hasOption(entry: OptionEntry, type: SocketTypeName): boolean {
   return scope === undefined || typeof scope === "string" || scope.includes(type);
 }
 
-/** A routing id (ZMQ_ROUTING_ID, ZMQ_CONNECT_ROUTING_ID): 1 to 255 bytes, copied; null when none. */
-export function checkRoutingId(name: string, value: unknown): Buffer | null {
-  if (value === null || value === undefined) return null;
-  const b = typeof value === "string" ? Buffer.from(value) : value instanceof Uint8Array ? value : null;
-  if (b === null) throw invalidArgument(`Option ${name} must be a string or Buffer`);
-  if (b.length < 1 || b.length > 255) {
-    throw invalidArgument(`Option ${name} must be 1 to 255 bytes long, got ${b.length}`);
-  }
-  return Buffer.from(b);
-}
-
-/**
- * libzmq's EINVAL as zeromq.js reports it ("Invalid argument"); `hint` says what was wrong (Node prints
- * it with the error).
- */
-export function invalidArgument(hint: string): ZmqError {
-  return Object.assign(new ZmqError("EINVAL", "Invalid argument"), { hint });
-}
-
-/**
- * The id accessors zeromq.js has (`getInt32Option(id)`, ...), named by the C type they read and write.
- * Bool, Int32 and Uint32 move a C int; Int64 and Uint64 a 64-bit integer; String bytes.
- */
-export type OptionAccessor = "Bool" | "Int32" | "Uint32" | "Int64" | "Uint64" | "String";
-
-/** The accessor zeromq.js uses for an option's property. */
-export function accessorOf(entry: OptionEntry): OptionAccessor {
-  switch (entry.kind) {
-    case "bool":
-      return "Bool";
-    case "int":
-      return entry.width === "uint32"
-        ? "Uint32"
-        : entry.width === "int64"
-          ? "Int64"
-          : entry.width === "uint64"
-            ? "Uint64"
-            : "Int32";
-    case "enum":
-      return "Int32";
-    default:
-      return "String";
-  }
-}
-
-/** The size libzmq checks (`optvallen`): 4 for a C int, 8 for a 64-bit integer, else bytes. */
-export function sizeOf(accessor: OptionAccessor): "int" | "int64" | "bytes" {
-  return accessor === "String" ? "bytes" : accessor === "Int64" || accessor === "Uint64" ? "int64" : "int";
-}
-
 /**
  * Context options (zmq_ctx_set/zmq_ctx_get): zeromq.js's `Context` properties with libzmq's ids and
  * ranges. One event loop does zocket's I/O, so most are kept and reported, not acted on; `blocky`
@@ -453,14 +453,14 @@ export function sizeOf(accessor: OptionAccessor): "int" | "int64" | "bytes" {
  */
 export const CONTEXT_OPTIONS = {
   IO_THREADS: { id: 1, name: "ioThreads", kind: "int", default: 1, min: 0 },
-  MAX_SOCKETS: { id: 2, name: "maxSockets", kind: "int", default: 1023, min: 1, max: 65535 },
+  MAX_SOCKETS: { id: 2, name: "maxSockets", kind: "int", default: 1023, min: 1 },
   SOCKET_LIMIT: { id: 3, name: "maxSocketsLimit", kind: "int", default: 65535, readOnly: true },
   /** Set-only: libzmq's id 3 reads the socket limit and writes the I/O threads' priority. */
   THREAD_PRIORITY: { id: 3, name: "threadPriority", kind: "int", default: -1, min: 0, writeOnly: true },
   THREAD_SCHED_POLICY: { id: 4, name: "threadSchedulingPolicy", kind: "int", default: -1, min: 0, writeOnly: true },
   MAX_MSGSZ: { id: 5, name: "maxMessageSize", kind: "int", default: 2147483647, min: 0 },
-  IPV6: { id: 42, name: "ipv6", kind: "bool", default: false },
-  BLOCKY: { id: 70, name: "blocky", kind: "bool", default: true },
+  IPV6: { id: 42, name: "ipv6", kind: "bool", default: false, relaxed: true },
+  BLOCKY: { id: 70, name: "blocky", kind: "bool", default: true, relaxed: true },
 } as const satisfies Record<string, OptionEntry>;
 
 type ContextTable = typeof CONTEXT_OPTIONS;

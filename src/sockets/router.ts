@@ -43,7 +43,8 @@ import {
   xterminated,
 } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
-import { checkRoutingId, type OptionProps, type OptionStore } from "./options.ts";
+import { checkRoutingId } from "./option-values.ts";
+import type { OptionProps, OptionStore } from "./options.ts";
 import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);

@@ -22,7 +22,7 @@ import { lastReadPeer, setLastRead, type Msg, type PeerInfo, type Pipe } from ".
 import type { SocketTypeName } from "../protocol/constants.ts";
 import { parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
 import { closedError } from "./endpoints.ts";
-import { invalidArgument } from "./options.ts";
+import { invalidArgument } from "./option-values.ts";
 import {
   kConnectEndpoint,
   kCore,

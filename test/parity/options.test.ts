@@ -234,6 +234,18 @@ for (const [name, zmq] of LIBS) {
       assert.deepEqual(pick(thrown(() => (s["heartbeatTimeToLive"] = 6553600))), INVALID);
       assert.deepEqual(pick(thrown(() => (s["routingId"] = ""))), INVALID);
       assert.deepEqual(pick(thrown(() => (s["routingId"] = "x".repeat(256)))), INVALID);
+      assert.deepEqual(pick(thrown(() => (s["multicastHops"] = 0))), INVALID);
+      assert.deepEqual(pick(thrown(() => (s["tcpKeepalive"] = 2))), INVALID);
+      // libzmq refuses empty strings (null clears), and a ZAP domain cannot be cleared at all.
+      assert.deepEqual(pick(thrown(() => (s["socksProxy"] = ""))), INVALID);
+      assert.deepEqual(pick(thrown(() => (s["plainUsername"] = ""))), INVALID);
+      s["plainUsername"] = Buffer.alloc(0);
+      assert.equal(s["plainUsername"], null, "an empty Buffer clears, as null does");
+      assert.deepEqual(pick(thrown(() => (s["zapDomain"] = null))), INVALID);
+      // A bool through setInt32Option: 0 or 1 only, except where libzmq takes any int.
+      assert.deepEqual(pick(thrown(() => o.setInt32Option!(39, 2))), INVALID);
+      o.setInt32Option!(94, 2);
+      assert.equal(s["loopbackFastPath"], true);
       // No VMCI transport in either (zeromq.js's prebuilt libzmq has none).
       assert.deepEqual(pick(thrown(() => s["vmciBufferSize"])), INVALID);
       assert.deepEqual(pick(thrown(() => (s["vmciConnectTimeout"] = 5))), INVALID);
@@ -403,6 +415,8 @@ for (const [name, zmq] of LIBS) {
       );
       assert.deepEqual(pick(thrown(() => (c["ioThreads"] = -1))), INVALID);
       assert.deepEqual(pick(thrown(() => low(c).getInt32Option!(9999))), INVALID);
+      low(c).setInt32Option!(70, 2);
+      assert.equal(c["blocky"], true, "ZMQ_BLOCKY takes any non-negative int");
     });
   });
 }
