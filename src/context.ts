@@ -4,7 +4,9 @@
  * zeromq.js's Context options are accepted and kept; `ioThreads` and friends mean nothing here, since
  * one event loop does all the I/O.
  */
-import { checkArgumentCount, ZmqError } from "./errors.ts";
+import { ZmqError } from "./errors.ts";
+import { checkContextArguments, contextDefaults, defineContextOptions, explainOption } from "./sockets/option-api.ts";
+import type { ContextOptionProps } from "./sockets/options.ts";
 
 /** What the registry needs from a bound socket. */
 export interface InprocPeer {
@@ -20,15 +22,7 @@ export interface InprocConnect {
   done: boolean;
 }
 
-export interface ContextOptions {
-  blocky?: boolean;
-  ioThreads?: number;
-  maxMessageSize?: number;
-  maxSockets?: number;
-  ipv6?: boolean;
-  threadPriority?: number;
-  threadSchedulingPolicy?: number;
-}
+export type ContextOptions = Partial<Omit<ContextOptionProps, "maxSocketsLimit">>;
 
 /**
  * The inproc names of one context, reached as `context[kInproc]` (not public API).
@@ -44,8 +38,7 @@ export class InprocRegistry {
   /** Bind a name; connectors that came first are accepted now. */
   bind(name: string, peer: InprocPeer): void {
     if (this.#bound.has(name)) {
-      const address = `inproc://${name}`;
-      throw new ZmqError("EADDRINUSE", `${address} is already bound in this context`, { address });
+      throw new ZmqError("EADDRINUSE", `Address already in use: inproc://${name}`, { address: `inproc://${name}` });
     }
     this.#bound.set(name, peer);
     const waiting = this.#pending.get(name);
@@ -88,36 +81,36 @@ export class InprocRegistry {
   }
 }
 
-export class Context {
-  blocky = true;
-  ioThreads = 1;
-  maxMessageSize = 2147483647;
-  maxSockets = 1023;
-  ipv6 = false;
-  threadPriority = -1;
-  threadSchedulingPolicy = -1;
+const kValues = Symbol("zocket.context.options");
 
+export class Context {
   /** @internal */
   readonly [kInproc] = new InprocRegistry();
+  /** @internal The option values, read and written by the accessors on the prototype. */
+  readonly [kValues] = contextDefaults();
 
-  /**
-   * @param options Context options, assigned to the new (sealed) context. As zeromq.js: a non-object is a
-   * TypeError, and so is an unknown or read-only option (assigning to a sealed object).
-   */
+  /** As zeromq.js: sealed (an unknown property is a TypeError), then the options assigned in order. */
   constructor(options?: ContextOptions) {
-    checkArgumentCount(arguments.length, 1);
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError("Options must be an object");
-    }
+    checkContextArguments(options, arguments.length);
     Object.seal(this);
-    if (options !== undefined) Object.assign(this, options);
+    try {
+      if (options !== undefined) Object.assign(this, options);
+    } catch (err) {
+      throw explainOption(err, "Context");
+    }
   }
 
-  /** The largest `maxSockets` allowed (libzmq ZMQ_SOCKET_LIMIT); read-only. */
-  get maxSocketsLimit(): number {
-    return 65535;
-  }
+  // zeromq.js's id accessors for context options (libzmq's zmq_ctx_get/zmq_ctx_set numbers).
+  declare protected getBoolOption: (id: number) => boolean;
+  declare protected setBoolOption: (id: number, value: boolean) => void;
+  declare protected getInt32Option: (id: number) => number;
+  declare protected setInt32Option: (id: number, value: number) => void;
 }
+
+// The option properties (blocky, ioThreads, ...) come from the context option table (options.ts).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Context extends ContextOptionProps {}
+defineContextOptions(Context.prototype, (ctx) => (ctx as Context)[kValues]);
 
 /** The default context, shared by sockets created without one (zeromq.js `context`). */
 export const context = new Context();

@@ -1,11 +1,11 @@
 /**
  * Socket options: one table, one row per libzmq option — zeromq.js's property name, libzmq's numeric id
  * (`include/zmq.h`), the kind of value, libzmq's default, whether it is read-only, and which sockets have
- * it. The accessors (option-store.ts), the TypeScript option types (below) and the validation derive
- * from it. A wrong type or range throws EINVAL with a message naming the option and what it takes.
+ * it. The properties (option-store.ts), the id accessors and their checks (option-api.ts, option-values.ts)
+ * and the TypeScript option types (below) derive from it. The context's options are a second, small table
+ * of the same shape (libzmq numbers them apart: zmq_ctx_set).
  */
-import { Buffer } from "node:buffer";
-import { ZmqError } from "../errors.ts";
+import type { Buffer } from "node:buffer";
 import type { SocketTypeName } from "../protocol/constants.ts";
 
 /** How a value is checked and kept. "key": CURVE key, Z85 or 32 bytes; "routingId": 1 to 255 bytes. */
@@ -39,29 +39,62 @@ export interface OptionEntry {
   readonly values?: readonly (string | null)[];
   /** What the value means, for error messages. */
   readonly hint?: string;
+  /** libzmq's C type of an "int" option, as zeromq.js reads and writes it; absent: a C int (int32). */
+  readonly width?: "uint32" | "int64" | "uint64";
+  /** zeromq.js defines only a setter: reading the property gives undefined (the id accessors still read). */
+  readonly writeOnly?: boolean;
+  /** Takes effect on a bound/connected socket too, so setting it late gives no warning (zeromq.js socket.cc). */
+  readonly immediate?: boolean;
+  /** zocket lacks what the option configures: reading or writing it is EINVAL, as in a libzmq without it. */
+  readonly unsupported?: string;
+  /** A bool that takes any C int through the id accessors (nonzero is true); else only 0 and 1. */
+  readonly relaxed?: boolean;
+  /** A string whose empty value is accepted (as none); libzmq refuses "" for the others. */
+  readonly empty?: boolean;
+  /** A string that cannot be cleared: null is refused. */
+  readonly noNull?: boolean;
 }
 
 const MS = "milliseconds, -1 = default/forever";
 const HWM = "messages, 0 = no limit";
+const VMCI = "VMCI transport";
 
 /** Every socket option zocket has, keyed by libzmq's name without `ZMQ_`. */
 export const OPTIONS = {
   // zeromq.js `Socket`: every socket (no `scope`)
-  AFFINITY: { id: 4, name: "affinity", kind: "int", default: 0, min: 0 },
+  AFFINITY: { id: 4, name: "affinity", kind: "int", width: "uint64", default: 0, min: 0 },
   RATE: { id: 8, name: "rate", kind: "int", default: 100, min: 1 },
   RECOVERY_IVL: { id: 9, name: "recoveryInterval", kind: "int", default: 10000, min: 0 },
   /** How long close() keeps delivering queued messages (ms; -1 until delivered, 0 drop them). */
-  LINGER: { id: 17, name: "linger", kind: "int", default: -1, defaults: { SUB: 0, XSUB: 0 }, min: -1, hint: MS },
+  LINGER: {
+    id: 17,
+    name: "linger",
+    kind: "int",
+    default: -1,
+    defaults: { SUB: 0, XSUB: 0 },
+    min: -1,
+    hint: MS,
+    immediate: true,
+  },
   RECONNECT_IVL: { id: 18, name: "reconnectInterval", kind: "int", default: 100, min: -1, hint: MS },
   BACKLOG: { id: 19, name: "backlog", kind: "int", default: 100, min: 0 },
   RECONNECT_IVL_MAX: { id: 21, name: "reconnectMaxInterval", kind: "int", default: 0, min: 0 },
-  MAXMSGSIZE: { id: 22, name: "maxMessageSize", kind: "int", default: -1, min: -1, hint: "bytes, -1 = no limit" },
+  // Any negative value means no limit (libzmq does not check it).
+  MAXMSGSIZE: {
+    id: 22,
+    name: "maxMessageSize",
+    kind: "int",
+    width: "int64",
+    default: -1,
+    hint: "bytes, -1 = no limit",
+  },
   TCP_KEEPALIVE: {
     id: 34,
     name: "tcpKeepalive",
     kind: "int",
     default: -1,
     min: -1,
+    max: 1,
     hint: "-1 = OS default, 0 = off, 1 = on",
   },
   TCP_KEEPALIVE_CNT: { id: 35, name: "tcpKeepaliveCount", kind: "int", default: -1, min: -1 },
@@ -84,8 +117,9 @@ export const OPTIONS = {
   CURVE_PUBLICKEY: { id: 48, name: "curvePublicKey", kind: "key", default: null },
   CURVE_SECRETKEY: { id: 49, name: "curveSecretKey", kind: "key", default: null },
   CURVE_SERVERKEY: { id: 50, name: "curveServerKey", kind: "key", default: null },
-  ZAP_DOMAIN: { id: 55, name: "zapDomain", kind: "string", default: null },
-  TOS: { id: 57, name: "typeOfService", kind: "int", default: 0, min: 0 },
+  /** libzmq 4.2.4 and later refuse to clear it (null or ""). */
+  ZAP_DOMAIN: { id: 55, name: "zapDomain", kind: "string", default: null, noNull: true },
+  TOS: { id: 57, name: "typeOfService", kind: "int", width: "uint32", default: 0, min: 0 },
   HANDSHAKE_IVL: {
     id: 66,
     name: "handshakeInterval",
@@ -117,8 +151,27 @@ export const OPTIONS = {
   TCP_MAXRT: { id: 80, name: "tcpMaxRetransmitTimeout", kind: "int", default: 0, min: 0 },
   MULTICAST_MAXTPDU: { id: 84, name: "multicastMaxTransportDataUnit", kind: "int", default: 1500, min: 0 },
   BINDTODEVICE: { id: 92, name: "interface", kind: "string", default: null },
-  ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false },
-  LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false },
+  ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false, relaxed: true },
+  LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false, relaxed: true },
+  // zeromq.js defines these on every socket; its libzmq builds, like zocket, have no VMCI transport.
+  VMCI_BUFFER_SIZE: { id: 85, name: "vmciBufferSize", kind: "int", width: "uint64", default: 0, unsupported: VMCI },
+  VMCI_BUFFER_MIN_SIZE: {
+    id: 86,
+    name: "vmciBufferMinSize",
+    kind: "int",
+    width: "uint64",
+    default: 0,
+    unsupported: VMCI,
+  },
+  VMCI_BUFFER_MAX_SIZE: {
+    id: 87,
+    name: "vmciBufferMaxSize",
+    kind: "int",
+    width: "uint64",
+    default: 0,
+    unsupported: VMCI,
+  },
+  VMCI_CONNECT_TIMEOUT: { id: 88, name: "vmciConnectTimeout", kind: "int", default: -1, unsupported: VMCI },
   // Read-only (libzmq keeps them in options_t too).
   TYPE: { id: 16, name: "type", kind: "int", default: -1, readOnly: true },
   LAST_ENDPOINT: { id: 32, name: "lastEndpoint", kind: "string", default: null, readOnly: true },
@@ -134,20 +187,64 @@ export const OPTIONS = {
 
   // zeromq.js `Writable`
   SNDBUF: { id: 11, name: "sendBufferSize", kind: "int", default: -1, min: -1, scope: "Writable" },
-  SNDHWM: { id: 23, name: "sendHighWaterMark", kind: "int", default: 1000, min: 0, hint: HWM, scope: "Writable" },
-  MULTICAST_HOPS: { id: 25, name: "multicastHops", kind: "int", default: 1, min: -1, scope: "Writable" },
-  SNDTIMEO: { id: 28, name: "sendTimeout", kind: "int", default: -1, min: -1, hint: MS, scope: "Writable" },
+  SNDHWM: {
+    id: 23,
+    name: "sendHighWaterMark",
+    kind: "int",
+    default: 1000,
+    min: 0,
+    hint: HWM,
+    scope: "Writable",
+    immediate: true,
+  },
+  MULTICAST_HOPS: { id: 25, name: "multicastHops", kind: "int", default: 1, min: 1, scope: "Writable" },
+  SNDTIMEO: {
+    id: 28,
+    name: "sendTimeout",
+    kind: "int",
+    default: -1,
+    min: -1,
+    hint: MS,
+    scope: "Writable",
+    immediate: true,
+  },
 
   // zeromq.js `Readable`
   RCVBUF: { id: 12, name: "receiveBufferSize", kind: "int", default: -1, min: -1, scope: "Readable" },
-  RCVHWM: { id: 24, name: "receiveHighWaterMark", kind: "int", default: 1000, min: 0, hint: HWM, scope: "Readable" },
-  RCVTIMEO: { id: 27, name: "receiveTimeout", kind: "int", default: -1, min: -1, hint: MS, scope: "Readable" },
+  RCVHWM: {
+    id: 24,
+    name: "receiveHighWaterMark",
+    kind: "int",
+    default: 1000,
+    min: 0,
+    hint: HWM,
+    scope: "Readable",
+    immediate: true,
+  },
+  RCVTIMEO: {
+    id: 27,
+    name: "receiveTimeout",
+    kind: "int",
+    default: -1,
+    min: -1,
+    hint: MS,
+    scope: "Readable",
+    immediate: true,
+  },
 
   // Socket types' own
   /** This socket's identity, sent to its peers in the handshake (1 to 255 bytes). */
   ROUTING_ID: { id: 5, name: "routingId", kind: "routingId", default: null, scope: ["DEALER", "REQ", "REP", "ROUTER"] },
   /** ZMQ_ROUTER_MANDATORY: an unroutable message is EHOSTUNREACH, a full peer makes send() wait. */
-  ROUTER_MANDATORY: { id: 33, name: "mandatory", kind: "bool", default: false, scope: ["ROUTER"] },
+  ROUTER_MANDATORY: {
+    id: 33,
+    name: "mandatory",
+    kind: "bool",
+    default: false,
+    scope: ["ROUTER"],
+    immediate: true,
+    relaxed: true,
+  },
   /**
    * ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER (78): which duplicate subscription events reach the
    * application: null (none), "allSubs", "allSubsUnsubs".
@@ -159,27 +256,103 @@ export const OPTIONS = {
     default: null,
     values: [null, "allSubs", "allSubsUnsubs"],
     scope: ["XPUB"],
+    writeOnly: true,
+    immediate: true,
   },
   /** ZMQ_PROBE_ROUTER: an empty message to each new peer. */
-  PROBE_ROUTER: { id: 51, name: "probeRouter", kind: "bool", default: false, scope: ["DEALER", "REQ", "ROUTER"] },
+  PROBE_ROUTER: {
+    id: 51,
+    name: "probeRouter",
+    kind: "bool",
+    default: false,
+    scope: ["DEALER", "REQ", "ROUTER"],
+    writeOnly: true,
+    immediate: true,
+    relaxed: true,
+  },
   /** ZMQ_REQ_CORRELATE: a request id goes before the delimiter and the reply must echo it. */
-  REQ_CORRELATE: { id: 52, name: "correlate", kind: "bool", default: false, scope: ["REQ"] },
+  REQ_CORRELATE: {
+    id: 52,
+    name: "correlate",
+    kind: "bool",
+    default: false,
+    scope: ["REQ"],
+    writeOnly: true,
+    immediate: true,
+    relaxed: true,
+  },
   /** ZMQ_REQ_RELAXED: a new request may be sent before the reply; the old one is abandoned. */
-  REQ_RELAXED: { id: 53, name: "relaxed", kind: "bool", default: false, scope: ["REQ"] },
+  REQ_RELAXED: {
+    id: 53,
+    name: "relaxed",
+    kind: "bool",
+    default: false,
+    scope: ["REQ"],
+    writeOnly: true,
+    immediate: true,
+    relaxed: true,
+  },
   /** ZMQ_CONFLATE: each peer's queue keeps only its newest message. */
-  CONFLATE: { id: 54, name: "conflate", kind: "bool", default: false, scope: ["DEALER", "PULL", "PUB", "SUB"] },
+  CONFLATE: {
+    id: 54,
+    name: "conflate",
+    kind: "bool",
+    default: false,
+    scope: ["DEALER", "PULL", "PUB", "SUB"],
+    writeOnly: true,
+  },
   /** ZMQ_ROUTER_HANDOVER: a peer whose identity is taken takes it over; the old connection is closed. */
-  ROUTER_HANDOVER: { id: 56, name: "handover", kind: "bool", default: false, scope: ["ROUTER"] },
+  ROUTER_HANDOVER: {
+    id: 56,
+    name: "handover",
+    kind: "bool",
+    default: false,
+    scope: ["ROUTER"],
+    writeOnly: true,
+    immediate: true,
+    relaxed: true,
+  },
   /** ZMQ_XPUB_NODROP: a full subscriber makes send() wait (EAGAIN) instead of losing the message. */
-  XPUB_NODROP: { id: 69, name: "noDrop", kind: "bool", default: false, scope: ["PUB", "XPUB"] },
+  XPUB_NODROP: {
+    id: 69,
+    name: "noDrop",
+    kind: "bool",
+    default: false,
+    scope: ["PUB", "XPUB"],
+    writeOnly: true,
+    relaxed: true,
+  },
   /** ZMQ_XPUB_MANUAL: the application decides subscriptions with subscribe()/unsubscribe(). */
-  XPUB_MANUAL: { id: 71, name: "manual", kind: "bool", default: false, scope: ["XPUB"] },
+  XPUB_MANUAL: {
+    id: 71,
+    name: "manual",
+    kind: "bool",
+    default: false,
+    scope: ["XPUB"],
+    writeOnly: true,
+    relaxed: true,
+  },
   /** ZMQ_XPUB_WELCOME_MSG: sent to every new subscriber. */
-  XPUB_WELCOME_MSG: { id: 72, name: "welcomeMessage", kind: "string", default: null, scope: ["XPUB"] },
+  XPUB_WELCOME_MSG: {
+    id: 72,
+    name: "welcomeMessage",
+    kind: "string",
+    default: null,
+    scope: ["XPUB"],
+    writeOnly: true,
+    empty: true,
+  },
   /** ZMQ_STREAM_NOTIFY: `[id, ""]` when a peer connects or disconnects (default true). */
-  STREAM_NOTIFY: { id: 73, name: "notify", kind: "bool", default: true, scope: ["STREAM"] },
+  STREAM_NOTIFY: { id: 73, name: "notify", kind: "bool", default: true, scope: ["STREAM"], writeOnly: true },
   /** ZMQ_INVERT_MATCHING: deliver what does NOT match the subscriptions (both ends must invert). */
-  INVERT_MATCHING: { id: 74, name: "invertMatching", kind: "bool", default: false, scope: ["PUB", "SUB", "XPUB"] },
+  INVERT_MATCHING: {
+    id: 74,
+    name: "invertMatching",
+    kind: "bool",
+    default: false,
+    scope: ["PUB", "SUB", "XPUB"],
+    relaxed: true,
+  },
   /** DRAFT ZMQ_ROUTER_NOTIFY: 1 = `[id, ""]` on connect, 2 = on disconnect, 3 = both. */
   ROUTER_NOTIFY: {
     id: 97,
@@ -273,70 +446,36 @@ export function hasOption(entry: OptionEntry, type: SocketTypeName): boolean {
   return scope === undefined || typeof scope === "string" || scope.includes(type);
 }
 
-/** Validate a value for an option; returns the value to keep (a routing id as a copied Buffer). */
-export function checkOption(entry: OptionEntry, value: unknown, typeName: string): OptionValue {
-  const name = entry.name;
-  const hint = entry.hint !== undefined ? ` (${entry.hint})` : "";
-  switch (entry.kind) {
-    case "int": {
-      if (typeof value !== "number" || !Number.isFinite(value)) {
-        throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a number${hint}, got ${describe(value)}`);
-      }
-      if (!Number.isInteger(value)) throw new ZmqError("EINVAL", `Option ${name} must be an integer, got ${value}`);
-      if (entry.min !== undefined && value < entry.min) {
-        throw new ZmqError("EINVAL", `Option ${name} must be >= ${entry.min}${hint}, got ${value}`);
-      }
-      if (entry.max !== undefined && value > entry.max) {
-        throw new ZmqError("EINVAL", `Option ${name} must be <= ${entry.max}${hint}, got ${value}`);
-      }
-      return value;
-    }
-    case "bool":
-      if (typeof value !== "boolean") {
-        throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a boolean, got ${describe(value)}`);
-      }
-      return value;
-    case "string":
-      if (value === null || value === undefined) return null;
-      if (typeof value === "string") return value;
-      if (Buffer.isBuffer(value)) return value.toString("utf8");
-      throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be a string or null, got ${describe(value)}`);
-    case "enum": {
-      const values = entry.values ?? [];
-      if ((typeof value === "string" || value === null) && values.includes(value)) return value;
-      const list = values.map((v) => JSON.stringify(v));
-      const choices = `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
-      throw new ZmqError("EINVAL", `Option ${name} of ${typeName} must be ${choices}, got ${JSON.stringify(value)}`);
-    }
-    case "routingId":
-      return checkRoutingId(name, value);
-    case "key":
-      // Decoded by the option store (it needs the Z85 codec); here only the type.
-      if (value === null || value === undefined) return null;
-      if (typeof value === "string" || Buffer.isBuffer(value)) return value;
-      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      throw new ZmqError(
-        "EINVAL",
-        `Option ${name} must be a 40-character Z85 string or 32 bytes, got ${describe(value)}`,
-      );
-  }
-}
+/**
+ * Context options (zmq_ctx_set/zmq_ctx_get): zeromq.js's `Context` properties with libzmq's ids and
+ * ranges. One event loop does zocket's I/O, so most are kept and reported, not acted on; `blocky`
+ * decides the exit wait, `ipv6` is every socket's default.
+ */
+export const CONTEXT_OPTIONS = {
+  IO_THREADS: { id: 1, name: "ioThreads", kind: "int", default: 1, min: 0 },
+  MAX_SOCKETS: { id: 2, name: "maxSockets", kind: "int", default: 1023, min: 1 },
+  SOCKET_LIMIT: { id: 3, name: "maxSocketsLimit", kind: "int", default: 65535, readOnly: true },
+  /** Set-only: libzmq's id 3 reads the socket limit and writes the I/O threads' priority. */
+  THREAD_PRIORITY: { id: 3, name: "threadPriority", kind: "int", default: -1, min: 0, writeOnly: true },
+  THREAD_SCHED_POLICY: { id: 4, name: "threadSchedulingPolicy", kind: "int", default: -1, min: 0, writeOnly: true },
+  MAX_MSGSZ: { id: 5, name: "maxMessageSize", kind: "int", default: 2147483647, min: 0 },
+  IPV6: { id: 42, name: "ipv6", kind: "bool", default: false, relaxed: true },
+  BLOCKY: { id: 70, name: "blocky", kind: "bool", default: true, relaxed: true },
+} as const satisfies Record<string, OptionEntry>;
 
-/** A routing id (ZMQ_ROUTING_ID, ZMQ_CONNECT_ROUTING_ID): 1 to 255 bytes, copied; null when none. */
-export function checkRoutingId(name: string, value: unknown): Buffer | null {
-  if (value === null || value === undefined) return null;
-  const b = typeof value === "string" ? Buffer.from(value) : Buffer.isBuffer(value) ? value : null;
-  if (b === null) {
-    throw new ZmqError("EINVAL", `Option ${name} must be a string, Buffer or null, got ${describe(value)}`);
-  }
-  if (b.length < 1 || b.length > 255) {
-    throw new ZmqError("EINVAL", `Option ${name} must be 1 to 255 bytes long, got ${b.length}`);
-  }
-  return Buffer.from(b);
-}
+type ContextTable = typeof CONTEXT_OPTIONS;
+type ContextKey = keyof ContextTable;
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (typeof v === "string") return `string "${v.length > 20 ? v.slice(0, 20) + "…" : v}"`;
-  return typeof v;
-}
+/** The option properties of `Context`, from {@link CONTEXT_OPTIONS}. */
+export type ContextOptionProps = {
+  -readonly [
+    K in ContextKey as ContextTable[K] extends { readOnly: true } ? never : ContextTable[K]["name"]
+  ]: PropValue<ContextTable[K]>;
+} & {
+  readonly [K in ContextKey as ContextTable[K] extends { readOnly: true } ? ContextTable[K]["name"] : never]: PropValue<
+    ContextTable[K]
+  >;
+};
+
+/** The context rows in table order. */
+export const CONTEXT_OPTION_ENTRIES: readonly OptionEntry[] = Object.values(CONTEXT_OPTIONS);

@@ -43,7 +43,8 @@ import {
   xterminated,
 } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
-import { checkRoutingId, type OptionProps, type OptionStore } from "./options.ts";
+import { checkRoutingId } from "./option-values.ts";
+import type { OptionProps, OptionStore } from "./options.ts";
 import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
@@ -80,8 +81,12 @@ export function connectRoutingId(options: unknown): Buffer | null {
 export abstract class RouterBase extends Socket {
   /** @internal ROUTER's options; REP, built on it, has only `routingId` of them. */
   declare readonly [kOptions]: OptionStore<"REP"> & Partial<OptionStore<"ROUTER">>;
+  // A private field behind a getter: the instance is sealed before subclass fields would be added.
+  readonly #fq = new FairQueue();
   /** @internal */
-  protected readonly [kFq] = new FairQueue();
+  protected get [kFq](): FairQueue {
+    return this.#fq;
+  }
   /** Identified peers by routing id, and the ids given at connect(). */
   readonly #table = new RoutingTable(randomU32());
   /** Connected peers without a usable id yet (duplicate identity, or handshake not done). */

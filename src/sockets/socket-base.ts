@@ -15,13 +15,14 @@
 import { Buffer } from "node:buffer";
 import { checkArgumentCount, ZmqError } from "../errors.ts";
 import { microtask, RESOLVED } from "../util/microtask.ts";
-import { context as defaultContext, type Context } from "../context.ts";
+import { Context, context as defaultContext } from "../context.ts";
 import type { ByteStream } from "../transports/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { lastReadPeer, setLastRead, type Msg, type PeerInfo, type Pipe } from "../pipe.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
 import { checkAddressArgument, parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
 import { closedError } from "./endpoints.ts";
+import { invalidArgument } from "./option-values.ts";
 import {
   kConnectEndpoint,
   kCore,
@@ -50,7 +51,8 @@ import {
 import { toMsg, type MessageLike } from "./message.ts";
 import { eagain, type PendingRecv, type PendingSend } from "./pending.ts";
 import { Observer } from "./observer.ts";
-import { defineOptions, newOptionStore, setOptions } from "./option-store.ts";
+import { defineSocketAccessors, explainOption, socketArguments } from "./option-api.ts";
+import { defineOptions, newOptionStore } from "./option-store.ts";
 import type { OptionProps, SocketOptionStore } from "./options.ts";
 import { SocketCore } from "./socket-core.ts";
 
@@ -61,7 +63,6 @@ const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done:
 const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
 
 export abstract class Socket {
-  readonly context: Context;
   /** @internal The option values; each socket type narrows this to its own options. */
   readonly [kOptions]: SocketOptionStore;
   /** @internal Pipes, sessions, endpoints: what the rest of zocket talks to. */
@@ -80,22 +81,50 @@ export abstract class Socket {
     this.#retryRecv();
   };
 
-  protected constructor(type: SocketTypeName, options: object | undefined) {
-    const store = newOptionStore(type);
+  // ------------------------------------------------------------------ construction and options
+
+  #context: Context;
+
+  /**
+   * As zeromq.js: `type` is a socket type number (zocket's classes pass the ZMTP name), `options` an object
+   * of option values and `context`. The instance is sealed (an unknown property is a TypeError), then the
+   * options are assigned in order through their setters.
+   */
+  protected constructor(type: SocketTypeName | number, options?: object) {
+    const args = socketArguments(new.target, type, options, arguments.length);
+    const ctx = args.hasContext ? args.context : defaultContext;
+    if (!(ctx instanceof Context)) throw invalidArgument("options.context must be a zocket Context");
+    const store = newOptionStore(args.type);
     this[kOptions] = store;
-    let ctx: Context = defaultContext;
-    let given: Record<string, unknown> = {};
-    if (options !== undefined && options !== null) {
-      if (typeof options !== "object") {
-        throw new TypeError("Options must be an object"); // zeromq.js's text
-      }
-      given = options as Record<string, unknown>;
-      if ("context" in given && given["context"] !== undefined) ctx = given["context"] as Context;
+    this.#context = ctx;
+    this[kCore] = new SocketCore(this, args.type, ctx, store);
+    Object.seal(this);
+    if (options === undefined) return;
+    try {
+      Object.assign(this, options);
+    } catch (err) {
+      // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind.
+      throw explainOption(err, new.target.name);
     }
-    this.context = ctx;
-    this[kCore] = new SocketCore(this, type, ctx, store);
-    setOptions(this, given);
   }
+
+  get context(): Context {
+    return this.#context;
+  }
+
+  // zeromq.js's id accessors, with libzmq's option numbers (defined from the option table, option-api.ts).
+  declare protected getBoolOption: (id: number) => boolean;
+  declare protected setBoolOption: (id: number, value: boolean) => void;
+  declare protected getInt32Option: (id: number) => number;
+  declare protected setInt32Option: (id: number, value: number) => void;
+  declare protected getUint32Option: (id: number) => number;
+  declare protected setUint32Option: (id: number, value: number) => void;
+  declare protected getInt64Option: (id: number) => number;
+  declare protected setInt64Option: (id: number, value: number) => void;
+  declare protected getUint64Option: (id: number) => number;
+  declare protected setUint64Option: (id: number, value: number) => void;
+  declare protected getStringOption: (id: number) => string | null;
+  declare protected setStringOption: (id: number, value: string | Buffer | null) => void;
 
   // ------------------------------------------------------------------ properties
 
@@ -443,6 +472,7 @@ export function endpointCount(socket: Socket): number {
 }
 
 defineOptions(Socket.prototype, "common");
+defineSocketAccessors(Socket.prototype);
 
 // Interfaces merged into the classes of the same name: the option accessors are defined at run time.
 /* eslint-disable @typescript-eslint/no-empty-object-type */

@@ -91,9 +91,9 @@ export async function failsWith(
 }
 
 /** The next event of `type` on the socket's observer (zeromq.js's `captureEvent`). */
-export function captureEvent(socket: { events: { on(type: string, fn: (e: never) => void): unknown } }, type: string) {
+export function captureEvent(socket: { readonly events: zocket.Observer }, type: zocket.EventType) {
   return new Promise<Record<string, unknown>>((resolve) => {
-    socket.events.on(type, (e: never) => resolve(e as Record<string, unknown>));
+    socket.events.on(type, (e) => resolve(e as unknown as Record<string, unknown>));
   });
 }
 

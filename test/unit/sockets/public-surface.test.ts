@@ -72,6 +72,10 @@ const SOCKET = [
   "interface",
   "zapEnforceDomain",
   "loopbackFastPath",
+  "vmciBufferSize",
+  "vmciBufferMinSize",
+  "vmciBufferMaxSize",
+  "vmciConnectTimeout",
   "type",
   "lastEndpoint",
   "securityMechanism",
@@ -84,6 +88,19 @@ const SOCKET = [
   "receiveBufferSize",
   "receiveHighWaterMark",
   "receiveTimeout",
+  // zeromq.js's id accessors (protected in its types; its README tells subclasses to use them)
+  "getBoolOption",
+  "setBoolOption",
+  "getInt32Option",
+  "setInt32Option",
+  "getUint32Option",
+  "setUint32Option",
+  "getInt64Option",
+  "setInt64Option",
+  "getUint64Option",
+  "setUint64Option",
+  "getStringOption",
+  "setStringOption",
   // zocket extras
   "typeName",
   "lastMessageProperties",
@@ -127,7 +144,9 @@ for (const [name, { make, names }] of Object.entries(OWN)) {
 
 test("Context: public names are zeromq.js's", () => {
   const names = ["blocky", "ioThreads", "ipv6", "maxMessageSize", "maxSockets", "maxSocketsLimit"];
-  assert.deepEqual(publicNames(new z.Context()), [...names, "threadPriority", "threadSchedulingPolicy"]);
+  const accessors = ["getBoolOption", "getInt32Option", "setBoolOption", "setInt32Option"];
+  const expected = [...names, ...accessors, "threadPriority", "threadSchedulingPolicy"].sort();
+  assert.deepEqual(publicNames(new z.Context()), expected);
 });
 
 test("Observer: public names are zeromq.js's", () => {
