@@ -5,6 +5,7 @@
  * one event loop does all the I/O.
  */
 import { ZmqError } from "./errors.ts";
+import { shareDefaultContext } from "./util/shared-context.ts";
 
 /** What the registry needs from a bound socket. */
 export interface InprocPeer {
@@ -110,3 +111,5 @@ export class Context {
 
 /** The default context, shared by sockets created without one (zeromq.js `context`). */
 export const context = new Context();
+// Shared with worker_threads: its options in shared memory, its inproc names reachable from other threads.
+shareDefaultContext(context);
