@@ -16,7 +16,7 @@ import { Buffer } from "node:buffer";
 import { BroadcastChannel, threadId } from "node:worker_threads";
 import { InprocRegistry, kInproc, type Context, type InprocConnect, type InprocPeer } from "../context.ts";
 import { MSG_COMMAND, MsgQueue, Pipe, type CommandMsg, type Msg, type PeerInfo, type PipeEnd } from "../pipe.ts";
-import { kReceivesNow, kRetryPending, xacceptsPipe } from "../sockets/hooks.ts";
+import { kRetryPending, kWaiting, xacceptsPipe } from "../sockets/hooks.ts";
 import type { SocketCore } from "../sockets/socket-core.ts";
 
 const HUB = "zocket.inproc.v1";
@@ -48,10 +48,13 @@ type LinkMsg =
 /** Frames at most this large are packed into a batch's shared buffer; larger ones are cloned as they are. */
 const PACK_MAX = 16384;
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
-/** kReceivesNow asks about a pipe; this stands for "any non-inproc pipe", so it answers "is a receive waiting". */
-const ANY_PIPE = { inproc: false } as Pipe;
 
 let nextLink = 1;
+
+/** The socket is open and a send or receive waits on it. */
+function waiting(core: SocketCore): boolean {
+  return !core.socket.closed && core.socket[kWaiting]();
+}
 
 function peerInfo(type: string, identity: Uint8Array, address: string): PeerInfo {
   return {
@@ -97,11 +100,11 @@ class Link implements PipeEnd {
     this.#channel.postMessage(msg);
   }
 
-  /** Something waits on this link: a receive on its socket, or messages still to post. */
+  /** Something waits on this link: a send or receive on its socket, or messages still to post. */
   get wanted(): boolean {
     if (this.#done) return false;
     if (this.#out !== null && this.#out.length > 0) return true;
-    return !this.core.socket.closed && this.core.socket[kReceivesNow](ANY_PIPE);
+    return waiting(this.core);
   }
 
   /** The pipe is ready: `peerHwm` is the other side's RCVHWM (its credit for us), `hwm` ours. */
@@ -334,12 +337,13 @@ class Hub {
    */
   readonly #onIdle = (): void => {
     if (this.#held || this.#channel === null) return;
-    for (const l of this.#links) {
-      if (l.wanted) {
-        this.#held = true;
-        this.#channel.ref();
-        return;
-      }
+    let wanted = false;
+    for (const l of this.#links) wanted ||= l.wanted;
+    // A socket bound here may be waiting for a connection from another thread.
+    for (const core of this.#bound.values()) wanted ||= waiting(core);
+    if (wanted) {
+      this.#held = true;
+      this.#channel.ref();
     }
   };
 
@@ -428,9 +432,20 @@ class Hub {
     }
     const o = binder.options;
     const address = `inproc://${s.name}`;
-    const pipe = new Pipe(binder, new MsgQueue(o.receiveHighWaterMark), new MsgQueue(o.sendHighWaterMark), address, false);
+    const pipe = new Pipe(
+      binder,
+      new MsgQueue(o.receiveHighWaterMark),
+      new MsgQueue(o.sendHighWaterMark),
+      address,
+      false,
+    );
     pipe.peer = peerInfo(s.type, s.identity, address);
-    link.post({ op: "welcome", type: binder.type, identity: new Uint8Array(binder.routingId()), hwm: o.receiveHighWaterMark });
+    link.post({
+      op: "welcome",
+      type: binder.type,
+      identity: new Uint8Array(binder.routingId()),
+      hwm: o.receiveHighWaterMark,
+    });
     link.start(pipe, s.hwm);
     binder.adopt(pipe);
     binder.socket[kRetryPending]();
@@ -459,7 +474,8 @@ class Hub {
     }
     const address = `inproc://${c.name}`;
     const o = core.options;
-    const pipe = pending ?? new Pipe(core, new MsgQueue(o.receiveHighWaterMark), new MsgQueue(o.sendHighWaterMark), address, true);
+    const pipe =
+      pending ?? new Pipe(core, new MsgQueue(o.receiveHighWaterMark), new MsgQueue(o.sendHighWaterMark), address, true);
     pipe.peer = peerInfo(msg.type, msg.identity, address);
     link.start(pipe, msg.hwm);
     if (pending === undefined) core.adopt(pipe);

@@ -10,7 +10,11 @@ export type Lib = "zocket" | "zeromq";
 
 const ZOCKET = pathToFileURL(fileURLToPath(new URL("../../src/index.ts", import.meta.url))).href;
 
-/** Run `fn(data)` in a worker that has `zmq` loaded; resolves with its result once the worker exited cleanly. */
+/**
+ * Run `fn(data)` in a worker that has `zmq` loaded; resolves with its result. zeromq.js's helper waits for
+ * the worker to exit; here the worker is ended once it answered, as zocket's open tcp/ipc listeners still
+ * hold a thread's event loop (zeromq.js's do not; that is issue 21's close-and-exit behaviour, not this).
+ */
 export function createWorker<T, D extends object>(lib: Lib, data: D, fn: (data: D) => Promise<T>): Promise<T> {
   // tsx's --import in a worker's execArgv does not reach an eval'd worker: register its loader from the API.
   const load =
@@ -27,12 +31,15 @@ export function createWorker<T, D extends object>(lib: Lib, data: D, fn: (data: 
   `;
   const worker = new Worker(src, { eval: true, workerData: data });
   return new Promise<T>((resolve, reject) => {
-    let result: T;
-    worker.on("message", (m: T) => (result = m));
+    let answered = false;
+    worker.on("message", (m: T) => {
+      answered = true;
+      resolve(m);
+      void worker.terminate();
+    });
     worker.on("error", reject);
     worker.on("exit", (code) => {
-      if (code === 0) resolve(result);
-      else reject(new Error(`Worker stopped with exit code ${code}`));
+      if (!answered) reject(new Error(`Worker stopped with exit code ${code} before answering`));
     });
   });
 }

@@ -1,0 +1,87 @@
+/**
+ * zeromq.js's context-thread-test and socket-thread-test (test/unit/*-thread-test.ts), ported: the default
+ * context is shared with workers, and PAIR sockets exchange a multipart message within a worker, between
+ * the main thread and a worker, and between two workers, on tcp, ipc and inproc — run on zocket and on
+ * zeromq.js itself.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { LIBS, PROTOS, uniqAddress } from "../zeromqjs/helpers.ts";
+import { createWorker, type Lib } from "./helpers.ts";
+
+// The worker functions below run in the worker, where `zmq` is the library loaded there.
+declare const zmq: (typeof LIBS)[number]["zmq"];
+
+const strings = (msg: ArrayBufferView[]): string[] =>
+  msg.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString());
+
+for (const { name, zmq: lib } of LIBS) {
+  const which = name as Lib;
+
+  describe(`${name}: context in thread`, () => {
+    it("with default context should be shared", async () => {
+      try {
+        lib.context.ioThreads = 3;
+        const val = await createWorker(which, {}, async () => zmq.context.ioThreads);
+        assert.equal(val, 3);
+      } finally {
+        lib.context.ioThreads = 1;
+      }
+    });
+  });
+
+  for (const proto of PROTOS) {
+    describe(`${name}: socket with ${proto} in thread`, () => {
+      it("when connected within thread should deliver messages", async () => {
+        const data = { address: await uniqAddress(proto) };
+        const recv = await createWorker(which, data, async ({ address }) => {
+          const sockA = new zmq.Pair({ linger: 0 });
+          const sockB = new zmq.Pair({ linger: 0 });
+          await sockB.bind(address);
+          await sockA.connect(address);
+          await sockA.send(["foo", "bar"]);
+          return sockB.receive();
+        });
+        assert.deepEqual(strings(recv), ["foo", "bar"]);
+      });
+
+      it("when connected to thread should deliver messages", async () => {
+        const address = await uniqAddress(proto);
+        const sockA = new lib.Pair({ linger: 0 });
+        await sockA.bind(address);
+        void sockA.send(["foo", "bar"]);
+        await createWorker(which, { address }, async ({ address }) => {
+          const sockB = new zmq.Pair({ linger: 0 });
+          await sockB.connect(address);
+          for await (const msg of sockB) {
+            await sockB.send(msg);
+            return;
+          }
+        });
+        const recv = await sockA.receive();
+        sockA.close();
+        assert.deepEqual(strings(recv), ["foo", "bar"]);
+      });
+
+      it("when connected between threads should deliver messages", async () => {
+        const address = await uniqAddress(proto);
+        const worker1 = createWorker(which, { address }, async ({ address }) => {
+          const sockA = new zmq.Pair({ linger: 0 });
+          await sockA.bind(address);
+          await sockA.send(["foo", "bar"]);
+          return sockA.receive();
+        });
+        const worker2 = createWorker(which, { address }, async ({ address }) => {
+          const sockB = new zmq.Pair({ linger: 0 });
+          await sockB.connect(address);
+          for await (const msg of sockB) {
+            await sockB.send(msg);
+            return;
+          }
+        });
+        const [recv] = await Promise.all([worker1, worker2]);
+        assert.deepEqual(strings(recv), ["foo", "bar"]);
+      });
+    });
+  }
+}
