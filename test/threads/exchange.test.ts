@@ -73,7 +73,10 @@ for (const { name, zmq: lib } of LIBS) {
             seen.set(who, (seen.get(who) ?? 0) + 1);
             await router.send([id!, "rep", String(body).toUpperCase()]);
           }
-          if (who === "b" && seen.get("b") === ROUNDS) ((bId = id!), (bDone = true));
+          if (who === "b" && seen.get("b") === ROUNDS) {
+            bId = id!;
+            bDone = true;
+          }
           if (ready && bId !== null) {
             await router.send([bId, "go"]);
             bId = null;
