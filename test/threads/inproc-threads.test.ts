@@ -13,6 +13,7 @@ import { uniqAddress, sleep } from "../zeromqjs/helpers.ts";
 import { createWorker } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const ZOCKET = new URL("../../src/index.ts", import.meta.url).href;
 
 describe("inproc across threads (zocket)", () => {
   it("connect before bind: the worker's queued messages arrive when the main thread binds", async () => {
@@ -175,13 +176,23 @@ describe("inproc across threads (zocket)", () => {
   it("the default context's options are shared both ways and with a worker's workers", async () => {
     try {
       zmq.context.maxSockets = 77;
-      const seen = await createWorker("zocket", {}, async () => {
+      const seen = await createWorker("zocket", { url: ZOCKET }, async ({ url }) => {
         const before = zmq.context.maxSockets;
         zmq.context.ipv6 = true;
         zmq.context.ioThreads = 5;
-        return before;
+        // A worker of this worker sees the same values.
+        const { Worker } = await import("node:worker_threads");
+        const nested = new Worker(
+          `const { register } = await import("tsx/esm/api"); register();
+          const zmq = await import(${JSON.stringify(url)});
+          const { parentPort } = await import("node:worker_threads");
+          parentPort.postMessage([zmq.context.maxSockets, zmq.context.ioThreads]);`,
+          { eval: true, type: "module" } as object,
+        );
+        const inner = await new Promise((resolve) => nested.once("message", resolve));
+        return [before, inner];
       });
-      assert.equal(seen, 77);
+      assert.deepEqual(seen, [77, [77, 5]]);
       assert.equal(zmq.context.ipv6, true);
       assert.equal(zmq.context.ioThreads, 5);
     } finally {
@@ -189,6 +200,33 @@ describe("inproc across threads (zocket)", () => {
       zmq.context.ipv6 = false;
       zmq.context.ioThreads = 1;
     }
+  });
+
+  it("zocket first loaded in a worker: shared with that worker's workers, not with its parent", () => {
+    const script = `
+      import { Worker } from "node:worker_threads";
+      const src = (body) => \`
+        const { register } = await import("tsx/esm/api"); register();
+        const zmq = await import(\${JSON.stringify(new URL("./src/index.ts", import.meta.url).href)});
+        const { Worker, parentPort } = await import("node:worker_threads");
+        \${body}\`;
+      const inner = src(\`parentPort.postMessage(zmq.context.ioThreads);\`);
+      const outer = src(\`
+        zmq.context.ioThreads = 4;
+        const w = new Worker(\${JSON.stringify(inner)}, { eval: true, type: "module" });
+        w.once("message", (v) => parentPort.postMessage(v));\`);
+      const a = new Worker(outer, { eval: true, type: "module" });
+      const fromNested = await new Promise((resolve) => a.once("message", resolve));
+      const zmq = await import("./src/index.ts");
+      console.log(fromNested, zmq.context.ioThreads);
+    `;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: ROOT,
+      timeout: 20_000,
+      encoding: "utf8",
+    });
+    assert.equal(r.stderr, "");
+    assert.equal(r.stdout, "4 1\n");
   });
 
   it("a process whose cross-thread sockets closed exits by itself", () => {
