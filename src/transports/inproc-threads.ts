@@ -510,5 +510,6 @@ export function threadRegistry(ctx: Context): void {
       this.hub.cancel(c);
     }
   }
-  Object.defineProperty(ctx, kInproc, { value: new ThreadRegistry(), writable: false, configurable: true });
+  // Only the value changes, so this also works on a sealed context.
+  Object.defineProperty(ctx, kInproc, { value: new ThreadRegistry() });
 }

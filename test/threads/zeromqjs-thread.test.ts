@@ -1,8 +1,10 @@
 /**
  * zeromq.js's context-thread-test and socket-thread-test (test/unit/*-thread-test.ts), ported: the default
  * context is shared with workers, and PAIR sockets exchange a multipart message within a worker, between
- * the main thread and a worker, and between two workers, on tcp, ipc and inproc — run on zocket and on
- * zeromq.js itself.
+ * the main thread and a worker, and between two workers, on tcp, ipc and inproc; and proxy-router-dealer-test,
+ * whose Proxy runs inside a worker (zeromq.js starts that worker and ends it at once, checking nothing; here
+ * the worker's REQ -> ROUTER/DEALER proxy -> REP round trips are returned and checked). Run on zocket and
+ * on zeromq.js itself.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -61,6 +63,39 @@ for (const { name, zmq: lib } of LIBS) {
         const recv = await sockA.receive();
         sockA.close();
         assert.deepEqual(strings(recv), ["foo", "bar"]);
+      });
+
+      it("proxy with router/dealer in a worker should proxy messages", async () => {
+        const data = { front: await uniqAddress(proto), back: await uniqAddress(proto) };
+        const received = await createWorker(which, data, async ({ front, back }) => {
+          const proxy = new zmq.Proxy(new zmq.Router(), new zmq.Dealer());
+          const req = new zmq.Request();
+          const rep = new zmq.Reply();
+          await proxy.frontEnd.bind(front);
+          await proxy.backEnd.bind(back);
+          const done = proxy.run();
+          await req.connect(front);
+          await rep.connect(back);
+          void (async () => {
+            for await (const msg of rep) await rep.send(msg);
+          })();
+          const got: string[] = [];
+          for (const msg of ["foo", "bar", "baz", "qux"]) {
+            if (got.length === 2) {
+              proxy.pause();
+              proxy.resume();
+            }
+            await req.send(msg);
+            const [res] = await req.receive();
+            got.push(String(res));
+          }
+          proxy.terminate();
+          await done;
+          req.close();
+          rep.close();
+          return got;
+        });
+        assert.deepEqual(received, ["foo", "bar", "baz", "qux"]);
       });
 
       it("when connected between threads should deliver messages", async () => {
