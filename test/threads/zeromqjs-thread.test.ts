@@ -66,8 +66,11 @@ for (const { name, zmq: lib } of LIBS) {
       });
 
       it("proxy with router/dealer in a worker should proxy messages", async () => {
-        const data = { front: await uniqAddress(proto), back: await uniqAddress(proto) };
-        const received = await createWorker(which, data, async ({ front, back }) => {
+        // zeromq.js 6.8 (libzmq 4.3.5) stops forwarding after pause() then resume() back to back, in any
+        // thread (its own test never waits for the worker, so it does not see it): zocket is checked with them.
+        const steer = name === "zocket";
+        const data = { front: await uniqAddress(proto), back: await uniqAddress(proto), steer };
+        const received = await createWorker(which, data, async ({ front, back, steer }) => {
           const proxy = new zmq.Proxy(new zmq.Router(), new zmq.Dealer());
           const req = new zmq.Request();
           const rep = new zmq.Reply();
@@ -81,7 +84,7 @@ for (const { name, zmq: lib } of LIBS) {
           })();
           const got: string[] = [];
           for (const msg of ["foo", "bar", "baz", "qux"]) {
-            if (got.length === 2) {
+            if (steer && got.length === 2) {
               proxy.pause();
               proxy.resume();
             }
