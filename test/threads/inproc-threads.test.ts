@@ -147,6 +147,30 @@ describe("inproc across threads (zocket)", () => {
     sock.close();
   });
 
+  it("disconnect ends the peer's pipe too: the worker's second connection is the PAIR's new peer", async () => {
+    const address = await uniqAddress("inproc");
+    const sock = new zmq.Pair({ linger: 0 });
+    await sock.bind(address);
+    const worker = createWorker("zocket", { address }, async ({ address }) => {
+      const sock = new zmq.Pair({ linger: 0 });
+      sock.connect(address);
+      await sock.send("first");
+      await sock.receive();
+      sock.disconnect(address);
+      sock.connect(address);
+      await sock.send("second");
+      const [answer] = await sock.receive();
+      sock.close();
+      return String(answer);
+    });
+    assert.equal(String(await sock.receive()), "first");
+    await sock.send("ok");
+    assert.equal(String(await sock.receive()), "second");
+    await sock.send("ok again");
+    assert.equal(await worker, "ok again");
+    sock.close();
+  });
+
   it("PUB in the main thread, SUB in a worker: subscriptions cross the thread", async () => {
     const address = await uniqAddress("inproc");
     const pub = new zmq.Publisher({ linger: 0 });
