@@ -7,6 +7,7 @@
 import { ZmqError } from "./errors.ts";
 import { checkContextArguments, contextDefaults, defineContextOptions, explainOption } from "./sockets/option-api.ts";
 import type { ContextOptionProps } from "./sockets/options.ts";
+import { shareDefaultContext } from "./util/shared-context.ts";
 
 /** What the registry needs from a bound socket. */
 export interface InprocPeer {
@@ -114,3 +115,5 @@ defineContextOptions(Context.prototype, (ctx) => (ctx as Context)[kValues]);
 
 /** The default context, shared by sockets created without one (zeromq.js `context`). */
 export const context = new Context();
+// Shared with worker_threads: its options in shared memory, its inproc names reachable from other threads.
+shareDefaultContext(context, context[kValues]);

@@ -29,6 +29,7 @@ export const xcreateEngine = Symbol("xcreateEngine");
 export const kOptions = Symbol("zocket.options");
 export const kRetryPending = Symbol("zocket.retryPending");
 export const kReceivesNow = Symbol("zocket.receivesNow");
+export const kWaiting = Symbol("zocket.waiting");
 export const kTerminatePipe = Symbol("zocket.terminatePipe");
 export const kConnectEndpoint = Symbol("zocket.connectEndpoint");
 

@@ -30,6 +30,7 @@ import {
   kPipeReadable,
   kPipeWritable,
   kReceivesNow,
+  kWaiting,
   kRetryPending,
   kTerminatePipe,
   xacceptsPipe,
@@ -403,6 +404,11 @@ export abstract class Socket {
   /** @internal A receive is waiting, and a message arriving on `pipe` is handed to it at once. */
   [kReceivesNow](pipe: Pipe): boolean {
     return this.#pendingRecv !== null && !pipe.inproc && !this.#retrying;
+  }
+
+  /** @internal A send or a receive is pending (inproc across threads keeps its thread alive for it). */
+  [kWaiting](): boolean {
+    return this.#pendingSend !== null || this.#pendingRecv !== null;
   }
 
   /**
