@@ -239,6 +239,7 @@ export abstract class Socket {
       // A single Buffer, the common case, skips toMsg()'s conversions (small ones are copied, as there).
       msg =
         message instanceof Buffer ? [message.length > COPY_THRESHOLD ? message : Buffer.from(message)] : toMsg(message);
+      if (msg.length === 0) return RESOLVED; // zeromq.js: an empty array sends nothing
       if (this[xsend](msg)) return ++this.#syncOps < SYNC_CAP ? RESOLVED : this.#sendYield();
     } catch (err) {
       return Promise.reject(err);
