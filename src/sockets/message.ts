@@ -19,8 +19,12 @@ export type Message = Buffer;
 export const COPY_THRESHOLD = 128;
 
 /** A frame of the caller's bytes: a copy when small, else a view of the same memory. */
-function bytes(buf: Buffer): Buffer {
-  return buf.length > COPY_THRESHOLD ? buf : Buffer.from(buf);
+export function bytes(buf: Buffer): Buffer {
+  if (buf.length > COPY_THRESHOLD) return buf;
+  // From Buffer's pool, filled natively: about half the cost of Buffer.from(buf).
+  const copy = Buffer.allocUnsafe(buf.length);
+  copy.set(buf);
+  return copy;
 }
 
 /** Convert one zeromq.js MessageLike into a Buffer. */

@@ -49,7 +49,7 @@ import {
   xterminated,
   xwritable,
 } from "./hooks.ts";
-import { COPY_THRESHOLD, toMsg, type MessageLike } from "./message.ts";
+import { bytes, toMsg, type MessageLike } from "./message.ts";
 import { eagain, type PendingRecv, type PendingSend } from "./pending.ts";
 import { Observer } from "./observer.ts";
 import { defineOptions, newOptionStore, setOptions } from "./option-store.ts";
@@ -237,8 +237,7 @@ export abstract class Socket {
     let msg: Msg;
     try {
       // A single Buffer, the common case, skips toMsg()'s conversions (small ones are copied, as there).
-      msg =
-        message instanceof Buffer ? [message.length > COPY_THRESHOLD ? message : Buffer.from(message)] : toMsg(message);
+      msg = message instanceof Buffer ? [bytes(message)] : toMsg(message);
       if (msg.length === 0) return RESOLVED; // zeromq.js: an empty array sends nothing
       if (this[xsend](msg)) return ++this.#syncOps < SYNC_CAP ? RESOLVED : this.#sendYield();
     } catch (err) {
