@@ -69,6 +69,12 @@ const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined,
  */
 const SYNC_CAP = 512;
 
+/**
+ * zocket runs those 512 in well under a millisecond, and an event-loop turn costs microseconds: a forced
+ * turn comes at most once per YIELD_MS (timers have a 1 ms resolution, so they still run every turn).
+ */
+const YIELD_MS = 1;
+
 function sendBusy(): ZmqError {
   return new ZmqError("EBUSY", "Socket is busy writing; only one send operation may be in progress at any time");
 }
@@ -97,10 +103,13 @@ export abstract class Socket {
   #retrying = false;
   /** Operations completed synchronously since the event loop last ran a yield (see SYNC_CAP). */
   #syncOps = 0;
+  /** When the last forced yield resumed (performance.now()). */
+  #lastYield = 0;
   /** A bind() or unbind() is in flight: zeromq.js refuses other operations meanwhile (EBUSY). */
   #blocked = false;
   readonly #resumeAfterYield = (): void => {
     this.#syncOps = 0;
+    this.#lastYield = performance.now();
     this.#resumeRecv();
   };
   #recvWakeScheduled = false;
@@ -261,16 +270,23 @@ export abstract class Socket {
    * the event loop's check phase, after timers and I/O had their turn (zeromq.js `UvScheduleDelayed`).
    */
   #sendYield(): Promise<void> {
-    if (this[kOptions].sendTimeout === 0) {
-      // zeromq.js does not delay a send that may not wait (ZMQ_SNDTIMEO 0).
-      this.#syncOps = 0;
-      return RESOLVED;
-    }
+    if (!this.#mustYield(this[kOptions].sendTimeout)) return RESOLVED;
     return new Promise<void>((resolve) => setImmediate(this.#resolveAfterYield, resolve));
+  }
+
+  /**
+   * At SYNC_CAP: true if this operation waits for the check phase; else the count starts again. zeromq.js
+   * never delays an operation that may not wait (timeout 0); nor does zocket within YIELD_MS of the last.
+   */
+  #mustYield(timeout: number): boolean {
+    if (timeout !== 0 && performance.now() - this.#lastYield >= YIELD_MS) return true;
+    this.#syncOps = 0;
+    return false;
   }
 
   readonly #resolveAfterYield = (resolve: () => void): void => {
     this.#syncOps = 0;
+    this.#lastYield = performance.now();
     resolve();
   };
 
@@ -302,7 +318,9 @@ export abstract class Socket {
    * rejecting it once the socket is closed (async iteration ends rather than throws).
    */
   #takeOrWait<T>(result: (m: Msg) => T, whenClosed: (() => T) | null): Promise<T> {
-    if (this.#syncOps >= SYNC_CAP && this[kOptions].receiveTimeout !== 0) return this.#receiveYield(result, whenClosed);
+    if (this.#syncOps >= SYNC_CAP && this.#mustYield(this[kOptions].receiveTimeout)) {
+      return this.#receiveYield(result, whenClosed);
+    }
     let msg: Msg | undefined;
     try {
       msg = this.#recvOne();
