@@ -1,8 +1,9 @@
 /**
  * Event-loop fairness, as zeromq.js's "should not starve event loop" (test/unit/socket-send-receive-test.ts):
  * send() and receive() resolve at once when they can, but at most 512 in a row (zeromq.js
- * `max_sync_operations`); then one resolves in the check phase, so timers and I/O run while a loop fills
- * or drains a fast socket. Run against zocket and `zeromq`, on tcp, ipc and inproc.
+ * `max_sync_operations`; zocket also lets a millisecond pass between such yields); then one resolves in the
+ * check phase, so timers and I/O run while a loop fills or drains a fast socket. Run against zocket and
+ * `zeromq`, on tcp, ipc and inproc.
  *
  * A `setInterval(…, 0)` timer fires at most once per millisecond, so a loop that takes under 3 ms in all
  * cannot show 3 ticks whatever it does; zocket drains 2,500 queued messages in about that. Each loop
