@@ -1,34 +1,47 @@
-/** Messages as zeromq.js takes them (strings, typed arrays, numbers, null...) turned into frames. */
+/**
+ * Messages as zeromq.js takes them, turned into frames (zeromq.js `src/outgoing_msg.cc`):
+ * - Buffers, other typed arrays and DataViews, ArrayBuffers (and SharedArrayBuffers): their raw bytes.
+ *   Up to {@link COPY_THRESHOLD} bytes are copied, so the caller may reuse the buffer at once; larger
+ *   ones are sent without a copy (inproc peers receive the very same memory), so they must not be
+ *   changed until the send has resolved.
+ * - strings: UTF-8; null: an empty frame; anything else: `String(value)` ("16.19", "true",
+ *   "[object Object]", a function's source), as zeromq.js coerces it.
+ * - an array: one frame per element (an empty array sends nothing).
+ */
 import { Buffer } from "node:buffer";
-import { ZmqError } from "../errors.ts";
 import type { Msg } from "../pipe.ts";
 
 /** Anything zeromq.js accepts as a message frame. */
 export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null;
 export type Message = Buffer;
 
-/** Convert one zeromq.js MessageLike into a Buffer (views share memory; strings are UTF-8). */
-function toFrame(part: unknown): Buffer {
-  if (Buffer.isBuffer(part)) return part;
+/** zeromq.js's zero-copy threshold (`outgoing_msg.cc`): frames of at most this many bytes are copied. */
+export const COPY_THRESHOLD = 128;
+
+/** A frame of the caller's bytes: a copy when small, else a view of the same memory. */
+export function bytes(buf: Buffer): Buffer {
+  if (buf.length > COPY_THRESHOLD) return buf;
+  // From Buffer's pool, filled natively: about half the cost of Buffer.from(buf).
+  const copy = Buffer.allocUnsafe(buf.length);
+  copy.set(buf);
+  return copy;
+}
+
+/** Convert one zeromq.js MessageLike into a Buffer. */
+export function toFrame(part: unknown): Buffer {
+  if (Buffer.isBuffer(part)) return bytes(part);
   if (typeof part === "string") return Buffer.from(part, "utf8");
-  if (ArrayBuffer.isView(part)) return Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+  if (ArrayBuffer.isView(part)) return bytes(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
   if (part instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && part instanceof SharedArrayBuffer)) {
-    return Buffer.from(part as ArrayBuffer);
+    return bytes(Buffer.from(part as ArrayBuffer));
   }
-  if (typeof part === "number") return Buffer.from(String(part), "utf8");
-  if (part === null || part === undefined) return Buffer.alloc(0);
-  throw new ZmqError(
-    "EINVAL",
-    `Cannot send a ${typeof part}: use a Buffer, string, typed array, ArrayBuffer, number or null`,
-  );
+  if (part === null) return Buffer.alloc(0);
+  return Buffer.from(String(part), "utf8");
 }
 
 /** A message (one frame, or an array of them) as the frames a pipe carries. */
 export function toMsg(message: unknown): Msg {
   if (Array.isArray(message)) {
-    if (message.length === 0) {
-      throw new ZmqError("EINVAL", "Cannot send an empty array: a message needs at least one frame");
-    }
     const out: Msg = new Array(message.length);
     for (let i = 0; i < message.length; i++) out[i] = toFrame(message[i]);
     return out;

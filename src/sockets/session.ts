@@ -122,6 +122,8 @@ export class ConnectSession implements EngineHost {
   #closeCalled = false;
   /** Has any connection been attached to the pipe (later ones are reconnections: hiccup)? */
   #hadEngine = false;
+  /** The current engine has the pipe (its handshake is done); before that it has nothing to linger on. */
+  #engineAttached = false;
 
   constructor(endpoint: StreamEndpoint, owner: SessionOwner) {
     this.endpoint = endpoint;
@@ -201,6 +203,7 @@ export class ConnectSession implements EngineHost {
       this.#pipe = this.#owner.newPipe(this.endpoint.address, true, peer);
       if (this.#pipe === null) return; // refused (e.g. PAIR already has a peer): engine stays unattached
       engine.attach(this.#pipe);
+      this.#engineAttached = true;
       this.#pipe.end = this;
       this.#hadEngine = true;
       return;
@@ -208,6 +211,7 @@ export class ConnectSession implements EngineHost {
     this.#pipe.peer = peer;
     if (!this.#owner.pipePeerKnown(this.#pipe)) return;
     engine.attach(this.#pipe);
+    this.#engineAttached = true;
     this.#pipe.end = this;
     if (this.#hadEngine) this.#owner.pipeReconnected(this.#pipe);
     this.#hadEngine = true;
@@ -231,6 +235,7 @@ export class ConnectSession implements EngineHost {
   engineClosed(engine: Engine, info: EngineClose): void {
     if (this.#engine !== engine) return;
     this.#engine = null;
+    this.#engineAttached = false;
     engine.detach();
     if (this.#pipe) this.#pipe.end = this;
     for (const ev of closeEvents(info, this.endpoint.address)) this.#owner.emit(ev);
@@ -268,7 +273,9 @@ export class ConnectSession implements EngineHost {
     this.#closeCalled = true;
     if (this.#state === STOPPED) return;
     const engine = this.#engine;
-    if (engine !== null) {
+    // An engine still in its handshake holds none of the queue: it lingers like a session still connecting
+    // (engineReady hands it the queue, then closes it), or the queue would be lost.
+    if (engine !== null && (this.#engineAttached || linger === 0 || (this.#pipe?.outbound.length ?? 0) === 0)) {
       if (this.#state === CONNECTED) this.#to(LINGERING);
       engine.close(linger);
       return;

@@ -7,9 +7,11 @@
  * (option-store.ts, from the table in options.ts), its pipes and sessions (socket-core.ts), its endpoints
  * (endpoints.ts) and inproc pairing (inproc.ts).
  *
- * send()/receive() follow zeromq.js: one pending operation each (a second gives EBUSY); a send resolves
+ * send()/receive() follow zeromq.js: one pending operation each (a second throws EBUSY); a send resolves
  * once the message is queued (blocking types wait, as libzmq's mute state, for room in a pipe); the
- * timeouts are `sendTimeout`/`receiveTimeout` (-1 forever, 0 one immediate try, N ms).
+ * timeouts are `sendTimeout`/`receiveTimeout` (-1 forever, 0 one immediate try, N ms). Operations that
+ * complete at once resolve at once, but at most {@link SYNC_CAP} in a row: then one waits for the event
+ * loop's check phase, so a loop draining or filling a fast socket lets timers and I/O run (zeromq.js).
  */
 // The module binding, not the global getter (docs/performance.md, design decision 11).
 import { Buffer } from "node:buffer";
@@ -49,7 +51,7 @@ import {
   xterminated,
   xwritable,
 } from "./hooks.ts";
-import { toMsg, type MessageLike } from "./message.ts";
+import { bytes, toMsg, type MessageLike } from "./message.ts";
 import { eagain, type PendingRecv, type PendingSend } from "./pending.ts";
 import { Observer } from "./observer.ts";
 import { defineSocketAccessors, explainOption, socketArguments } from "./option-api.ts";
@@ -62,6 +64,31 @@ export type { MessageLike, Message } from "./message.ts";
 const asMsg = (m: Msg): Msg => m;
 const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
 const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
+
+/**
+ * How many send()/receive() calls in a row may complete synchronously before one waits for the event
+ * loop's check phase (zeromq.js `max_sync_operations`, 512): without it `await send()` in a loop never
+ * lets a timer or I/O callback run while the queues have room.
+ */
+const SYNC_CAP = 512;
+
+/**
+ * zocket runs those 512 in well under a millisecond, and an event-loop turn costs microseconds: a forced
+ * turn comes at most once per YIELD_MS (timers have a 1 ms resolution, so they still run every turn).
+ */
+const YIELD_MS = 1;
+
+function sendBusy(): ZmqError {
+  return new ZmqError("EBUSY", "Socket is busy writing; only one send operation may be in progress at any time");
+}
+
+function receiveBusy(): ZmqError {
+  return new ZmqError("EBUSY", "Socket is busy reading; only one receive operation may be in progress at any time");
+}
+
+function bindBusy(): ZmqError {
+  return new ZmqError("EBUSY", "Socket is blocked by a bind or unbind operation");
+}
 
 export abstract class Socket {
   /** @internal The option values; each socket type narrows this to its own options. */
@@ -76,6 +103,17 @@ export abstract class Socket {
   #pendingRecv: PendingRecv<unknown> | null = null;
   /** A parked receive is being retried (see #retryRecv). */
   #retrying = false;
+  /** Operations completed synchronously since the event loop last ran a yield (see SYNC_CAP). */
+  #syncOps = 0;
+  /** When the last forced yield resumed (performance.now()). */
+  #lastYield = 0;
+  /** A bind() or unbind() is in flight: zeromq.js refuses other operations meanwhile (EBUSY). */
+  #blocked = false;
+  readonly #resumeAfterYield = (): void => {
+    this.#syncOps = 0;
+    this.#lastYield = performance.now();
+    this.#resumeRecv();
+  };
   #recvWakeScheduled = false;
   readonly #recvWake = (): void => {
     this.#recvWakeScheduled = false;
@@ -180,16 +218,32 @@ export abstract class Socket {
 
   // ------------------------------------------------------------------ bind/connect/close
 
+  /** Listen on `address`. Other bind/unbind/connect/disconnect/send/receive calls meanwhile throw EBUSY. */
   bind(address: string): Promise<void> {
-    return this[kCore].endpoints.bind(address);
+    this.#checkOpen();
+    this.#blocked = true;
+    return this[kCore].endpoints.bind(address).finally(this.#unblock);
   }
 
   bindSync(address: string): void {
     throw new ZmqError("ENOTSUP", `bindSync(${JSON.stringify(address)}) is not supported: use await bind()`);
   }
 
+  /** Stop listening on `address` (as bind(), other operations meanwhile throw EBUSY). */
   unbind(address: string): Promise<void> {
-    return this[kCore].endpoints.unbind(address);
+    this.#checkOpen();
+    this.#blocked = true;
+    return this[kCore].endpoints.unbind(address).finally(this.#unblock);
+  }
+
+  readonly #unblock = (): void => {
+    this.#blocked = false;
+  };
+
+  /** zeromq.js `ValidateOpen`: a closed socket (EBADF) or one in a bind/unbind (EBUSY) throws at once. */
+  #checkOpen(): void {
+    if (this.#closed) throw closedError();
+    if (this.#blocked) throw bindBusy();
   }
 
   unbindSync(address: string): void {
@@ -200,12 +254,13 @@ export abstract class Socket {
     // As zeromq.js: the argument checks (TypeErrors) first; only ROUTER and STREAM take options.
     checkAddressArgument(address);
     checkArgumentCount(arguments.length, 1);
-    if (this.#closed) throw closedError();
+    this.#checkOpen();
     this[kConnectEndpoint](parseEndpoint(address, "connect"));
   }
 
   disconnect(address: string): void {
     checkArgumentCount(arguments.length, 1);
+    this.#checkOpen();
     this[kCore].endpoints.disconnect(address);
   }
 
@@ -223,25 +278,55 @@ export abstract class Socket {
   // (docs/performance.md, design decision 18).
 
   send(message: MessageLike | MessageLike[], ..._rest: unknown[]): Promise<void> {
-    if (this.#closed || this.#pendingSend !== null) return this.#sendRefused();
+    if (this.#closed || this.#pendingSend !== null || this.#blocked || message === undefined) {
+      this.#sendRefused(message);
+    }
     let msg: Msg;
     try {
-      // A single Buffer, the common case, skips toMsg()'s conversions.
-      msg = message instanceof Buffer ? [message] : toMsg(message);
-      if (this[xsend](msg)) return RESOLVED;
+      // A single Buffer, the common case, skips toMsg()'s conversions (small ones are copied, as there).
+      msg = message instanceof Buffer ? [bytes(message)] : toMsg(message);
+      if (msg.length === 0) return RESOLVED; // zeromq.js: an empty array sends nothing
+      if (this[xsend](msg)) return ++this.#syncOps < SYNC_CAP ? RESOLVED : this.#sendYield();
     } catch (err) {
       return Promise.reject(err);
     }
     return this.#sendLater(msg);
   }
 
-  /** Why a send cannot start: the socket is closed, or another send is pending (EBUSY, as zeromq.js). */
-  #sendRefused(): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError());
-    return Promise.reject(
-      new ZmqError("EBUSY", "Socket is busy writing; only one send operation may be in progress at any time"),
-    );
+  /**
+   * Why a send cannot start, thrown at once as zeromq.js does: no message (TypeError), the socket is
+   * closed, a bind/unbind is in flight, or another send is pending (EBUSY).
+   */
+  #sendRefused(message: unknown): never {
+    if (message === undefined) throw new TypeError("Message must be present");
+    this.#checkOpen();
+    throw sendBusy();
   }
+
+  /**
+   * The message is queued, but SYNC_CAP sends or receives in a row completed at once: this one resolves in
+   * the event loop's check phase, after timers and I/O had their turn (zeromq.js `UvScheduleDelayed`).
+   */
+  #sendYield(): Promise<void> {
+    if (!this.#mustYield(this[kOptions].sendTimeout)) return RESOLVED;
+    return new Promise<void>((resolve) => setImmediate(this.#resolveAfterYield, resolve));
+  }
+
+  /**
+   * At SYNC_CAP: true if this operation waits for the check phase; else the count starts again. zeromq.js
+   * never delays an operation that may not wait (timeout 0); nor does zocket within YIELD_MS of the last.
+   */
+  #mustYield(timeout: number): boolean {
+    if (timeout !== 0 && performance.now() - this.#lastYield >= YIELD_MS) return true;
+    this.#syncOps = 0;
+    return false;
+  }
+
+  readonly #resolveAfterYield = (resolve: () => void): void => {
+    this.#syncOps = 0;
+    this.#lastYield = performance.now();
+    resolve();
+  };
 
   /** No peer can take the message now: it waits for one, up to `sendTimeout`. */
   #sendLater(msg: Msg): Promise<void> {
@@ -255,16 +340,14 @@ export abstract class Socket {
   }
 
   receive(): Promise<Msg> {
-    if (this.#closed || this.#pendingRecv !== null) return this.#receiveRefused();
+    if (this.#closed || this.#pendingRecv !== null || this.#blocked) this.#receiveRefused();
     return this.#takeOrWait(asMsg, null);
   }
 
-  /** Why a receive cannot start: the socket is closed, or another receive is pending (EBUSY). */
-  #receiveRefused(): Promise<Msg> {
-    if (this.#closed) return Promise.reject(closedError());
-    return Promise.reject(
-      new ZmqError("EBUSY", "Socket is busy reading; only one receive operation may be in progress at any time"),
-    );
+  /** Why a receive cannot start, thrown at once: closed, a bind/unbind in flight, or another receive (EBUSY). */
+  #receiveRefused(): never {
+    this.#checkOpen();
+    throw receiveBusy();
   }
 
   /**
@@ -273,6 +356,9 @@ export abstract class Socket {
    * rejecting it once the socket is closed (async iteration ends rather than throws).
    */
   #takeOrWait<T>(result: (m: Msg) => T, whenClosed: (() => T) | null): Promise<T> {
+    if (this.#syncOps >= SYNC_CAP && this.#mustYield(this[kOptions].receiveTimeout)) {
+      return this.#receiveYield(result, whenClosed);
+    }
     let msg: Msg | undefined;
     try {
       msg = this.#recvOne();
@@ -280,10 +366,35 @@ export abstract class Socket {
       return Promise.reject(err);
     }
     if (msg === undefined) return this.#receiveLater(result, whenClosed);
+    this.#syncOps++;
     // Reading a property first lets the optimiser know the array's map and resolve the promise without
     // the generic `then` lookup (docs/performance.md, design decision 17).
     void msg.length;
     return Promise.resolve(result(msg));
+  }
+
+  /**
+   * SYNC_CAP operations in a row completed at once: this receive is parked (a concurrent one is EBUSY) and
+   * tried again in the event loop's check phase, after timers and I/O had their turn.
+   */
+  #receiveYield<T>(result: (m: Msg) => T, whenClosed: (() => T) | null): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const p: PendingRecv<T> = { resolve, reject, result, whenClosed, timer: null };
+      this.#pendingRecv = p as PendingRecv<unknown>;
+      setImmediate(this.#resumeAfterYield);
+    });
+  }
+
+  /** After a yield: a receive still parked reads now, or waits from now on as its timeout says. */
+  #resumeRecv(): void {
+    const p = this.#pendingRecv;
+    // A receive that waits for a message already has its timer (or waits forever): leave it as it is.
+    if (p === null || p.timer !== null) return;
+    this.#retryRecv();
+    if (this.#pendingRecv !== p) return;
+    const timeout = this[kOptions].receiveTimeout;
+    if (timeout === 0) this.#settleRecv(eagain());
+    else if (timeout > 0) p.timer = setTimeout(() => this.#settleRecv(eagain()), timeout);
   }
 
   /** Nothing to read now: the receive waits for a message, up to `receiveTimeout`. */
@@ -309,9 +420,9 @@ export abstract class Socket {
     return {
       next: (): Promise<IteratorResult<Msg, undefined>> => {
         if (this.#closed) return Promise.resolve(iterationDone());
-        if (this.#pendingRecv !== null) {
-          // Someone else is receiving: the EBUSY rejection, as zeromq.js gives it.
-          return this.receive().then(asResult);
+        if (this.#pendingRecv !== null || this.#blocked) {
+          // Someone else is receiving, or a bind is in flight: zeromq.js's next() rejects with EBUSY.
+          return Promise.reject(this.#blocked ? bindBusy() : receiveBusy());
         }
         // One promise per waiting step, resolved with the iterator result itself (not a receive()
         // promise plus a .then); closing the socket ends the loop instead of throwing.

@@ -9,7 +9,9 @@
  *   `[id, ""]` and so is a peer that went away.
  * - send(`[id, data]`) writes the bytes to that peer; send(`[id, ""]`) closes its connection after
  *   writing all that was sent to it before (whatever `linger` is). An unknown id is EHOSTUNREACH; a
- *   full queue makes send() wait. Only the first frame after the id is data: libzmq treats any further
+ *   full queue makes send() wait, and so does a send to the routing id given to a connect() whose
+ *   connection is not up yet (libzmq queues it in the pipe it makes at connect time; zocket makes a
+ *   STREAM pipe only with its connection, so the send waits for it). Only the first frame after the id is data: libzmq treats any further
  *   frame as the start of a new message that has no data and ignores it.
  * - The raw engine comes from {@link RawEngine} through the session's `createEngine` hook.
  */
@@ -50,6 +52,8 @@ export class Stream extends Socket {
   declare readonly [kOptions]: OptionStore<"STREAM">;
   readonly #fq = new FairQueue();
   readonly #table = new RoutingTable(randomU32());
+  /** Routing ids given to connect() calls whose connection has not come up yet: endpoint by id (latin1). */
+  readonly #connecting = new Map<string, string>();
 
   constructor(options?: Partial<Omit<Stream, "send" | "receive" | "connect">> & { context?: unknown }) {
     super("STREAM", options);
@@ -67,6 +71,7 @@ export class Stream extends Socket {
   override connect(address: string, options?: StreamConnectOptions): void {
     const id = connectRoutingId(options);
     this.#table.connect(id, () => super.connect(address));
+    if (id !== null) this.#connecting.set(id.toString("latin1"), address);
   }
 
   /** @internal */
@@ -78,6 +83,7 @@ export class Stream extends Socket {
   override disconnect(address: string): void {
     super.disconnect(address);
     this.#table.forget(address);
+    for (const [k, ep] of this.#connecting) if (ep === address) this.#connecting.delete(k);
   }
 
   /** @internal Pipes exist only while a connection does (each connection is its own peer). */
@@ -88,7 +94,9 @@ export class Stream extends Socket {
   /** @internal */
   [xattach](pipe: Pipe): void {
     // libzmq stream_t::identify_peer: the connect routing id, else an auto id.
-    this.#table.add(pipe, this.#table.connectId(pipe) ?? this.#table.autoId());
+    const connectId = this.#table.connectId(pipe);
+    if (connectId !== null) this.#connecting.delete(connectId.toString("latin1"));
+    this.#table.add(pipe, connectId ?? this.#table.autoId());
     this.#fq.attach(pipe);
   }
 
@@ -107,6 +115,7 @@ export class Stream extends Socket {
   /** @internal */
   override [xclosed](): void {
     this.#table.clear();
+    this.#connecting.clear();
   }
 
   /** @internal */
@@ -115,6 +124,8 @@ export class Stream extends Socket {
     const id = msg[0]!;
     const pipe = this.#table.get(id);
     if (pipe === undefined) {
+      // Connecting with this id: wait for the connection (a full queue's wait; sendTimeout applies).
+      if (this.#connecting.has(id.toString("latin1"))) return false;
       throw new ZmqError("EHOSTUNREACH", `Host unreachable: no STREAM peer with routing id 0x${id.toString("hex")}`);
     }
     const data = msg[1]!;
