@@ -43,8 +43,8 @@ export function lingerEnded(l: Lingering): void {
 export interface ExitSocket {
   readonly closed: boolean;
   close(): void;
-  /** The context's `blocky`: whether the warning suggests turning it off. */
-  readonly blocky: boolean;
+  /** Its context's `blocky`: whether the warning suggests turning it off. */
+  readonly context: { readonly blocky: boolean };
 }
 
 const open = new Set<WeakRef<ExitSocket>>();
@@ -68,7 +68,7 @@ function onBeforeExit(): void {
   for (const ref of open) {
     const s = ref.deref();
     if (s === undefined || s.closed) continue;
-    blocky ||= s.blocky;
+    blocky ||= s.context.blocky;
     s.close();
   }
   open.clear();
@@ -86,7 +86,9 @@ function onBeforeExit(): void {
       warned = true;
       const hint = blocky ? " Set 'context.blocky = false' to change this behaviour." : "";
       // Not process.emitWarning: zeromq.js prints this itself, after Node.js has shut its JS side down.
-      process.stderr.write(`(node:${process.pid}) WARNING: Waiting for queued ZeroMQ messages to be delivered.${hint}\n`);
+      process.stderr.write(
+        `(node:${process.pid}) WARNING: Waiting for queued ZeroMQ messages to be delivered.${hint}\n`,
+      );
     }
   }, POLL);
 }

@@ -3,6 +3,7 @@
  * `for await (const event of socket.events)`. Event names and fields match zeromq.js.
  */
 import { ZmqError } from "../errors.ts";
+import { holdOpen, release } from "./exit.ts";
 
 export interface EventAddress {
   address: string;
@@ -67,6 +68,7 @@ export class Observer {
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = null;
+      release();
       w.resolve(event);
       return;
     }
@@ -110,6 +112,8 @@ export class Observer {
         "Observer is busy reading; only one receive operation may be in progress at any time",
       );
     }
+    // A reader waiting for events keeps the process alive, as in zeromq.js (sockets/exit.ts).
+    holdOpen();
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });
@@ -122,6 +126,7 @@ export class Observer {
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = null;
+      release();
       w.reject(new ZmqError("EAGAIN", "The observer closed while receive() waited"));
     }
   }

@@ -191,9 +191,9 @@ export class ConnectSession implements EngineHost {
     }
     this.#to(WAITING);
     this.#owner.emit({ type: "connect:retry", address: this.endpoint.address, interval: ivl });
+    // Retrying never keeps the process alive (as libzmq's I/O thread); a waiting send or receive does.
     this.#timer = setTimeout(() => this.#connect(), ivl);
-    // A socket the user closed must not keep the process alive just to retry.
-    if (this.#owner.closing) this.#timer.unref();
+    this.#timer.unref();
   }
 
   engineReady(engine: Engine, peer: PeerInfo): void {

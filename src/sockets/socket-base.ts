@@ -24,6 +24,7 @@ import { lastReadPeer, setLastRead, type Msg, type PeerInfo, type Pipe } from ".
 import type { SocketTypeName } from "../protocol/constants.ts";
 import { checkAddressArgument, parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
 import { closedError } from "./endpoints.ts";
+import { holdOpen, release, track } from "./exit.ts";
 import { invalidArgument } from "./option-values.ts";
 import {
   kConnectEndpoint,
@@ -109,6 +110,8 @@ export abstract class Socket {
   #lastYield = 0;
   /** A bind() or unbind() is in flight: zeromq.js refuses other operations meanwhile (EBUSY). */
   #blocked = false;
+  /** close() was called during a bind/unbind: it runs when that settles. */
+  #closeAfterBind = false;
   readonly #resumeAfterYield = (): void => {
     this.#syncOps = 0;
     this.#lastYield = performance.now();
@@ -137,6 +140,9 @@ export abstract class Socket {
     this[kOptions] = store;
     this.#context = ctx;
     this[kCore] = new SocketCore(this, args.type, ctx, store);
+    // libzmq (ZMQ_BLOCKY): a context with blocky false gives its new sockets a linger of 0.
+    if (!ctx.blocky) store.linger = 0;
+    track(this);
     Object.seal(this);
     if (options === undefined) return;
     try {
@@ -220,6 +226,9 @@ export abstract class Socket {
 
   /** Listen on `address`. Other bind/unbind/connect/disconnect/send/receive calls meanwhile throw EBUSY. */
   bind(address: string): Promise<void> {
+    // As zeromq.js: the argument checks (TypeErrors) come first.
+    checkAddressArgument(address);
+    checkArgumentCount(arguments.length, 1);
     this.#checkOpen();
     this.#blocked = true;
     return this[kCore].endpoints.bind(address).finally(this.#unblock);
@@ -231,6 +240,9 @@ export abstract class Socket {
 
   /** Stop listening on `address` (as bind(), other operations meanwhile throw EBUSY). */
   unbind(address: string): Promise<void> {
+    // As zeromq.js: the argument checks (TypeErrors) come first.
+    checkAddressArgument(address);
+    checkArgumentCount(arguments.length, 1);
     this.#checkOpen();
     this.#blocked = true;
     return this[kCore].endpoints.unbind(address).finally(this.#unblock);
@@ -238,6 +250,7 @@ export abstract class Socket {
 
   readonly #unblock = (): void => {
     this.#blocked = false;
+    if (this.#closeAfterBind) this.close();
   };
 
   /** zeromq.js `ValidateOpen`: a closed socket (EBADF) or one in a bind/unbind (EBUSY) throws at once. */
@@ -266,6 +279,11 @@ export abstract class Socket {
 
   close(): void {
     if (this.#closed) return;
+    // As zeromq.js: a close during a bind/unbind takes effect when that settles (`closed` stays false).
+    if (this.#blocked) {
+      this.#closeAfterBind = true;
+      return;
+    }
     this.#closed = true;
     if (this.#pendingSend !== null) this.#settleSend(eagain());
     if (this.#pendingRecv !== null) this.#settleRecv(eagain());
@@ -336,6 +354,7 @@ export abstract class Socket {
       const p: PendingSend = { resolve, reject, timer: null, msg };
       if (timeout > 0) p.timer = setTimeout(() => this.#settleSend(eagain()), timeout);
       this.#pendingSend = p;
+      holdOpen();
     });
   }
 
@@ -381,6 +400,7 @@ export abstract class Socket {
     return new Promise<T>((resolve, reject) => {
       const p: PendingRecv<T> = { resolve, reject, result, whenClosed, timer: null };
       this.#pendingRecv = p as PendingRecv<unknown>;
+      holdOpen();
       setImmediate(this.#resumeAfterYield);
     });
   }
@@ -405,6 +425,8 @@ export abstract class Socket {
       const p: PendingRecv<T> = { resolve, reject, result, whenClosed, timer: null };
       if (timeout > 0) p.timer = setTimeout(() => this.#settleRecv(eagain()), timeout);
       this.#pendingRecv = p as PendingRecv<unknown>;
+      // A waiting receive keeps the process alive, as in zeromq.js (sockets/exit.ts).
+      holdOpen();
     });
   }
 
@@ -435,6 +457,7 @@ export abstract class Socket {
     const p = this.#pendingSend;
     if (!p) return;
     this.#pendingSend = null;
+    release();
     if (p.timer) clearTimeout(p.timer);
     if (err) p.reject(err);
     else p.resolve();
@@ -444,6 +467,7 @@ export abstract class Socket {
     const p = this.#pendingRecv;
     if (!p) return;
     this.#pendingRecv = null;
+    release();
     if (p.timer) clearTimeout(p.timer);
     if (err === null) p.resolve(p.result(msg!));
     else if (p.whenClosed !== null && this.#closed) p.resolve(p.whenClosed());

@@ -150,9 +150,12 @@ async function listen(
     }
     throw bindError(err as NodeJS.ErrnoException, ep.address);
   }
+  // Neither a listener nor its connections keep the process alive (see connect below).
+  server.unref();
   server.on("connection", (accepted) => {
     const sock = adopt(accepted, bodyReadMaxOf(ep)) as net.Socket & ByteStream;
     configure(sock, ep, opts);
+    sock.unref();
     onConnection(sock, info(sock, ep));
   });
   server.on("error", () => {
@@ -179,6 +182,9 @@ function connect(
       ? { host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true }
       : { path: ipcPath(ep) };
   const sock = dial(target, bodyReadMaxOf(ep));
+  // As with libzmq's I/O threads, a connection (or an attempt) does not keep the process alive; a waiting
+  // send or receive does (sockets/exit.ts).
+  sock.unref();
   const finish = (err: Error | null): void => {
     if (finished) return;
     finished = true;

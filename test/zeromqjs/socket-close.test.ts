@@ -63,7 +63,10 @@ eachLibProto((zmq: Zmq, proto, label) => {
       const promise = sock.bind(address);
       sock.close();
       assert.equal(sock.closed, false);
-      await assert.rejects(promise);
+      // libzmq 4.3.5 lets an ipc path be bound again (it replaces the socket file): zeromq.js resolves there.
+      // zocket refuses with EADDRINUSE, on every transport (docs/compatibility.md).
+      if (proto === "ipc" && label.startsWith("zeromq")) await promise;
+      else await assert.rejects(promise, { code: "EADDRINUSE" });
       assert.equal(sock.closed, true);
     });
 
