@@ -307,7 +307,7 @@ describe("parity: the events observer", () => {
   });
 
   test("a second receive() while one waits: EBUSY thrown, and the first gets 'end' at close", async () => {
-    for (const { lib } of LIBS) {
+    for (const { name, lib } of LIBS) {
       const sock = new lib.Dealer();
       const first = sock.events.receive();
       const second = await outcome(() => sock.events.receive());
@@ -319,6 +319,13 @@ describe("parity: the events observer", () => {
         message: "Observer is busy reading; only one receive operation may be in progress at any time",
       });
       sock.close();
+      if (name === "zeromq") {
+        // zeromq.js races its monitor socket's close against the "end" event: under load the waiting
+        // receive() sometimes rejects with ENOTSOCK instead. zocket always delivers "end".
+        const got = await withTimeout(first, 2000, "the end event").catch((e: { code?: string }) => e);
+        assert.ok("type" in got ? got.type === "end" : got.code === "ENOTSOCK", JSON.stringify(got));
+        continue;
+      }
       assert.equal((await withTimeout(first, 2000, "the end event")).type, "end");
     }
   });

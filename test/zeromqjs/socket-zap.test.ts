@@ -9,7 +9,17 @@ type Frame = Buffer | string | null;
 function zapHandler(zmq: Zmq, handle: (req: Buffer[]) => Frame[]): { stop(): void } {
   const socket = new zmq.Router();
   void (async () => {
-    await socket.bind("inproc://zeromq.zap.01");
+    // zeromq.js releases an inproc name asynchronously after close(): the previous case's handler may
+    // still hold it for a moment.
+    for (let i = 0; ; i++) {
+      try {
+        await socket.bind("inproc://zeromq.zap.01");
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EADDRINUSE" || i >= 50) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
     for await (const msg of socket) await socket.send(handle(msg) as never);
   })();
   return { stop: () => socket.close() };
