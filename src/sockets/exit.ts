@@ -8,20 +8,20 @@
  *   500 ms, stderr shows zeromq.js's warning, in its words and format (libzmq's zmq_ctx_term waits the
  *   same way at exit; zeromq.js src/module.h, Terminator).
  */
-/** Waits in progress; while there is one, a ref'd timer holds the event loop open. */
+/**
+ * Waits in progress; while there is one, a timer that is otherwise unref'd holds the event loop open.
+ * One timer for the process, ref'd and unref'd (cheap counters), never created per wait.
+ */
 let waiting = 0;
 let holder: NodeJS.Timeout | null = null;
 const FOREVER = 0x7fffffff;
 
 export function holdOpen(): void {
-  if (waiting++ === 0) holder = setInterval(() => {}, FOREVER);
+  if (waiting++ === 0) (holder ??= setInterval(() => {}, FOREVER)).ref();
 }
 
 export function release(): void {
-  if (waiting > 0 && --waiting === 0 && holder !== null) {
-    clearInterval(holder);
-    holder = null;
-  }
+  if (waiting > 0 && --waiting === 0 && holder !== null) holder.unref();
 }
 
 /** A connection still delivering queued messages after its socket closed (until `until`, ms since epoch). */
