@@ -21,7 +21,7 @@ export const COPY_THRESHOLD = 128;
 /** A frame of the caller's bytes: a copy when small, else a view of the same memory. */
 export function bytes(buf: Buffer): Buffer {
   if (buf.length > COPY_THRESHOLD) return buf;
-  // From Buffer's pool, filled natively: about half the cost of Buffer.from(buf).
+  // A slice of Buffer's shared pool, filled natively: no per-copy ArrayBuffer.
   const copy = Buffer.allocUnsafe(buf.length);
   copy.set(buf);
   return copy;

@@ -74,8 +74,8 @@ const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined,
 const SYNC_CAP = 512;
 
 /**
- * zocket runs those 512 in well under a millisecond, and an event-loop turn costs microseconds: a forced
- * turn comes at most once per YIELD_MS (timers have a 1 ms resolution, so they still run every turn).
+ * A forced turn comes at most once per YIELD_MS: timers have a 1 ms resolution, so they still get every
+ * turn they could use, and a fast socket does not pay for turns nothing is waiting for.
  */
 const YIELD_MS = 1;
 
