@@ -6,7 +6,7 @@ import { LoadBalancer } from "../routing/load-balancer.ts";
 import { kOptions, xattach, xhasIn, xhasOut, xreadable, xrecv, xsend, xterminated, xwritable } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
 import type { OptionProps, OptionStore } from "./options.ts";
-import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Readable, Socket, type Writable } from "./socket-base.ts";
 
 export class Dealer extends Socket {
   /** @internal */
@@ -16,6 +16,7 @@ export class Dealer extends Socket {
 
   constructor(options?: Partial<Omit<Dealer, "send" | "receive">> & { context?: unknown }) {
     super("DEALER", options);
+    finishSocket(this, options);
   }
 
   /** @internal */

@@ -1,13 +1,14 @@
 /** PAIR (RFC 31): exactly one peer; blocks when its queue is full. A second peer is refused (libzmq). */
 import type { Msg, Pipe } from "../pipe.ts";
 import { xacceptsPipe, xattach, xhasIn, xhasOut, xrecv, xsend, xterminated } from "./hooks.ts";
-import { Socket, type Readable, type Writable, type MessageLike } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Readable, Socket, type Writable } from "./socket-base.ts";
 
 export class Pair extends Socket {
   #pipe: Pipe | null = null;
 
   constructor(options?: Partial<Omit<Pair, "send" | "receive">> & { context?: unknown }) {
     super("PAIR", options);
+    finishSocket(this, options);
   }
 
   /** @internal */

@@ -10,7 +10,7 @@ import { notSupported } from "../util/not-supported.ts";
 import { kOptions } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
 import type { OptionProps, OptionStore } from "./options.ts";
-import type { MessageLike, Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Writable } from "./socket-base.ts";
 import { PublisherBase } from "./xpublisher.ts";
 
 /**
@@ -23,6 +23,7 @@ export class Publisher extends PublisherBase {
 
   constructor(options?: Partial<Omit<Publisher, "send">> & { context?: unknown }) {
     super("PUB", options);
+    finishSocket(this, options);
   }
 
   override receive(): Promise<Msg> {

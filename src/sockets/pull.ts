@@ -5,7 +5,7 @@ import { notSupported } from "../util/not-supported.ts";
 import { kOptions, xattach, xhasIn, xreadable, xrecv, xsend, xterminated } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
 import type { OptionProps, OptionStore } from "./options.ts";
-import { Socket, type Readable } from "./socket-base.ts";
+import { finishSocket, type Readable, Socket } from "./socket-base.ts";
 
 export class Pull extends Socket {
   /** @internal */
@@ -14,6 +14,7 @@ export class Pull extends Socket {
 
   constructor(options?: Partial<Omit<Pull, "receive">> & { context?: unknown }) {
     super("PULL", options);
+    finishSocket(this, options);
   }
 
   /** @internal */

@@ -3,13 +3,14 @@ import type { Msg, Pipe } from "../pipe.ts";
 import { LoadBalancer } from "../routing/load-balancer.ts";
 import { notSupported } from "../util/not-supported.ts";
 import { xattach, xhasOut, xrecv, xsend, xterminated, xwritable } from "./hooks.ts";
-import { Socket, type MessageLike, type Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, Socket, type Writable } from "./socket-base.ts";
 
 export class Push extends Socket {
   readonly #lb = new LoadBalancer();
 
   constructor(options?: Partial<Omit<Push, "send">> & { context?: unknown }) {
     super("PUSH", options);
+    finishSocket(this, options);
   }
 
   /** @internal */

@@ -17,7 +17,7 @@ import { xhasIn, xhasOut, xrecv, xsend } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
 import type { OptionProps } from "./options.ts";
 import { kFq, RouterBase } from "./router.ts";
-import type { MessageLike, Readable, Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
 
 const NO_FRAMES: Msg = [];
 
@@ -34,6 +34,7 @@ export class Reply extends RouterBase {
 
   constructor(options?: Partial<Omit<Reply, "send" | "receive">> & { context?: unknown }) {
     super("REP", options);
+    finishSocket(this, options);
   }
 
   /** @internal */

@@ -42,7 +42,7 @@ import {
 } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
 import type { OptionProps, OptionStore } from "./options.ts";
-import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Readable, Socket, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -72,6 +72,7 @@ export class Request extends Socket {
 
   constructor(options?: Partial<Omit<Request, "send" | "receive">> & { context?: unknown }) {
     super("REQ", options);
+    finishSocket(this, options);
   }
 
   /** @internal */

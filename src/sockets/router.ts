@@ -45,7 +45,7 @@ import {
 import { defineOptions } from "./option-store.ts";
 import { checkRoutingId } from "./option-values.ts";
 import type { OptionProps, OptionStore } from "./options.ts";
-import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Readable, Socket, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -81,7 +81,7 @@ export function connectRoutingId(options: unknown): Buffer | null {
 export abstract class RouterBase extends Socket {
   /** @internal ROUTER's options; REP, built on it, has only `routingId` of them. */
   declare readonly [kOptions]: OptionStore<"REP"> & Partial<OptionStore<"ROUTER">>;
-  // A private field behind a getter: the instance is sealed before subclass fields would be added.
+  // Private, with a getter for REP (built on this class) to reach it.
   readonly #fq = new FairQueue();
   /** @internal */
   protected get [kFq](): FairQueue {
@@ -271,6 +271,7 @@ export class Router extends RouterBase {
 
   constructor(options?: Partial<Omit<Router, "send" | "receive" | "connect">> & { context?: unknown }) {
     super("ROUTER", options);
+    finishSocket(this, options);
   }
 
   /**

@@ -91,6 +91,22 @@ function bindBusy(): ZmqError {
   return new ZmqError("EBUSY", "Socket is blocked by a bind or unbind operation");
 }
 
+/**
+ * The end of a concrete socket class's constructor, once all its fields exist: seal the instance (as
+ * zeromq.js: an unknown property is a TypeError), then assign the constructor options in order through
+ * their setters. Sealing last keeps V8's fast object shape; fields added to a sealed object make it slow.
+ */
+export function finishSocket(socket: Socket, options: object | undefined): void {
+  Object.seal(socket);
+  if (options === undefined) return;
+  try {
+    Object.assign(socket, options);
+  } catch (err) {
+    // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind.
+    throw explainOption(err, socket.constructor.name);
+  }
+}
+
 export abstract class Socket {
   /** @internal The option values; each socket type narrows this to its own options. */
   readonly [kOptions]: SocketOptionStore;
@@ -129,8 +145,7 @@ export abstract class Socket {
 
   /**
    * As zeromq.js: `type` is a socket type number (zocket's classes pass the ZMTP name), `options` an object
-   * of option values and `context`. The instance is sealed (an unknown property is a TypeError), then the
-   * options are assigned in order through their setters.
+   * of option values and `context`. The concrete class ends its constructor with {@link finishSocket}.
    */
   protected constructor(type: SocketTypeName | number, options?: object) {
     const args = socketArguments(new.target, type, options, arguments.length);
@@ -143,14 +158,6 @@ export abstract class Socket {
     // libzmq (ZMQ_BLOCKY): a context with blocky false gives its new sockets a linger of 0.
     if (!ctx.blocky) store.linger = 0;
     track(this);
-    Object.seal(this);
-    if (options === undefined) return;
-    try {
-      Object.assign(this, options);
-    } catch (err) {
-      // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind.
-      throw explainOption(err, new.target.name);
-    }
   }
 
   get context(): Context {

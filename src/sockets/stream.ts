@@ -42,7 +42,7 @@ import {
 import { defineOptions } from "./option-store.ts";
 import type { OptionProps, OptionStore } from "./options.ts";
 import { connectRoutingId, type RouterConnectOptions } from "./router.ts";
-import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Readable, Socket, type Writable } from "./socket-base.ts";
 
 /** zeromq.js `StreamConnectOptions`: `{ routingId }` for `stream.connect()`. */
 export type StreamConnectOptions = RouterConnectOptions;
@@ -57,6 +57,7 @@ export class Stream extends Socket {
 
   constructor(options?: Partial<Omit<Stream, "send" | "receive" | "connect">> & { context?: unknown }) {
     super("STREAM", options);
+    finishSocket(this, options);
   }
 
   /** @internal STREAM connections carry raw bytes, not ZMTP. */

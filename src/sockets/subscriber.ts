@@ -11,7 +11,7 @@ import { notSupported } from "../util/not-supported.ts";
 import { kOptions, xsend } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
 import type { OptionProps, OptionStore } from "./options.ts";
-import type { Readable } from "./socket-base.ts";
+import { finishSocket, type Readable } from "./socket-base.ts";
 import { kAddSubscription, kRemoveSubscription, SubscriberBase } from "./xsubscriber.ts";
 
 const ALL = Buffer.alloc(0);
@@ -26,6 +26,7 @@ export class Subscriber extends SubscriberBase {
 
   constructor(options?: Partial<Omit<Subscriber, "receive" | "subscribe" | "unsubscribe">> & { context?: unknown }) {
     super("SUB", options);
+    finishSocket(this, options);
   }
 
   /**

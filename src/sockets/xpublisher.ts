@@ -26,7 +26,7 @@ import { Fifo } from "../util/fifo.ts";
 import { kOptions, xattach, xhasIn, xhasOut, xreadable, xrecv, xsend, xterminated, xwritable } from "./hooks.ts";
 import { defineOptions } from "./option-store.ts";
 import type { OPTIONS, OptionProps, OptionStore, SocketOptionStore } from "./options.ts";
-import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Readable, Socket, type Writable } from "./socket-base.ts";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -46,7 +46,7 @@ interface PendingMsg {
 
 /**
  * What PUB and XPUB share. Options are read from the socket's option store on use (not cached in
- * fields), because the base constructor applies constructor options before subclass fields exist.
+ * fields), so a value set after construction takes effect on the next message.
  */
 export abstract class PublisherBase extends Socket {
   /** @internal PUB's and XPUB's options (each has some the other lacks). */
@@ -216,6 +216,7 @@ export class XPublisher extends PublisherBase {
     options?: Partial<Omit<XPublisher, "send" | "receive" | "subscribe" | "unsubscribe">> & { context?: unknown },
   ) {
     super("XPUB", options);
+    finishSocket(this, options);
   }
 
   /**

@@ -32,7 +32,7 @@ import {
   xwritable,
 } from "./hooks.ts";
 import type { OptionStore, SocketOptionStore } from "./options.ts";
-import { Socket, type MessageLike, type Readable, type Writable } from "./socket-base.ts";
+import { finishSocket, type MessageLike, type Readable, Socket, type Writable } from "./socket-base.ts";
 
 /** @internal SUB's subscribe(): count a subscription and send it to every peer. */
 export const kAddSubscription = Symbol("zocket.sub.add");
@@ -161,6 +161,7 @@ export abstract class SubscriberBase extends Socket {
 export class XSubscriber extends SubscriberBase {
   constructor(options?: Partial<Omit<XSubscriber, "send" | "receive">> & { context?: unknown }) {
     super("XSUB", options);
+    finishSocket(this, options);
   }
 
   /** @internal */
