@@ -256,6 +256,18 @@ eachLibProto((zmq: Compat, proto, label, lib) => {
 
     // libzmq rebinds an ipc path that is in use (zocket refuses, docs/compatibility.md): zocket's only on ipc.
     if (proto !== "ipc" || lib === "zocket") {
+      it("bindSync, then a connect from another socket: connected at the first attempt", () =>
+        runCase(async (c) => {
+          const address = await uniqAddress(proto);
+          const pull = c.track(zmq.socket("pull"));
+          // A failed first attempt would retry only after 10 s, past the case's limit.
+          const push = c.track(zmq.socket("push", { reconnect_ivl: 10_000 }));
+          pull.on("message", (msg: Buffer) => (msg.toString() === "first" ? c.done() : undefined));
+          pull.bindSync(address);
+          push.connect(address);
+          push.send("first");
+        }));
+
       it("a failing bind calls back with the error, or emits it", () =>
         runCase(async (c) => {
           const address = await uniqAddress(proto);
@@ -426,6 +438,31 @@ describe("zocket: pause(), read() and ZMQ_RCVTIMEO", () => {
         );
         pull.resume();
       }, 10_000));
+
+    it(`every send() of a multipart message gets its callback (5.x; zeromq.js's compat only the last) (${proto})`, () =>
+      runCase(async (c) => {
+        const address = await uniqAddress(proto);
+        const push = c.track(compat.socket("push"));
+        const pull = c.track(compat.socket("pull"));
+        const called: string[] = [];
+        pull.on(
+          "message",
+          c.guard((...parts: Buffer[]) => {
+            assert.deepEqual(parts.map(String), ["a", "b", "c"]);
+            setImmediate(
+              c.guard(() => {
+                assert.deepEqual(called, ["a", "b", "c"]);
+                c.done();
+              }),
+            );
+          }),
+        );
+        pull.bindSync(address);
+        push.connect(address);
+        push.send("a", compat.ZMQ_SNDMORE, () => called.push("a"));
+        push.send("b", compat.ZMQ_SNDMORE, () => called.push("b"));
+        push.send("c", 0, () => called.push("c"));
+      }));
 
     it(`ZMQ_RCVTIMEO emits no errors while receiving continues (${proto})`, () =>
       runCase(async (c) => {
