@@ -55,6 +55,8 @@ export class Monitor {
 
   /** Stops forwarding (unmonitor()); monitor() may start it again. */
   stop(): void {
+    // A closed socket's observer has ended: nothing more will come, and it may no longer be reachable.
+    if (this.#socket.closed) return;
     const events = this.#socket.events;
     for (const [type, listener] of this.#listeners.splice(0)) events.off(type, listener);
   }

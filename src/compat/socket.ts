@@ -95,7 +95,8 @@ const CLASSES: Readonly<Record<C.SocketType, new () => V6Socket>> = {
 function typeName(type: unknown): C.SocketType {
   if (typeof type === "string" && Object.hasOwn(CLASSES, type)) return type as C.SocketType;
   if (typeof type === "number") {
-    for (const [name, value] of Object.entries(C.types)) if (value === type) return name as C.SocketType;
+    // CLASSES lists "dealer" and "router" before their old names "xreq" and "xrep".
+    for (const name of Object.keys(CLASSES) as C.SocketType[]) if (C.types[name] === type) return name;
   }
   throw new Error(`Invalid socket type: ${String(type)}`);
 }

@@ -1,7 +1,8 @@
 /**
  * 5.x programs, unchanged but for their require, as child processes against libzmq peers (Debian's
- * python3-zmq): examples/v5/rep-server.cjs answering a pyzmq REQ, examples/v5/publisher.cjs feeding a
- * pyzmq SUB, and examples/v5/broker.cjs (ROUTER/DEALER) between pyzmq clients and workers.
+ * python3-zmq): examples/v5/rep-server.cjs answering a pyzmq REQ, examples/v5/req-client.cjs asking a
+ * pyzmq REP (then ending on its own), examples/v5/publisher.cjs feeding a pyzmq SUB, and
+ * examples/v5/broker.cjs (ROUTER/DEALER) between pyzmq clients and workers.
  *
  * Each program is copied into a scratch project whose node_modules/zocket maps `zocket/v5-compat` to this
  * checkout's sources (run with tsx), so `require("zocket/v5-compat")` resolves as it does for a user. A
@@ -39,7 +40,7 @@ before(() => {
       mkdirSync(join(app, "node_modules"), { recursive: true });
       symlinkSync(realpathSync(join(ROOT, "node_modules", "zeromq")), pkg, "dir");
     }
-    for (const program of ["rep-server.cjs", "publisher.cjs", "broker.cjs"]) {
+    for (const program of ["rep-server.cjs", "req-client.cjs", "publisher.cjs", "broker.cjs"]) {
       copyFileSync(join(ROOT, "examples", "v5", program), join(app, program));
     }
   }
@@ -83,14 +84,19 @@ class Child {
     }
   }
 
-  /** The first stdout line matching `match` (already printed or still to come), within `ms`. */
-  line(match: RegExp, ms = 20_000): Promise<RegExpExecArray> {
+  /**
+   * The first stdout line matching `match` (already printed or still to come), within `ms` (generous: a
+   * program's first start compiles zocket's sources with tsx, slow on a loaded machine).
+   */
+  line(match: RegExp, ms = 60_000): Promise<RegExpExecArray> {
     for (const l of this.lines) {
       const m = match.exec(l);
       if (m !== null) return Promise.resolve(m);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line ${match} in ${ms} ms; stderr: ${this.stderr}`)), ms);
+      const timer = setTimeout(() => {
+        reject(new Error(`no line ${match} in ${ms} ms; stdout: ${this.lines.join("|")}; stderr: ${this.stderr}`));
+      }, ms);
       this.#waiters.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
       void this.exited.then(({ code }) => reject(new Error(`exited (${code}) before ${match}: ${this.stderr}`)));
     });
@@ -137,6 +143,23 @@ for (const impl of ["zocket", "zeromq"] as const) {
       } finally {
         await server.interrupt();
       }
+    });
+
+    it("a 5.x REQ client queues ten requests for a pyzmq REP, then exits once it closed its socket", async () => {
+      const server = python("rep_server.py", "10");
+      const [, endpoint] = await server.line(/^listening on (tcp:\/\/127\.0\.0\.1:\d+)$/);
+      const client = program("req-client.cjs", endpoint!);
+      // No process.exit(): the process ends because its closed socket holds nothing open.
+      const { code } = await client.exited;
+      assert.equal(code, 0, client.stderr);
+      assert.deepEqual(
+        client.lines,
+        Array.from({ length: 10 }, (_, i) => `received World ${i}`),
+      );
+      assert.deepEqual(
+        (await server.json())["requests"],
+        Array.from({ length: 10 }, (_, i) => `Hello ${i}`),
+      );
     });
 
     it("a 5.x PUB (bindSync) feeds a pyzmq SUB: filtered updates and a two-part message", async () => {
