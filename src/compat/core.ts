@@ -13,6 +13,7 @@
  */
 import type { EventEmitter } from "node:events";
 import type { Message, MessageLike, Socket as V6Socket } from "../index.ts";
+import { Fifo } from "../util/fifo.ts";
 
 /** A 5.x callback: `err` on failure, nothing on success. */
 export type Callback = (err?: Error) => void;
@@ -21,7 +22,7 @@ export type Callback = (err?: Error) => void;
 interface Batch {
   readonly parts: MessageLike[];
   readonly callbacks: Callback[];
-  /** Receives completed when it was handed over (see #failed). */
+  /** The receive count when it was handed over (see #failed). */
   mark: number;
 }
 
@@ -83,7 +84,7 @@ export class CompatCore {
   readonly owner: EventEmitter;
   readonly socket: V6Socket;
   /** PUSH and PUB have nothing to receive (zeromq.js's compat starts no receive for them). */
-  readonly #receives: boolean;
+  readonly #canReceive: boolean;
   #closed = false;
   #paused = false;
 
@@ -93,25 +94,33 @@ export class CompatCore {
 
   // receiving
   #receiving = false;
-  readonly #held: Message[][] = [];
+  readonly #held = new Fifo<Message[]>();
+  /** A REQ/REP receive was refused (EFSM): the next completed send restarts receiving. */
   #recvWaitsForSend = false;
+  /** The send count when the current receive started. */
   #recvMark = 0;
-  #receives_ = 0;
+  /** Messages received and sends completed, so far: how a refused operation sees that the other one ran. */
+  #recvCount = 0;
 
   // sending
   #parts: MessageLike[] = [];
   #partCallbacks: Callback[] = [];
-  readonly #queue: Batch[] = [];
+  readonly #queue = new Fifo<Batch>();
+  /** A message a REQ/REP refused (EFSM): it goes first, before the queue. */
+  #retry: Batch | null = null;
   /** A message the socket may still be holding (it was not writable): the next waits for it. */
   #waitFor: Batch | null = null;
+  /** The message handed over last, until the socket has taken it (for EBUSY, see #handOver). */
+  #last: Batch | null = null;
+  /** A REQ/REP send was refused (EFSM): the next received message restarts sending. */
   #sendWaitsForRecv = false;
-  #sends = 0;
+  #sendCount = 0;
   #flushing = false;
 
   constructor(owner: EventEmitter, socket: V6Socket, receives: boolean) {
     this.owner = owner;
     this.socket = socket;
-    this.#receives = receives;
+    this.#canReceive = receives;
     this.#pull();
   }
 
@@ -217,8 +226,9 @@ export class CompatCore {
     this.#closed = true;
     // Like 5.x: what the socket has not taken yet is dropped (what it took lingers), callbacks are not run.
     this.#ops.length = 0;
-    this.#queue.length = 0;
-    this.#held.length = 0;
+    this.#queue.clear();
+    this.#retry = null;
+    this.#held.clear();
     this.#parts = [];
     this.#partCallbacks = [];
     this.socket.close();
@@ -233,7 +243,7 @@ export class CompatCore {
   }
 
   #pull(): void {
-    if (!this.#receives || this.#receiving || this.#busy || this.#recvWaitsForSend || this.closed) return;
+    if (!this.#canReceive || this.#receiving || this.#busy || this.#recvWaitsForSend || this.closed) return;
     if (this.#paused && this.#held.length >= this.#holdLimit()) return;
     let next: Promise<Message[]>;
     try {
@@ -243,13 +253,13 @@ export class CompatCore {
       return;
     }
     this.#receiving = true;
-    this.#recvMark = this.#sends;
+    this.#recvMark = this.#sendCount;
     next.then(this.#received, this.#receiveFailed);
   }
 
   readonly #received = (msg: Message[]): void => {
     this.#receiving = false;
-    this.#receives_++;
+    this.#recvCount++;
     if (this.#closed) return;
     let handled = true;
     if (this.#paused || this.#held.length > 0) this.#held.push(msg);
@@ -269,7 +279,7 @@ export class CompatCore {
     const code = codeOf(err);
     if (code === "EFSM") {
       // A REQ before its request went out, a REP before its reply did: wait for that send.
-      if (this.#sends !== this.#recvMark) this.#pull();
+      if (this.#sendCount !== this.#recvMark) this.#pull();
       else this.#recvWaitsForSend = true;
       return;
     }
@@ -321,9 +331,10 @@ export class CompatCore {
     if (this.#flushing) return;
     this.#flushing = true;
     try {
-      while (this.#queue.length > 0 && this.#waitFor === null && !this.#sendWaitsForRecv) {
-        if (this.#paused || this.#busy || this.closed) return;
-        this.#handOver(this.#queue[0]!);
+      while (this.#waitFor === null && !this.#sendWaitsForRecv) {
+        const next = this.#retry ?? this.#queue.peek();
+        if (next === undefined || this.#paused || this.#busy || this.closed) return;
+        this.#handOver(next);
       }
     } finally {
       this.#flushing = false;
@@ -342,12 +353,12 @@ export class CompatCore {
         this.#waitFor = this.#last;
         return;
       }
-      this.#queue.shift();
+      this.#take(batch);
       this.#finish(batch, err);
       return;
     }
-    this.#queue.shift();
-    batch.mark = this.#receives_;
+    this.#take(batch);
+    batch.mark = this.#recvCount;
     this.#last = batch;
     // Not writable: the socket keeps the message until a peer takes it, and takes no other meanwhile.
     if (!writable) this.#waitFor = batch;
@@ -357,11 +368,14 @@ export class CompatCore {
     );
   }
 
-  /** The message handed over last (for EBUSY, see #handOver). */
-  #last: Batch | null = null;
+  /** `batch`, the next to go, leaves the queue (or the retry slot). */
+  #take(batch: Batch): void {
+    if (this.#retry === batch) this.#retry = null;
+    else this.#queue.shift();
+  }
 
   #sent(batch: Batch): void {
-    this.#sends++;
+    this.#sendCount++;
     if (this.#last === batch) this.#last = null;
     this.#finish(batch, null);
     if (this.#recvWaitsForSend) {
@@ -374,11 +388,11 @@ export class CompatCore {
   #failed(batch: Batch, err: unknown): void {
     if (this.#last === batch) this.#last = null;
     if (codeOf(err) === "EFSM" && this.#waitFor === batch && !this.#closed) {
-      // A REQ waiting for its reply, a REP with no request: the message goes back to the head of the
-      // queue and waits for a receive (unless one completed meanwhile).
-      this.#queue.unshift(batch);
+      // A REQ waiting for its reply, a REP with no request: the message goes back before the queue and
+      // waits for a receive (unless one completed meanwhile).
+      this.#retry = batch;
       this.#waitFor = null;
-      if (this.#receives_ === batch.mark) this.#sendWaitsForRecv = true;
+      if (this.#recvCount === batch.mark) this.#sendWaitsForRecv = true;
       else this.#flushSends();
       return;
     }
