@@ -375,6 +375,37 @@ eachLibProto((zmq: Compat, proto, label) => {
         if (++complete === 2) c.done();
       }));
 
+    it("routes by a binary identity set through the short option (it stays binary)", () =>
+      runCase(async (c) => {
+        const address = await uniqAddress(proto);
+        const router = c.track(zmq.socket("router"));
+        const dealer = c.track(zmq.socket("dealer"));
+        const id = Buffer.from([0, 0xff, 0x80, 0x01]);
+        dealer.identity = id;
+        router.on(
+          "message",
+          c.guard((from: Buffer, msg: Buffer) => {
+            assert.deepEqual(from, id);
+            assert.equal(msg.toString(), "ping");
+            router.send([from, "pong"]);
+          }),
+        );
+        dealer.on(
+          "message",
+          c.guard((msg: Buffer) => {
+            assert.equal(msg.toString(), "pong");
+            c.done();
+          }),
+        );
+        router.bind(
+          address,
+          bound(c, () => {
+            dealer.connect(address);
+            dealer.send("ping");
+          }),
+        );
+      }));
+
     it("should handle router-dealer message bursts", () =>
       runCase(async (c) => {
         const address = await uniqAddress(proto);
