@@ -1,6 +1,6 @@
 /**
  * monitor()/unmonitor(): zeromq.js's compat socket-monitor-test (listen, accept, disconnect and bind_error
- * with their 5.x arguments) on zocket and on zeromq.js over tcp and ipc (libzmq has no inproc events), then
+ * with their 5.x arguments) on zocket over tcp and ipc (libzmq has no inproc events) and on zeromq.js over tcp, then
  * the other events 5.x emitted: connect, connect_delay/connect_retry with the interval, close, and
  * unmonitor() stopping them.
  */
@@ -11,6 +11,9 @@ import { eachLibProto, isFullError, runCase, uniqAddress, type Compat } from "./
 
 eachLibProto(
   (zmq: Compat, proto, label, lib) => {
+    // zeromq.js runs its monitor case on tcp only ("only seems to work reliably with TCP"): over ipc its
+    // monitor sometimes misses events, and a case left waiting keeps libzmq's context from terminating.
+    if (proto === "ipc" && lib === "zeromq") return;
     describe(`${label} monitor`, () => {
       it("connect, connect_delay/connect_retry with the interval, close", () =>
         runCase(async (c) => {
@@ -93,12 +96,7 @@ eachLibProto(
                   req.close();
                 }),
               );
-              // A bind error reaches both the callback and the monitor event, with an Error. (libzmq binds
-              // an ipc path in use again, so zeromq.js has no bind error there.)
-              if (proto === "ipc" && lib === "zeromq") {
-                bindErrorSeen = true;
-                return;
-              }
+              // A bind error reaches both the callback and the monitor event, with an Error.
               const doubleRep = c.track(zmq.socket("rep"));
               doubleRep.monitor();
               doubleRep.on(
