@@ -2,7 +2,7 @@
  * The published package, as a user gets it: `npm pack` (its prepack script builds dist/), the tarball unpacked
  * into a scratch project's node_modules next to links to zocket's runtime dependencies (no network), then
  * loaded every way: require, import, default import, named imports, zocket/package.json, the bin, and a
- * TypeScript file of each module kind type-checked and compiled with tsc, then run.
+ * TypeScript file of each module kind type-checked and compiled with tsc, then run; zocket/v5-compat the same.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -22,12 +22,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { REPO_ROOT, expectedKinds } from "./surface.ts";
+import { REPO_ROOT, expectedCompatKinds, expectedKinds } from "./surface.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(REPO_ROOT);
 const require = createRequire(import.meta.url);
 const zeromq = require("zeromq") as object;
+const zeromqCompat = require("zeromq/v5-compat") as object;
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   version: string;
   dependencies: Record<string, string>;
@@ -76,6 +77,7 @@ after(() => {
 test("the tarball holds the built entries and no sources or tests", () => {
   for (const file of ["entry-cjs.cjs", "entry-cjs.d.cts", "entry-esm.js", "entry-esm.d.ts", "index.js"]) {
     assert.ok(packed.includes(`package/dist/${file}`), file);
+    assert.ok(packed.includes(`package/dist/compat/${file}`), `compat/${file}`);
   }
   assert.ok(packed.includes("package/bin/zocket.js"));
   assert.ok(packed.includes("package/package.json"));
@@ -103,13 +105,32 @@ test("import from ES modules: namespace, default import and named imports", asyn
   assert.equal(out["inproc"], "pong");
 });
 
-test("TypeScript resolves the types for import and require, and the compiled files run", async () => {
+test("TypeScript resolves the types for import and require (zocket and zocket/v5-compat), and they run", async () => {
   const tsc = join(app, "node_modules", "typescript", "bin", "tsc");
   await run(process.execPath, [tsc, "-p", "."], { cwd: app, timeout: 60_000 }).catch((err: { stdout: string }) => {
     assert.fail(`tsc failed:\n${err.stdout}`);
   });
   assert.deepEqual(await probe("out/typed.mjs"), { esm: "Push Pull 20 pong" });
   assert.deepEqual(await probe("out/typed.cjs"), { cjs: "Push Pull 20 pong" });
+  assert.deepEqual(await probe("out/typed-compat.mjs"), { esm: "push 0 world" });
+  assert.deepEqual(await probe("out/typed-compat.cjs"), { cjs: "push 0 world" });
+});
+
+test("require('zocket/v5-compat'): zeromq/v5-compat's exports plus the documented extras, one instance", async () => {
+  const out = await probe("probe-compat.cjs");
+  assert.deepEqual(out["kinds"], expectedCompatKinds(zeromqCompat));
+  assert.equal(out["withJs"], true, "zocket/v5-compat.js is the same module");
+  assert.equal(out["oneInstance"], true, "require and import load one module instance");
+  assert.equal(out["reqRep"], "world");
+  assert.equal(out["inproc"], "from v5-compat to the v6 API");
+});
+
+test("import from 'zocket/v5-compat': namespace, default import and named imports", async () => {
+  const out = await probe("probe-compat.mjs");
+  assert.deepEqual(out["kinds"], { ...expectedCompatKinds(zeromqCompat), default: "object" });
+  assert.equal(out["defaultIsNamespace"], true);
+  assert.equal(out["named"], true);
+  assert.equal(out["pushPull"], "a,b");
 });
 
 test("the zocket bin runs from the installed package", async () => {
@@ -163,6 +184,55 @@ async function summary(): Promise<string> {
 }
 `;
 
+/** A 5.x REQ/REP round trip over inproc, as source text for the compat probes: `reqRep(zmq, endpoint)`. */
+const REQ_REP = `
+function reqRep(zmq, endpoint) {
+  return new Promise((resolve, reject) => {
+    const rep = zmq.socket("rep");
+    const req = zmq.socket("req");
+    rep.on("message", (msg) => rep.send(msg.toString() === "hello" ? "world" : "?"));
+    rep.bind(endpoint, (err) => {
+      if (err) return reject(err);
+      req.connect(endpoint);
+      req.on("message", (msg) => {
+        req.close();
+        rep.close();
+        resolve(msg.toString());
+      });
+      req.send("hello");
+    });
+  });
+}`;
+
+/** The body of both compat TypeScript files: typed 5.x-style code, then a round trip. */
+const TYPED_COMPAT = `
+const push: zmq.Socket = zmq.socket("push", { linger: 0 });
+push.setsockopt(zmq.ZMQ_SNDHWM, 10).linger = 0;
+const flags: number = zmq.ZMQ_SNDMORE | zmq.ZMQ_DONTWAIT;
+const types: Record<string, number> = zmq.types;
+// @ts-expect-error the types are zocket's, not \`any\`: this name does not exist
+void zmq.NoSuchExport;
+function summary(): Promise<string> {
+  return new Promise((resolve) => {
+    const rep = zmq.socket("rep");
+    const req = zmq.socket(zmq.ZMQ_REQ);
+    rep.on("message", (msg: Buffer) => rep.send(msg.toString() === "hello" ? "world" : "?"));
+    rep.bindSync("inproc://typed-compat");
+    req.connect("inproc://typed-compat");
+    req.on("message", (msg: Buffer) => {
+      const text = \`\${push.type} \${push.getsockopt("linger")} \${msg.toString()}\`;
+      req.close();
+      rep.close();
+      push.close();
+      resolve(text);
+    });
+    req.send("hello", 0, (err?: Error) => void err);
+    void flags;
+    void types;
+  });
+}
+`;
+
 const ZEROMQ_NAMES = JSON.stringify(Object.fromEntries(Object.keys(zeromq).map((k) => [k, true])));
 
 /** The scratch project's files. */
@@ -209,6 +279,59 @@ const zeromqNames: Record<string, boolean> = ${ZEROMQ_NAMES};
 ${TYPED}
 void summary().then((cjs) => console.log(JSON.stringify({ cjs })));
 `,
+  "probe-compat.cjs": `"use strict";
+${KINDS}
+${REQ_REP}
+const zmq = require("zocket/v5-compat");
+Promise.all([import("zocket/v5-compat"), import("zocket")]).then(async ([esm, v6]) => {
+  const reply = await reqRep(zmq, "inproc://compat-cjs");
+  // A 5.x PUSH (required) to a v6 Pull (imported): one default context, one inproc registry.
+  const pull = new v6.Pull();
+  await pull.bind("inproc://compat-to-v6");
+  const push = zmq.socket("push");
+  push.connect("inproc://compat-to-v6");
+  push.send("from v5-compat to the v6 API");
+  const [msg] = await pull.receive();
+  push.close();
+  pull.close();
+  console.log(JSON.stringify({
+    kinds: kinds(zmq),
+    withJs: require("zocket/v5-compat.js") === zmq,
+    oneInstance: esm.socket === zmq.socket && esm.Socket === zmq.Socket,
+    reqRep: reply,
+    inproc: msg.toString(),
+  }));
+});
+`,
+  "probe-compat.mjs": `${KINDS}
+import * as ns from "zocket/v5-compat";
+import zmq, { socket, ZMQ_SNDMORE } from "zocket/v5-compat";
+const pull = zmq.socket("pull");
+const push = socket("push");
+pull.bindSync("inproc://compat-esm");
+push.connect("inproc://compat-esm");
+const pushPull = await new Promise((resolve) => {
+  pull.on("message", (...frames) => resolve(frames.map(String).join(",")));
+  push.send("a", ZMQ_SNDMORE);
+  push.send("b");
+});
+push.close();
+pull.close();
+console.log(JSON.stringify({
+  kinds: kinds(ns),
+  defaultIsNamespace: zmq === ns.default && Object.keys(ns).every((k) => k === "default" || zmq[k] === ns[k]),
+  named: socket === zmq.socket && ZMQ_SNDMORE === 2,
+  pushPull,
+}));
+`,
+  "typed-compat.mts": `import zmq from "zocket/v5-compat";
+${TYPED_COMPAT}
+console.log(JSON.stringify({ esm: await summary() }));
+`,
+  "typed-compat.cts": `import zmq = require("zocket/v5-compat");
+${TYPED_COMPAT}
+void summary().then((cjs) => console.log(JSON.stringify({ cjs })));
+`,
   "tsconfig.json": JSON.stringify({
     compilerOptions: {
       module: "nodenext",
@@ -217,6 +340,6 @@ void summary().then((cjs) => console.log(JSON.stringify({ cjs })));
       types: ["node"],
       outDir: "out",
     },
-    files: ["typed.mts", "typed.cts"],
+    files: ["typed.mts", "typed.cts", "typed-compat.mts", "typed-compat.cts"],
   }),
 };

@@ -40,3 +40,18 @@ export function expectedKinds(zeromq: object): Record<string, string> {
   const expected: Record<string, string> = { ...kinds(zeromq), ...documentedExtras() };
   return Object.fromEntries(Object.entries(expected).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
+
+/** zocket/v5-compat's documented extra exports, name → kind, from docs/compatibility.md. */
+export function documentedCompatExtras(): Record<string, string> {
+  const doc = readFileSync(new URL("docs/compatibility.md", REPO_ROOT), "utf8");
+  const section = doc.split(/^### Extra exports of `zocket\/v5-compat`$/m)[1]?.split(/^##/m)[0] ?? "";
+  const extras: Record<string, string> = {};
+  for (const m of section.matchAll(/^\| `(\w+)` \| (\w+) \|/gm)) extras[m[1]!] = m[2]!;
+  return extras;
+}
+
+/** The expected kinds of zocket/v5-compat's exports: zeromq/v5-compat's plus the documented compat extras. */
+export function expectedCompatKinds(zeromqCompat: object): Record<string, string> {
+  const expected: Record<string, string> = { ...kinds(zeromqCompat), ...documentedCompatExtras() };
+  return Object.fromEntries(Object.entries(expected).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
