@@ -98,7 +98,7 @@ export class Endpoints {
       if (!this.#inprocBound.delete(ep.name) || !core.context[kInproc].unbind(ep.name, core)) {
         throw noEndpoint(address, "bound");
       }
-      core.closePipesOf(ep.address, false);
+      // libzmq keeps the inproc pipes already connected: only new connects stop reaching the name.
       return;
     }
     const ls = this.#listeners.get(address);

@@ -166,7 +166,8 @@ eachLibProto((zmq: Compat, proto, label, lib) => {
   });
 
   describe(`${label} bind and unbind`, () => {
-    // libzmq keeps inproc connections when their endpoint is unbound (zocket closes them): tcp and ipc only.
+    // An unbound inproc endpoint keeps its connections (libzmq, and zocket with it), which this case expects
+    // closed: tcp and ipc only.
     if (proto !== "inproc") {
       it("should be able to unbind", () =>
         runCase(async (c) => {

@@ -573,6 +573,21 @@ for (const impl of IMPLS) {
         assert.deepEqual(await withTimeout(pull.receive(), 3000, "receive after re-bind"), [Buffer.from("3")]);
       });
 
+      if (tr === "inproc") {
+        test(`${tag} unbind keeps the peers already connected, as libzmq does`, async (t) => {
+          const pull = new impl.Pull();
+          const push = new impl.Push({ sendTimeout: 2000 });
+          closeAfter(t, push, pull);
+          const ep = await bindFresh(pull, tr);
+          push.connect(ep);
+          await push.send("before");
+          assert.deepEqual(await withTimeout(pull.receive(), 5000, "receive"), [Buffer.from("before")]);
+          await pull.unbind(ep);
+          await push.send("after");
+          assert.deepEqual(await withTimeout(pull.receive(), 5000, "receive after unbind"), [Buffer.from("after")]);
+        });
+      }
+
       if (tr !== "inproc") {
         test(`${tag} events: bind, accept, connect, handshake, disconnect, close, end — zeromq.js names and fields`, async (t) => {
           const pull = new impl.Pull();
