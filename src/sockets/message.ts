@@ -27,9 +27,9 @@ export function bytes(buf: Buffer): Buffer {
   return copy;
 }
 
-/** Convert one zeromq.js MessageLike into a Buffer. */
-export function toFrame(part: unknown): Buffer {
-  if (Buffer.isBuffer(part)) return bytes(part);
+/** Convert one zeromq.js MessageLike into a Buffer; `copy` false keeps a small Buffer as it is. */
+export function toFrame(part: unknown, copy = true): Buffer {
+  if (Buffer.isBuffer(part)) return copy ? bytes(part) : part;
   if (typeof part === "string") return Buffer.from(part, "utf8");
   if (ArrayBuffer.isView(part)) return bytes(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
   if (part instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && part instanceof SharedArrayBuffer)) {
@@ -39,11 +39,15 @@ export function toFrame(part: unknown): Buffer {
   return Buffer.from(String(part), "utf8");
 }
 
-/** A message (one frame, or an array of them) as the frames a pipe carries. */
-export function toMsg(message: unknown): Msg {
+/**
+ * A message (one frame, or an array of them) as the frames a pipe carries. The first `routed` Buffers are
+ * not copied: ROUTER and STREAM consume their routing id while sending, and a reply's id is then still
+ * the very Buffer the request came with (router.ts looks it up by identity).
+ */
+export function toMsg(message: unknown, routed = 0): Msg {
   if (Array.isArray(message)) {
     const out: Msg = new Array(message.length);
-    for (let i = 0; i < message.length; i++) out[i] = toFrame(message[i]);
+    for (let i = 0; i < message.length; i++) out[i] = toFrame(message[i], i >= routed);
     return out;
   }
   return [toFrame(message)];

@@ -124,6 +124,8 @@ export abstract class Socket {
   #syncOps = 0;
   /** When the last forced yield resumed (performance.now()). */
   #lastYield = 0;
+  /** Leading routing-id frames a send consumes at once (ROUTER, STREAM: 1), so they are not copied. */
+  readonly #routed: number;
   /** A bind() or unbind() is in flight: zeromq.js refuses other operations meanwhile (EBUSY). */
   #blocked = false;
   /** close() was called during a bind/unbind: it runs when that settles. */
@@ -155,6 +157,7 @@ export abstract class Socket {
     this[kOptions] = store;
     this.#context = ctx;
     this[kCore] = new SocketCore(this, args.type, ctx, store);
+    this.#routed = args.type === "ROUTER" || args.type === "STREAM" ? 1 : 0;
     // libzmq (ZMQ_BLOCKY): a context with blocky false gives its new sockets a linger of 0.
     if (!ctx.blocky) store.linger = 0;
     track(this);
@@ -309,7 +312,7 @@ export abstract class Socket {
     let msg: Msg;
     try {
       // A single Buffer, the common case, skips toMsg()'s conversions (small ones are copied, as there).
-      msg = message instanceof Buffer ? [bytes(message)] : toMsg(message);
+      msg = message instanceof Buffer ? [bytes(message)] : toMsg(message, this.#routed);
       if (msg.length === 0) return RESOLVED; // zeromq.js: an empty array sends nothing
       if (this[xsend](msg)) return ++this.#syncOps < SYNC_CAP ? RESOLVED : this.#sendYield();
     } catch (err) {
@@ -357,6 +360,8 @@ export abstract class Socket {
   #sendLater(msg: Msg): Promise<void> {
     const timeout = this[kOptions].sendTimeout;
     if (timeout === 0) return Promise.reject(eagain());
+    // The message waits: its routing id too is copied now, so the caller may reuse that Buffer.
+    for (let i = 0; i < this.#routed && i < msg.length; i++) msg[i] = bytes(msg[i]!);
     return new Promise<void>((resolve, reject) => {
       const p: PendingSend = { resolve, reject, timer: null, msg };
       if (timeout > 0) p.timer = setTimeout(() => this.#settleSend(eagain()), timeout);
