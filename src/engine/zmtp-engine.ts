@@ -285,6 +285,15 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     this.#out.scheduleFlush();
   }
 
+  /** PipeEnd: the socket refused what this peer sent (DISH): closed as a protocol error; a connecting side retries. */
+  dropConnection(): void {
+    this.#closeWith(
+      "protocol",
+      true,
+      new ProtocolError("ERR_ZMTP_UNSPECIFIED", "the socket refused a malformed message"),
+    );
+  }
+
   /** Close from outside (socket closed with linger 0, disconnect, shutdown). */
   destroy(): void {
     this.#closeWith("other", false);
