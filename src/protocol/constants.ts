@@ -68,6 +68,25 @@ export const COMPATIBLE: Readonly<Record<SocketTypeName, readonly SocketTypeName
   CHANNEL: ["CHANNEL"],
 };
 
+/**
+ * Which types use datagram transports (udp), from which side, and how a message maps to a datagram: the
+ * RADIO sends (connect), the DISH and DGRAM bind; groups for RADIO/DISH, raw `[address, body]` for DGRAM
+ * (docs/drafts-notes.md §17, §20, §23). Any other type refuses udp, and DGRAM refuses everything else
+ * (ENOCOMPATPROTO).
+ */
+export const DATAGRAM_USE: Readonly<
+  Partial<Record<SocketTypeName, { readonly mode: "bind" | "connect"; readonly codec: "group" | "raw" }>>
+> = {
+  RADIO: { mode: "connect", codec: "group" },
+  DISH: { mode: "bind", codec: "group" },
+  DGRAM: { mode: "bind", codec: "raw" },
+};
+
+/** Types that run over datagram transports only. */
+export function datagramOnly(type: SocketTypeName): boolean {
+  return type === "DGRAM";
+}
+
 /** The draft types (SERVER and after): ZMTP 3 only (docs/drafts-notes.md §3). */
 export function isDraftType(type: SocketTypeName): boolean {
   return SOCKET_TYPE[type] > SOCKET_TYPE.STREAM;

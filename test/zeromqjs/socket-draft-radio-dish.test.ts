@@ -10,7 +10,7 @@ import { closer, eachDraftLibProto, uniqAddress } from "./draft-helpers.ts";
 
 const MESSAGES = ["foo", "bar", "baz", "qux"];
 
-eachDraftLibProto(["tcp", "ipc", "inproc"], (draft, proto, label) => {
+eachDraftLibProto(["tcp", "ipc", "inproc", "udp"], (draft, proto, label) => {
   const c = closer();
   describe(`${label} radio/dish`, () => {
     afterEach(() => c.closeAll());
