@@ -105,3 +105,20 @@ for (const { radio: radioLib, dishes } of CASES) {
     }
   });
 }
+
+test("examples/radio-telemetry.ts: a RADIO streams to three DISH processes over multicast and finishes", async () => {
+  const { main } = await import("../../examples/radio-telemetry.ts");
+  const log = console.log;
+  console.log = () => {};
+  try {
+    const { summaries, sent } = await withTimeout(main(10), 30_000, "the telemetry example");
+    assert.deepEqual(sent, { engine: 10, gps: 10, battery: 10 });
+    assert.deepEqual(summaries, [
+      "dashboard: 20 readings from engine, battery",
+      "navigator: 10 readings from gps",
+      "logger: 30 readings from engine, gps, battery",
+    ]);
+  } finally {
+    console.log = log;
+  }
+});
