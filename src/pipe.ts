@@ -7,6 +7,7 @@
  * became non-empty. For tcp/ipc the engine sits on the far side of both queues; for inproc the far side
  * is the other socket's pipe, sharing the very same queues (so nothing is copied or serialised).
  */
+import type { ZmqError } from "./errors.ts";
 import type { Properties } from "./protocol/command.ts";
 import { Fifo } from "./util/fifo.ts";
 
@@ -179,6 +180,17 @@ export interface PipeEnd {
   close(linger: number): void;
   /** A subscription-style message to the peer that must not wait behind the HWM. */
   sendPriority?(msg: CommandMsg): void;
+  /**
+   * The socket found the peer's messages malformed (DISH: docs/drafts-notes.md §13): drop the connection
+   * as a protocol error would; a connecting side reconnects.
+   */
+  dropConnection?(): void;
+}
+
+/** A peer reached by datagrams (udp): no handshake, no subscriptions, one message per datagram. */
+export interface DatagramPeer {
+  /** Why `msg` cannot go out as one datagram (too large, a group a libzmq peer cannot take), or null. */
+  refuse(msg: Msg): ZmqError | null;
 }
 
 /** The peer's facts, learned at handshake. */
@@ -194,6 +206,8 @@ export interface PeerInfo {
   minor: number;
   /** tcp address "ip:port", ipc path, or inproc name. */
   remoteAddress: string;
+  /** Set for a datagram (udp) peer: a RADIO sends it every group (libzmq `subscribe_to_all`). */
+  datagram?: DatagramPeer;
 }
 
 let nextPipeId = 1;

@@ -1,12 +1,14 @@
 /**
  * The CLI's view of the library: socket classes looked up by name in the package's exports at run
- * time, so a socket type shows up in `zocket <type>` as soon as src/index.ts exports it.
+ * time (the main entry and `zocket/draft`), so a socket type shows up in `zocket <type>` as soon as an
+ * entry exports it.
  */
+import * as draft from "../draft.ts";
 import * as zocket from "../index.ts";
 import type { Socket } from "../index.ts";
 
-/** Everything the package exports, by name. */
-export const exportsByName: Readonly<Record<string, unknown>> = zocket as unknown as Record<string, unknown>;
+/** Everything the package's main and draft entries export, by name. */
+export const exportsByName: Readonly<Record<string, unknown>> = { ...draft, ...zocket } as Record<string, unknown>;
 
 /** A socket constructor as zeromq.js has them: `new Push({ linger: 0 })`. */
 export type SocketClass = new (options?: object) => Socket;
@@ -131,6 +133,70 @@ export const SOCKET_TYPES: readonly SocketTypeInfo[] = [
     direction: "both",
     aliases: ["xsubscriber"],
     summary: "print publications; stdin lines are sent upstream (subscriptions)",
+  },
+  // DRAFT types (zocket/draft), with czmq's bind/connect defaults; on udp the only legal side is taken.
+  {
+    name: "server",
+    className: "Server",
+    zmqName: "SERVER",
+    bindsByDefault: true,
+    direction: "both",
+    aliases: [],
+    summary: "print 'routing-id<TAB>message'; stdin 'id<TAB>reply' (-s), or a line to the last client",
+  },
+  {
+    name: "client",
+    className: "Client",
+    zmqName: "CLIENT",
+    bindsByDefault: false,
+    direction: "both",
+    aliases: [],
+    summary: "send stdin lines to servers (round-robin), print what arrives",
+  },
+  {
+    name: "radio",
+    className: "Radio",
+    zmqName: "RADIO",
+    bindsByDefault: true,
+    direction: "send",
+    aliases: [],
+    summary: "publish stdin lines to --group (tcp, or udp:// unicast and multicast)",
+  },
+  {
+    name: "dish",
+    className: "Dish",
+    zmqName: "DISH",
+    bindsByDefault: false,
+    direction: "recv",
+    aliases: [],
+    summary: "print 'group<TAB>message' for the groups given with --join",
+  },
+  {
+    name: "scatter",
+    className: "Scatter",
+    zmqName: "SCATTER",
+    bindsByDefault: false,
+    direction: "send",
+    aliases: [],
+    summary: "scatter stdin lines to gatherers (load-balanced, single-part)",
+  },
+  {
+    name: "gather",
+    className: "Gather",
+    zmqName: "GATHER",
+    bindsByDefault: true,
+    direction: "recv",
+    aliases: [],
+    summary: "print messages scattered to it",
+  },
+  {
+    name: "dgram",
+    className: "Datagram",
+    zmqName: "DGRAM",
+    bindsByDefault: true,
+    direction: "both",
+    aliases: ["datagram"],
+    summary: "raw udp: print 'ip:port<TAB>data'; stdin 'ip:port<TAB>data' (-s), or a line to the last sender",
   },
   {
     name: "stream",

@@ -236,6 +236,7 @@ async function diagnose(endpoint: string, timeout: number): Promise<string> {
     return describeError(err);
   }
   if (ep.transport === "inproc") return `nothing is bound to ${endpoint} in this process`;
+  if (ep.transport === "udp") return `ping needs a REP echo server; udp has none (try zocket dgram)`;
   if (ep.transport === "ipc" && !ep.abstract && !existsSync(ep.path))
     return `no socket file at ${ep.path} (is the server running?)`;
   const target =

@@ -10,6 +10,10 @@
  * - the others (PAIR, DEALER, ROUTER, XPUB, XSUB, STREAM): stdin is sent while received messages are
  *   printed; the end of input does not end the process (replies may still come): --count, --timeout
  *   or Ctrl-C do.
+ * The draft types (zocket/draft) fit the same flows: SCATTER sends, GATHER receives, CLIENT both; RADIO
+ * sends to `--group`, DISH prints `group, message` for its `--join`s; SERVER and DGRAM print the peer
+ * (routing id, `ip:port`) before each message and send a stdin line to the last peer that spoke, or to
+ * the one named in its first frame (with --separator).
  */
 import { Buffer } from "node:buffer";
 import type { Socket } from "../index.ts";
@@ -27,6 +31,9 @@ import {
   type OptionTable,
   type ParsedValues,
 } from "./args.ts";
+import { DATAGRAM_USE, type SocketTypeName } from "../protocol/constants.ts";
+import { parseEndpoint } from "../transports/endpoint.ts";
+import { isDatagramEndpoint } from "../transports/registry.ts";
 import { collectEndpoints, commonSettings, ENDPOINT_OPTIONS, openSocket, SOCKET_COMMON_OPTIONS } from "./endpoints.ts";
 import {
   frameText,
@@ -68,6 +75,8 @@ const SOCKET_COMMAND_OPTIONS: OptionTable = {
     help: "SUB/XSUB: subscribe to messages starting with TOPIC (SUB default: everything)",
   },
   "routing-id": { type: "string", value: "ID", help: "this socket's routing id (DEALER, ROUTER, REQ, REP, PAIR...)" },
+  group: { type: "string", short: "g", value: "GROUP", help: "RADIO: the group every message is sent to" },
+  join: { type: "string", multiple: true, value: "GROUP", help: "DISH: receive the messages of GROUP (repeatable)" },
   count: { type: "string", short: "n", value: "N", help: "exit after N messages (received, or sent for PUSH/PUB)" },
   timeout: {
     type: "string",
@@ -120,6 +129,22 @@ function socketCommandSpec(t: SocketTypeInfo): CommandSpec {
       "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | zocket stream --connect tcp://example.com:80",
       "zocket stream @tcp://*:7000   # a raw TCP server",
     ],
+    server: ["zocket server @tcp://*:5555", "yes pong | zocket server tcp://*:5555   # answer each client"],
+    client: ["echo hello | zocket client tcp://localhost:5555 --count 1"],
+    radio: [
+      "tail -f app.log | zocket radio tcp://*:5556 --group logs",
+      "seq 100 | zocket radio 'udp://127.0.0.1;239.0.0.1:5556' --group temp   # multicast on lo",
+    ],
+    dish: [
+      "zocket dish tcp://localhost:5556 --join logs",
+      "zocket dish 'udp://127.0.0.1;239.0.0.1:5556' --join temp --join wind",
+    ],
+    scatter: ["seq 1000 | zocket scatter tcp://localhost:5557"],
+    gather: ["zocket gather tcp://*:5557 --count 1000"],
+    dgram: [
+      "zocket dgram udp://*:5555   # print ip:port<TAB>data; a stdin line answers the last sender",
+      "echo '127.0.0.1:5555|hi' | zocket dgram udp://127.0.0.1:* -s '|' --count 1",
+    ],
   };
   return {
     name: t.name,
@@ -127,7 +152,10 @@ function socketCommandSpec(t: SocketTypeInfo): CommandSpec {
     usage: [`zocket ${t.name} [options] <endpoint...>`, `zocket ${t.name} --bind EP [--connect EP] [options]`],
     description:
       `Endpoints: @EP binds, >EP connects (quote it in a shell), a plain EP ${t.bindsByDefault ? "binds" : "connects"} for ${t.zmqName}.\n` +
-      "Transports: tcp://host:port (tcp://*:* binds a free port), ipc:///path, inproc://name.\n" +
+      "Transports: tcp://host:port (tcp://*:* binds a free port), ipc:///path, inproc://name" +
+      (DATAGRAM_USE[t.zmqName as SocketTypeName] !== undefined
+        ? ",\nudp://host:port and udp://iface;group:port (multicast; the side udp allows is taken).\n"
+        : ".\n") +
       "Text output shows a frame as text when it is printable UTF-8, else as 0x<hex>.",
     options: SOCKET_COMMAND_OPTIONS,
     examples: examples[t.name] ?? [],
@@ -170,7 +198,7 @@ export async function runSocketCommand(
     return 0;
   }
   const s = settingsOf(v, t);
-  const attach = collectEndpoints(positionals, v, t.bindsByDefault);
+  const attach = collectEndpoints(datagramSides(t, positionals), v, t.bindsByDefault);
   if (attach.bind.length + attach.connect.length === 0) {
     throw new UsageError(
       `missing endpoint (e.g. zocket ${t.name} ${t.bindsByDefault ? "@tcp://*:5555" : "--connect tcp://localhost:5555"})`,
@@ -179,6 +207,12 @@ export async function runSocketCommand(
   const subscriptions = strs(v, "subscribe");
   if (subscriptions.length > 0 && t.name !== "sub" && t.name !== "xsub")
     throw new UsageError(`--subscribe is for sub and xsub sockets, not ${t.name}`);
+  const group = str(v, "group");
+  const joins = strs(v, "join");
+  if (group !== undefined && t.name !== "radio") throw new UsageError(`--group is for radio sockets, not ${t.name}`);
+  if (t.name === "radio" && group === undefined) throw new UsageError("radio needs --group GROUP: its messages' group");
+  if (joins.length > 0 && t.name !== "dish") throw new UsageError(`--join is for dish sockets, not ${t.name}`);
+  if (t.name === "dish" && joins.length === 0) throw new UsageError("dish needs --join GROUP (repeatable)");
   const routingId = str(v, "routing-id");
   const security = planSecurity(v);
   const common = commonSettings(v, rt);
@@ -204,6 +238,7 @@ export async function runSocketCommand(
         (so as Socket & { receiveTimeout: number }).receiveTimeout = s.timeout;
         (so as Socket & { sendTimeout: number }).sendTimeout = s.timeout;
       }
+      if (t.name === "dish") (so as Socket & { join(...groups: string[]): void }).join(...joins);
       if (t.name === "sub") {
         const sub = so as Socket & { subscribe?: (...topics: string[]) => void };
         if (typeof sub.subscribe !== "function") throw new RuntimeFailure("this build's Subscriber has no subscribe()");
@@ -222,7 +257,7 @@ export async function runSocketCommand(
   }
   if (s.delay > 0) await rt.sleep(s.delay);
 
-  const flow = new Flow(rt, sock, t, s, printer, attach.bind.length === 0);
+  const flow = new Flow(rt, sock, t, s, printer, attach.bind.length === 0, group ?? "");
   switch (t.direction) {
     case "send":
       return flow.sendAll(reader!);
@@ -235,6 +270,34 @@ export async function runSocketCommand(
     case "both":
       return flow.both(reader!);
   }
+}
+
+/**
+ * A plain positional endpoint on a datagram transport (udp) goes to the one side the type may use there
+ * (RADIO connects, DISH and DGRAM bind), whatever the type's usual default.
+ */
+function datagramSides(t: SocketTypeInfo, positionals: string[]): string[] {
+  const use = DATAGRAM_USE[t.zmqName as SocketTypeName];
+  if (use === undefined) return positionals;
+  return positionals.map((arg) =>
+    arg
+      .split(",")
+      .map((p) => {
+        const e = p.trim();
+        if (e === "" || e.startsWith("@") || e.startsWith(">")) return p;
+        try {
+          return isDatagramEndpoint(parseEndpoint(e, use.mode)) ? (use.mode === "bind" ? "@" : ">") + e : p;
+        } catch {
+          return p; // collectEndpoints reports it
+        }
+      })
+      .join(","),
+  );
+}
+
+/** SERVER's and RADIO's send(message, options) (zeromq.js's draft API). */
+interface Routed {
+  send(message: Buffer | Frames, options: { routingId: number } | { group: string }): Promise<void>;
 }
 
 /** Resolves when the runtime starts stopping. */
@@ -259,8 +322,23 @@ class Flow {
   /** STREAM: connected TCP peers (hex ids), and whether stdin has ended. */
   readonly #livePeers = new Set<string>();
   #inputDone = false;
+  /** RADIO: the group of every message. */
+  readonly #group: string;
+  /** SERVER and DGRAM: the peer (routing id, address frame) a one-frame stdin line goes to: the last one heard. */
+  #lastPeer: number | Buffer | null = null;
+  #peerHeardResolve: () => void = () => {};
+  readonly #peerHeard = new Promise<void>((resolve) => (this.#peerHeardResolve = resolve));
 
-  constructor(rt: Runtime, sock: Socket, t: SocketTypeInfo, s: Settings, printer: Printer, connectOnly: boolean) {
+  constructor(
+    rt: Runtime,
+    sock: Socket,
+    t: SocketTypeInfo,
+    s: Settings,
+    printer: Printer,
+    connectOnly: boolean,
+    group: string,
+  ) {
+    this.#group = group;
     this.#connectOnly = connectOnly;
     this.#rt = rt;
     this.#sock = sock;
@@ -283,7 +361,40 @@ class Flow {
     throw new RuntimeFailure(`${what} failed: ${describeError(err)}`);
   }
 
+  /** SERVER, RADIO and DGRAM sends: the peer or group goes beside the message (zeromq.js's draft API). */
+  async #sendDraft(msg: Frames): Promise<void> {
+    const name = this.#t.name;
+    if (name === "radio") {
+      await (this.#sock as unknown as Routed).send(msg.length === 1 ? msg[0]! : msg, { group: this.#group });
+      return;
+    }
+    let peer: number | Buffer | null;
+    let body: Buffer | Frames;
+    if (msg.length === 2) {
+      peer = name === "server" ? Number(msg[0]!.toString()) : msg[0]!;
+      body = msg[1]!;
+    } else {
+      // One frame: to the last peer heard from; wait for the first one.
+      if (this.#lastPeer === null) await Promise.race([this.#peerHeard, stopped(this.#rt)]);
+      peer = this.#lastPeer;
+      body = msg.length === 1 ? msg[0]! : msg;
+    }
+    if (peer === null) return;
+    if (name === "server") await (this.#sock as unknown as Routed).send(body, { routingId: peer as number });
+    else await this.#sock.send([peer as Buffer, ...(Array.isArray(body) ? body : [body])]);
+  }
+
   async #send(msg: Frames): Promise<boolean> {
+    const name = this.#t.name;
+    if (name === "server" || name === "radio" || name === "dgram") {
+      try {
+        await this.#sendDraft(msg);
+        return true;
+      } catch (err) {
+        this.#failed(err, "send");
+        return false;
+      }
+    }
     let out = msg;
     if (this.#t.name === "stream" && msg.length === 1) {
       // STREAM needs the peer's routing id, which its connect notification brings: wait for it.
@@ -302,11 +413,34 @@ class Flow {
 
   async #receive(): Promise<Frames | null> {
     try {
-      return await this.#sock.receive();
+      return this.#frames(await this.#sock.receive());
     } catch (err) {
       this.#failed(err, "receive");
       return null;
     }
+  }
+
+  /**
+   * A received message as frames to print: SERVER's `[msg, { routingId }]` as `[id, msg]`, DISH's
+   * `[msg, { group }]` as `[group, msg]`, DGRAM's address without its NUL. SERVER and DGRAM remember the peer.
+   */
+  #frames(received: unknown[]): Frames {
+    const name = this.#t.name;
+    if (name === "server") {
+      const id = (received[1] as { routingId: number }).routingId;
+      this.#lastPeer = id;
+      this.#peerHeardResolve();
+      return [Buffer.from(String(id)), received[0] as Buffer];
+    }
+    if (name === "dish") return [(received[1] as { group: Buffer }).group, received[0] as Buffer];
+    if (name === "dgram") {
+      const addr = received[0] as Buffer;
+      this.#lastPeer = addr;
+      this.#peerHeardResolve();
+      const end = addr.length > 0 && addr[addr.length - 1] === 0 ? addr.length - 1 : addr.length;
+      return [addr.subarray(0, end), received[1] as Buffer];
+    }
+    return received as Frames;
   }
 
   /** Print a received message; false when it does not count (STREAM notifications). */
@@ -376,7 +510,8 @@ class Flow {
       if (!(await this.#send(msg))) break;
       n++;
     }
-    if (n > 0 && this.#t.name !== "pub" && !this.#rt.stopping) {
+    // PUB and RADIO drop what nobody takes; the others wait for a peer.
+    if (n > 0 && this.#t.name !== "pub" && this.#t.name !== "radio" && !this.#rt.stopping) {
       // PUSH queues for peers that are still connecting. Closing now could drop the queue quietly, or
       // miss a peer refusing the handshake: wait (within the linger) until some peer took the link.
       const limit = this.#rt.linger < 0 ? -1 : Math.max(this.#rt.linger, this.#s.timeout ?? 0);

@@ -19,6 +19,7 @@ import {
   FLAG_COMMAND,
   FLAG_MORE,
   isCompatible,
+  isDraftType,
   sendsIdentity,
   socketTypeName,
 } from "../protocol/constants.ts";
@@ -112,6 +113,11 @@ export class Handshake implements MechanismHost {
     this.#minor = done.minor;
     this.#host.startFraming(done.major);
     if (done.major < 3) {
+      // No legacy peer has a draft type: a draft socket refuses it (docs/drafts-notes.md §3).
+      if (isDraftType(this.#opts.socketType)) {
+        const mine = this.#opts.socketType;
+        throw new ProtocolError("ERR_ZMTP_UNSPECIFIED", `${mine} sockets speak ZMTP 3 only; the peer greeted with 2.0`);
+      }
       // ZMTP 2.0: no mechanism, no READY; the socket type came in the greeting, identities come first.
       const name = socketTypeName(done.peerSocketType) ?? `#${done.peerSocketType}`;
       const err = this.acceptPeerProperties([["Socket-Type", Buffer.from(name)]]);

@@ -17,7 +17,7 @@ import { Buffer } from "node:buffer";
 import { ProtocolError, ZmqError } from "../errors.ts";
 import type { Mechanism, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { MSG_COMMAND, type CommandMsg, type Msg, type PeerInfo, type Pipe } from "../pipe.ts";
-import { encodeCommand, encodeLegacySubscription, isCommand, parseCommand } from "../protocol/command.ts";
+import { encodeCommand, encodeLegacySubscription, isCommand, parseGroupCommand } from "../protocol/command.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "../protocol/constants.ts";
 import { FrameDecoder, FrameTooLargeError, type FrameSink, type FrameTap } from "../protocol/frame-decoder.ts";
 import { takesSubscriptionCommands } from "../protocol/frame-encoder.ts";
@@ -163,10 +163,11 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
       this.#deliver([encodeLegacySubscription(sub, body.subarray(sub ? 10 : 7))]);
       return;
     }
-    if (isCommand(body, "JOIN") || isCommand(body, "LEAVE")) {
-      const cmd = parseCommand(body)!;
-      const m: CommandMsg = [Buffer.from(cmd.data)];
-      m[MSG_COMMAND] = cmd.name;
+    const group = parseGroupCommand(body);
+    if (group !== null) {
+      // RADIO's joins (RFC 48), also from ZMTP 3.0 peers; one above 255 bytes is dropped (drafts-notes.md §15).
+      const m: CommandMsg = [Buffer.from(group.group)];
+      m[MSG_COMMAND] = group.join ? "JOIN" : "LEAVE";
       this.#deliver(m);
       return;
     }
@@ -283,6 +284,15 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     if (this.#phase !== Phase.ACTIVE) return;
     this.writeMessage(msg);
     this.#out.scheduleFlush();
+  }
+
+  /** PipeEnd: the socket refused what this peer sent (DISH): closed as a protocol error; a connecting side retries. */
+  dropConnection(): void {
+    this.#closeWith(
+      "protocol",
+      true,
+      new ProtocolError("ERR_ZMTP_UNSPECIFIED", "the socket refused a malformed message"),
+    );
   }
 
   /** Close from outside (socket closed with linger 0, disconnect, shutdown). */

@@ -145,3 +145,18 @@ export function encodeLegacySubscription(subscribe: boolean, topic: Uint8Array):
   b.set(topic, 1);
   return b;
 }
+
+/** The largest group of a JOIN/LEAVE (libzmq's ZMQ_GROUP_MAX_LENGTH). */
+export const GROUP_COMMAND_MAX = 255;
+
+/**
+ * A JOIN or LEAVE command body (RFC 48 as libzmq sends it: `04 "JOIN" group`, `05 "LEAVE" group`, the group
+ * being the rest of the body, docs/drafts-notes.md §14), or null: another command, or a group above 255
+ * bytes (a libzmq RADIO aborts on one; zocket drops it). The group is a view into `body`.
+ */
+export function parseGroupCommand(body: Buffer): { join: boolean; group: Buffer } | null {
+  const join = isCommand(body, "JOIN");
+  if (!join && !isCommand(body, "LEAVE")) return null;
+  const group = body.subarray(join ? 5 : 6);
+  return group.length > GROUP_COMMAND_MAX ? null : { join, group };
+}

@@ -19,6 +19,16 @@ export const SOCKET_TYPE = {
   XPUB: 9,
   XSUB: 10,
   STREAM: 11,
+  // DRAFT types (libzmq builds with ZMQ_BUILD_DRAFT_API): docs/drafts-notes.md §1.
+  SERVER: 12,
+  CLIENT: 13,
+  RADIO: 14,
+  DISH: 15,
+  GATHER: 16,
+  SCATTER: 17,
+  DGRAM: 18,
+  PEER: 19,
+  CHANNEL: 20,
 } as const;
 
 export type SocketTypeName = keyof typeof SOCKET_TYPE;
@@ -46,7 +56,41 @@ export const COMPATIBLE: Readonly<Record<SocketTypeName, readonly SocketTypeName
   XPUB: ["SUB", "XSUB"],
   XSUB: ["PUB", "XPUB"],
   STREAM: [],
+  // Each draft type accepts exactly its partner (docs/drafts-notes.md §2).
+  SERVER: ["CLIENT"],
+  CLIENT: ["SERVER"],
+  RADIO: ["DISH"],
+  DISH: ["RADIO"],
+  GATHER: ["SCATTER"],
+  SCATTER: ["GATHER"],
+  DGRAM: ["DGRAM"],
+  PEER: ["PEER"],
+  CHANNEL: ["CHANNEL"],
 };
+
+/**
+ * Which types use datagram transports (udp), from which side, and how a message maps to a datagram: the
+ * RADIO sends (connect), the DISH and DGRAM bind; groups for RADIO/DISH, raw `[address, body]` for DGRAM
+ * (docs/drafts-notes.md §17, §20, §23). Any other type refuses udp, and DGRAM refuses everything else
+ * (ENOCOMPATPROTO).
+ */
+export const DATAGRAM_USE: Readonly<
+  Partial<Record<SocketTypeName, { readonly mode: "bind" | "connect"; readonly codec: "group" | "raw" }>>
+> = {
+  RADIO: { mode: "connect", codec: "group" },
+  DISH: { mode: "bind", codec: "group" },
+  DGRAM: { mode: "bind", codec: "raw" },
+};
+
+/** Types that run over datagram transports only. */
+export function datagramOnly(type: SocketTypeName): boolean {
+  return type === "DGRAM";
+}
+
+/** The draft types (SERVER and after): ZMTP 3 only (docs/drafts-notes.md §3). */
+export function isDraftType(type: SocketTypeName): boolean {
+  return SOCKET_TYPE[type] > SOCKET_TYPE.STREAM;
+}
 
 export function isCompatible(local: SocketTypeName, peer: string): boolean {
   return (COMPATIBLE[local] as readonly string[]).includes(peer);

@@ -1,12 +1,15 @@
 /**
  * A socket's endpoints (libzmq `socket_base_t`'s bind/connect bookkeeping): what it listens on and what it
- * connects to — tcp/ipc through sessions, inproc through the context's registry — for unbind(),
- * disconnect(), close() and `lastEndpoint`.
+ * connects to — tcp/ipc through sessions, datagram transports (udp) through datagram sessions, inproc
+ * through the context's registry — for unbind(), disconnect(), close() and `lastEndpoint`.
  */
 import { ZmqError } from "../errors.ts";
 import { kInproc, type InprocConnect } from "../context.ts";
 import type { Pipe } from "../pipe.ts";
+import { DATAGRAM_USE, datagramOnly } from "../protocol/constants.ts";
 import { checkAddressArgument, parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
+import { isDatagramEndpoint } from "../transports/registry.ts";
+import { DatagramSession } from "./datagram-session.ts";
 import { pendInproc } from "./inproc.ts";
 import { ConnectSession, ListenSession } from "./session.ts";
 import type { SocketCore } from "./socket-core.ts";
@@ -17,6 +20,25 @@ export function closedError(): ZmqError {
 
 function noEndpoint(address: string, what: "bound" | "connected"): ZmqError {
   return new ZmqError("ENOENT", `${address} is not ${what} by this socket`, { address });
+}
+
+/**
+ * Which socket types may use a datagram transport, and from which side (docs/drafts-notes.md §17):
+ * ENOCOMPATPROTO otherwise, as libzmq.
+ */
+function checkTransportUse(core: SocketCore, ep: Endpoint, mode: "bind" | "connect"): void {
+  const use = DATAGRAM_USE[core.type];
+  const datagram = isDatagramEndpoint(ep);
+  if (datagram ? use?.mode === mode : !datagramOnly(core.type)) return;
+  const list = (types: string[]): string => types.join(", ").replace(/, ([^,]*)$/, " and $1");
+  const uses = Object.entries(DATAGRAM_USE);
+  const binders = list(uses.filter(([, u]) => u.mode === "bind").map(([t]) => t));
+  const connecters = list(uses.filter(([, u]) => u.mode === "connect").map(([t]) => t));
+  const why = datagram
+    ? `${core.type} sockets cannot ${mode} a ${ep.transport} endpoint: ${ep.transport} is for ` +
+      `${list(uses.map(([t]) => t))} sockets (connect: ${connecters}; bind: ${binders})`
+    : `${core.type} sockets need a datagram transport such as udp://, not ${ep.transport}://`;
+  throw new ZmqError("ENOCOMPATPROTO", why, { address: ep.address });
 }
 
 /**
@@ -35,6 +57,9 @@ export class Endpoints {
   readonly #connects = new Map<string, ConnectSession[]>();
   readonly #inprocBound = new Set<string>();
   readonly #inprocConnects = new Map<string, InprocConnect[]>();
+  /** Datagram (udp) endpoints: bound ones under the resolved endpoint and the one written; connected ones. */
+  readonly #datagramBound = new Map<string, DatagramSession>();
+  readonly #datagramConnects = new Map<string, DatagramSession[]>();
   /** inproc connect-before-bind: the connector's side of the pipe, made at connect(), handed over at bind. */
   readonly inprocPending = new Map<InprocConnect, Pipe>();
 
@@ -44,8 +69,9 @@ export class Endpoints {
 
   /** How many endpoints are bound or connected now (zeromq.js's Proxy needs one on each side). */
   get count(): number {
-    const listening = new Set(this.#listeners.values()).size + this.#inprocBound.size;
-    return listening + this.#connects.size + this.#inprocConnects.size;
+    const listening =
+      new Set(this.#listeners.values()).size + this.#inprocBound.size + new Set(this.#datagramBound.values()).size;
+    return listening + this.#connects.size + this.#inprocConnects.size + this.#datagramConnects.size;
   }
 
   /**
@@ -61,6 +87,8 @@ export class Endpoints {
   async #bind(address: string): Promise<void> {
     const core = this.#core;
     const ep = parseEndpoint(address, "bind");
+    checkTransportUse(core, ep, "bind");
+    if (isDatagramEndpoint(ep)) return this.#bindDatagram(ep, address);
     if (ep.transport === "inproc") {
       core.context[kInproc].bind(ep.name, core);
       this.#inprocBound.add(ep.name);
@@ -84,6 +112,25 @@ export class Endpoints {
     }
   }
 
+  async #bindDatagram(ep: Extract<Endpoint, { transport: "udp" }>, address: string): Promise<void> {
+    const core = this.#core;
+    try {
+      const ds = await DatagramSession.bind(ep, core);
+      if (core.socket.closed) {
+        ds.stop();
+        core.closePipesOf(ds.endpoint, false);
+        throw closedError();
+      }
+      this.#datagramBound.set(ds.endpoint, ds);
+      if (ds.endpoint !== address) this.#datagramBound.set(address, ds);
+      core.options.lastEndpoint = ds.endpoint;
+      core.emit({ type: "bind", address: ds.endpoint });
+    } catch (err) {
+      if (err instanceof ZmqError) core.emit({ type: "bind:error", address: bindErrorAddress(address), error: err });
+      throw err;
+    }
+  }
+
   /** Unbind: thrown at the call and rejected as {@link Endpoints.bind}. */
   unbind(address: string): Promise<void> {
     checkAddressArgument(address);
@@ -101,6 +148,13 @@ export class Endpoints {
       // libzmq keeps the inproc pipes already connected: only new connects stop reaching the name.
       return;
     }
+    const ds = this.#datagramBound.get(address);
+    if (ds !== undefined) {
+      for (const [k, v] of [...this.#datagramBound]) if (v === ds) this.#datagramBound.delete(k);
+      ds.stop();
+      core.closePipesOf(ds.endpoint, false);
+      return;
+    }
     const ls = this.#listeners.get(address);
     if (!ls) throw noEndpoint(address, "bound");
     for (const [k, v] of [...this.#listeners]) if (v === ls) this.#listeners.delete(k);
@@ -110,6 +164,14 @@ export class Endpoints {
 
   connect(ep: Endpoint): void {
     const core = this.#core;
+    checkTransportUse(core, ep, "connect");
+    if (isDatagramEndpoint(ep)) {
+      const ds = DatagramSession.connect(ep, core);
+      let list = this.#datagramConnects.get(ep.address);
+      if (!list) this.#datagramConnects.set(ep.address, (list = []));
+      list.push(ds);
+      return;
+    }
     if (ep.transport === "inproc") {
       const c: InprocConnect = { name: ep.name, connector: core, done: false };
       let list = this.#inprocConnects.get(ep.address);
@@ -141,6 +203,13 @@ export class Endpoints {
       core.closePipesOf(ep.address, true);
       return;
     }
+    const datagram = this.#datagramConnects.get(address);
+    if (datagram !== undefined) {
+      this.#datagramConnects.delete(address);
+      for (const s of datagram) s.stop();
+      core.closePipesOf(address, true);
+      return;
+    }
     const list = this.#connects.get(address);
     if (!list) throw noEndpoint(address, "connected");
     this.#connects.delete(address);
@@ -166,11 +235,16 @@ export class Endpoints {
     this.#inprocConnects.clear();
     for (const ls of new Set(this.#listeners.values())) ls.close();
     this.#listeners.clear();
+    // The pipes' close, next, sends what is queued and closes the channels.
+    for (const ds of this.#datagramBound.values()) ds.stop();
+    this.#datagramBound.clear();
   }
 
   /** Close time, after the pipes closed (and took charge of lingering): stop connecting. */
   stopConnecting(): void {
     for (const list of this.#connects.values()) for (const s of list) s.shutdown();
     this.#connects.clear();
+    for (const list of this.#datagramConnects.values()) for (const s of list) s.stop();
+    this.#datagramConnects.clear();
   }
 }

@@ -5,7 +5,7 @@
  * connected. The named properties (option-store.ts) write through the same path, so both see one store.
  */
 import { ZmqError } from "../errors.ts";
-import { SOCKET_TYPE, socketTypeName, type SocketTypeName } from "../protocol/constants.ts";
+import { isDraftType, SOCKET_TYPE, socketTypeName, type SocketTypeName } from "../protocol/constants.ts";
 import { kCore, kOptions, xsend } from "./hooks.ts";
 import {
   CONTEXT_OPTION_ENTRIES,
@@ -212,9 +212,10 @@ export function socketArguments(
   if (name === undefined) throw invalidArgument(`Unknown socket type ${String(type)}`);
   const proto = (target as { prototype?: Record<symbol, unknown> } | undefined)?.prototype;
   if (typeof proto?.[xsend] !== "function") {
-    throw invalidArgument(
-      `zocket's Socket cannot be made from a type number; use its class (new zmq.${className(name)}())`,
-    );
+    const cls = className(name);
+    const where = name === "PEER" || name === "CHANNEL" ? "zocket/draft-extra" : "zocket/draft";
+    const use = isDraftType(name) ? `${cls} from ${where}` : `new zmq.${cls}()`;
+    throw invalidArgument(`zocket's Socket cannot be made from a type number; use its class (${use})`);
   }
   if (options === undefined || !("context" in (options as object)))
     return { type: name, context: undefined, hasContext: false };
@@ -237,6 +238,15 @@ function className(type: SocketTypeName): string {
     XPUB: "XPublisher",
     XSUB: "XSubscriber",
     STREAM: "Stream",
+    SERVER: "Server",
+    CLIENT: "Client",
+    RADIO: "Radio",
+    DISH: "Dish",
+    GATHER: "Gather",
+    SCATTER: "Scatter",
+    DGRAM: "Datagram",
+    PEER: "Peer",
+    CHANNEL: "Channel",
   };
   return names[type];
 }

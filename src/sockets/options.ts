@@ -27,7 +27,7 @@ export interface OptionEntry {
   readonly kind: OptionKind;
   readonly default: number | boolean | string | null;
   /** Defaults that differ for some socket types (libzmq gives SUB and XSUB a linger of 0). */
-  readonly defaults?: Readonly<Partial<Record<SocketTypeName, number>>>;
+  readonly defaults?: Readonly<Partial<Record<SocketTypeName, number | boolean>>>;
   /** Which sockets have it; absent: every socket ("Socket"). */
   readonly scope?: OptionScope;
   /** Set by the socket itself; no setter. */
@@ -71,7 +71,7 @@ export const OPTIONS = {
     name: "linger",
     kind: "int",
     default: -1,
-    defaults: { SUB: 0, XSUB: 0 },
+    defaults: { SUB: 0, XSUB: 0, DISH: 0 },
     min: -1,
     hint: MS,
     immediate: true,
@@ -183,7 +183,24 @@ export const OPTIONS = {
     values: [null, "plain", "curve"],
     readOnly: true,
   },
-  THREAD_SAFE: { id: 81, name: "threadSafe", kind: "bool", default: false, readOnly: true },
+  /** The draft types but DGRAM are thread-safe in libzmq (docs/drafts-notes.md §6). */
+  THREAD_SAFE: {
+    id: 81,
+    name: "threadSafe",
+    kind: "bool",
+    default: false,
+    readOnly: true,
+    defaults: {
+      SERVER: true,
+      CLIENT: true,
+      RADIO: true,
+      DISH: true,
+      GATHER: true,
+      SCATTER: true,
+      PEER: true,
+      CHANNEL: true,
+    },
+  },
 
   // zeromq.js `Writable`
   SNDBUF: { id: 11, name: "sendBufferSize", kind: "int", default: -1, min: -1, scope: "Writable" },
@@ -298,7 +315,7 @@ export const OPTIONS = {
     name: "conflate",
     kind: "bool",
     default: false,
-    scope: ["DEALER", "PULL", "PUB", "SUB"],
+    scope: ["DEALER", "PULL", "PUB", "SUB", "GATHER", "SCATTER"],
     writeOnly: true,
   },
   /** ZMQ_ROUTER_HANDOVER: a peer whose identity is taken takes it over; the old connection is closed. */
@@ -364,6 +381,11 @@ export const OPTIONS = {
     hint: "1 = connect, 2 = disconnect, 3 = both (ZMQ_ROUTER_NOTIFY)",
     scope: ["ROUTER"],
   },
+  /**
+   * DRAFT ZMQ_MULTICAST_LOOP: a RADIO's multicast datagrams also reach this host's own DISHes (default
+   * on, docs/drafts-notes.md §19). A zocket extra: zeromq.js does not expose it.
+   */
+  MULTICAST_LOOP: { id: 96, name: "multicastLoop", kind: "bool", default: true, scope: ["RADIO"], relaxed: true },
 } as const satisfies Record<string, OptionEntry>;
 
 type Table = typeof OPTIONS;

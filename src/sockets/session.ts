@@ -232,6 +232,11 @@ export class ConnectSession implements EngineHost {
     else this.#pipe?.outbound.push(msg);
   }
 
+  /** PipeEnd: the socket refused what the peer sent: this connection goes, the next one is tried as usual. */
+  dropConnection(): void {
+    this.#engine?.dropConnection?.();
+  }
+
   engineClosed(engine: Engine, info: EngineClose): void {
     if (this.#engine !== engine) return;
     this.#engine = null;

@@ -10,7 +10,7 @@ import type { EngineFactory } from "../engine/engine.ts";
 import type { EngineOptions } from "../engine/engine.ts";
 import type { MechanismFactory, SecurityOptions, ZapReply, ZapRequest } from "../mechanisms/mechanism.ts";
 import { NullMechanism } from "../mechanisms/null.ts";
-import { SOCKET_TYPE, type MechanismName, type SocketTypeName } from "../protocol/constants.ts";
+import { DATAGRAM_USE, SOCKET_TYPE, type MechanismName, type SocketTypeName } from "../protocol/constants.ts";
 import { MsgQueue, Pipe, type PeerInfo, type PipeOwner } from "../pipe.ts";
 import type { NetOptions } from "../transports/transport.ts";
 import { Endpoints } from "./endpoints.ts";
@@ -32,6 +32,7 @@ import { acceptInproc } from "./inproc.ts";
 import { kEmit, type Event, type Observer } from "./observer.ts";
 import type { OptionStore, SocketOptionStore } from "./options.ts";
 import { securityHooks } from "./security-hooks.ts";
+import type { DatagramOwner, DatagramSessionOptions } from "./datagram-session.ts";
 import type { SessionOwner } from "./session.ts";
 import type { Socket } from "./socket-base.ts";
 
@@ -40,7 +41,7 @@ type AnyOptionStore = SocketOptionStore & Partial<OptionStore<SocketTypeName>>;
 
 const EMPTY = Buffer.alloc(0);
 
-export class SocketCore implements PipeOwner, SessionOwner, InprocPeer {
+export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, InprocPeer {
   readonly socket: Socket;
   readonly type: SocketTypeName;
   readonly context: Context;
@@ -182,6 +183,18 @@ export class SocketCore implements PipeOwner, SessionOwner, InprocPeer {
       tcpKeepalive: o.tcpKeepalive,
       tcpKeepaliveIdle: o.tcpKeepaliveIdle,
       connectTimeout: o.connectTimeout,
+    };
+  }
+
+  /** What a datagram (udp) endpoint of this socket needs: see DatagramOwner. */
+  datagramOptions(): DatagramSessionOptions {
+    const o = this.options;
+    return {
+      ipv6: o.ipv6 || this.context.ipv6,
+      multicastHops: o.multicastHops,
+      multicastLoop: o.multicastLoop ?? true,
+      codec: DATAGRAM_USE[this.type]?.codec ?? "group",
+      maxMessageSize: o.maxMessageSize,
     };
   }
 

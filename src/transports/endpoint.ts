@@ -1,9 +1,10 @@
 /**
- * Endpoint parsing: `tcp://host:port`, `ipc://path`, `inproc://name`. Pure. Every malformed endpoint
+ * Endpoint parsing: `tcp://host:port`, `ipc://path`, `inproc://name`, `udp://[iface;]host:port`. Pure. Every malformed endpoint
  * fails here, at the call, with zeromq.js's code and message (EINVAL, EPROTONOSUPPORT, ENOCOMPATPROTO;
  * the endpoint as `address`) and a hint that says what to fix. A non-string is a TypeError, as there.
  */
 import { ZmqError } from "../errors.ts";
+import { parseUdp, type UdpEndpoint } from "./udp-address.ts";
 
 export type Endpoint =
   | {
@@ -15,7 +16,8 @@ export type Endpoint =
       ipv6Literal: boolean;
     }
   | { transport: "ipc"; address: string; path: string; abstract: boolean }
-  | { transport: "inproc"; address: string; name: string };
+  | { transport: "inproc"; address: string; name: string }
+  | UdpEndpoint;
 
 function invalid(address: string, why: string): ZmqError {
   return new ZmqError("EINVAL", `Invalid endpoint "${address}": ${why}`, { address });
@@ -47,8 +49,8 @@ export function parseEndpoint(address: unknown, mode: "bind" | "connect"): Endpo
       if (rest === "") throw invalid(address, "an inproc endpoint needs a name, e.g. inproc://workers");
       return { transport: "inproc", address, name: rest };
     case "udp":
-      // libzmq: udp is only for the draft RADIO/DISH/DGRAM sockets, none of which zocket has.
-      throw new ZmqError("ENOCOMPATPROTO", `Transport "udp" is only for RADIO, DISH and DGRAM sockets`, { address });
+      // Which socket types may use it is checked by the socket (docs/drafts-notes.md §17).
+      return parseUdp(address, rest, mode);
     case "ws":
     case "wss":
     case "pgm":

@@ -1,26 +1,51 @@
 /**
  * The transports this build knows, by endpoint scheme. Sessions reach tcp and ipc only through here, so a
- * new stream transport (udp, ws, wss) plugs in with one {@link registerTransport} call and no change to
- * sockets/. inproc is listed too, but its pipes are paired by the Context and the socket's inproc code,
- * not by a stream transport.
+ * new stream transport (ws, wss) plugs in with one {@link registerTransport} call and no change to
+ * sockets/; a datagram transport (udp) likewise with {@link registerDatagramTransport}. inproc is listed
+ * too, but its pipes are paired by the Context and the socket's inproc code, not by a stream transport.
  */
 import { ZmqError } from "../errors.ts";
+import type { DatagramEndpoint, DatagramTransport } from "./datagram.ts";
+import type { Endpoint } from "./endpoint.ts";
 import { netTransport } from "./net.ts";
 import type { StreamEndpoint, StreamTransport } from "./transport.ts";
+import { udpTransport } from "./udp.ts";
 
 /** A scheme served by a stream transport, or inproc (in-memory, no transport object). */
 export type TransportEntry =
-  { readonly kind: "stream"; readonly transport: StreamTransport } | { readonly kind: "inproc" };
+  | { readonly kind: "stream"; readonly transport: StreamTransport }
+  | { readonly kind: "datagram"; readonly transport: DatagramTransport }
+  | { readonly kind: "inproc" };
 
 const registry = new Map<string, TransportEntry>([
   ["tcp", { kind: "stream", transport: netTransport }],
   ["ipc", { kind: "stream", transport: netTransport }],
   ["inproc", { kind: "inproc" }],
+  ["udp", { kind: "datagram", transport: udpTransport }],
 ]);
 
 /** Serve `scheme` (e.g. "ws") with a stream transport, replacing any earlier registration. */
 export function registerTransport(scheme: string, transport: StreamTransport): void {
   registry.set(scheme, { kind: "stream", transport });
+}
+
+/** Serve `scheme` with a datagram transport, replacing any earlier registration. */
+export function registerDatagramTransport(scheme: string, transport: DatagramTransport): void {
+  registry.set(scheme, { kind: "datagram", transport });
+}
+
+/** True when the endpoint's scheme is served by a datagram transport. */
+export function isDatagramEndpoint(ep: Endpoint): ep is DatagramEndpoint {
+  return registry.get(ep.transport)?.kind === "datagram";
+}
+
+/** The datagram transport for an endpoint; EPROTONOSUPPORT when its scheme has none. */
+export function datagramTransport(ep: DatagramEndpoint): DatagramTransport {
+  const entry = registry.get(ep.transport);
+  if (entry === undefined || entry.kind !== "datagram") {
+    throw new ZmqError("EPROTONOSUPPORT", `Transport "${ep.transport}" is not supported`, { address: ep.address });
+  }
+  return entry.transport;
 }
 
 /** The registration of `scheme`, or undefined when this build does not know it. */

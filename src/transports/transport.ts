@@ -6,8 +6,11 @@
 import type { ByteStream } from "./byte-stream.ts";
 import type { Endpoint } from "./endpoint.ts";
 
-/** Endpoints served by a stream transport: every scheme but inproc (in-memory pipes the Context pairs). */
-export type StreamEndpoint = Exclude<Endpoint, { transport: "inproc" }>;
+/**
+ * Endpoints served by a stream transport: every scheme but inproc (in-memory pipes the Context pairs) and
+ * the datagram ones (transports/datagram.ts).
+ */
+export type StreamEndpoint = Exclude<Endpoint, { transport: "inproc" | "udp" }>;
 
 /** Socket options the transports read (ZMQ_IPV6, ZMQ_BACKLOG, ZMQ_TCP_KEEPALIVE*, ZMQ_CONNECT_TIMEOUT). */
 export interface NetOptions {

@@ -54,3 +54,19 @@ test("the zocket/v5-compat ES module entry adds only a default export: the names
     assert.equal((compatEntry as Record<string, unknown>)[key], (compat as Record<string, unknown>)[key], key);
   }
 });
+
+test("zocket/draft: exactly zeromq/draft's names, each a class; the ES module entry adds only a default", async () => {
+  const zeromqDraft = createRequire(import.meta.url)("zeromq/draft") as object;
+  const draft = await import("../../src/draft.ts");
+  const draftEntry = await import("../../src/draft/entry-esm.ts");
+  assert.deepEqual(kinds(draft), kinds(zeromqDraft));
+  assert.deepEqual(Object.keys(draftEntry).sort(), [...Object.keys(draft), "default"].sort());
+  assert.equal(draftEntry.default, draft);
+});
+
+test("zocket/draft-extra: Peer and Channel, names zeromq.js does not have", async () => {
+  const extra = await import("../../src/draft-extra.ts");
+  const extraEntry = await import("../../src/draft/extra-entry-esm.ts");
+  assert.deepEqual(kinds(extra), { Channel: "class", Peer: "class" });
+  assert.deepEqual(Object.keys(extraEntry).sort(), ["Channel", "Peer", "default"]);
+});

@@ -79,6 +79,9 @@ test("the tarball holds the built entries and no sources or tests", () => {
     assert.ok(packed.includes(`package/dist/${file}`), file);
     assert.ok(packed.includes(`package/dist/compat/${file}`), `compat/${file}`);
   }
+  for (const file of ["entry-cjs.cjs", "entry-cjs.d.cts", "entry-esm.js", "entry-esm.d.ts", "extra-entry-cjs.cjs"]) {
+    assert.ok(packed.includes(`package/dist/draft/${file}`), `draft/${file}`);
+  }
   assert.ok(packed.includes("package/bin/zocket.js"));
   assert.ok(packed.includes("package/package.json"));
   assert.deepEqual(
@@ -131,6 +134,17 @@ test("import from 'zocket/v5-compat': namespace, default import and named import
   assert.equal(out["defaultIsNamespace"], true);
   assert.equal(out["named"], true);
   assert.equal(out["pushPull"], "a,b");
+});
+
+test("zocket/draft and zocket/draft-extra: require and import, one instance, typed, and they run", async () => {
+  const out = await probe("probe-draft.cjs");
+  assert.deepEqual(out["draftKeys"], ["Client", "Datagram", "Dish", "Gather", "Radio", "Scatter", "Server"]);
+  assert.deepEqual(out["extraKeys"], ["Channel", "Peer"]);
+  assert.equal(out["withJs"], true, "zocket/draft.js is the same module");
+  assert.equal(out["oneInstance"], true, "require and import load one module instance");
+  assert.equal(out["serverClient"], "re:hi");
+  assert.deepEqual(await probe("out/typed-draft.mjs"), { esm: "Server Dish re:hi 2" });
+  assert.deepEqual(await probe("out/typed-draft.cjs"), { cjs: "Server Dish re:hi 2" });
 });
 
 test("the zocket bin runs from the installed package", async () => {
@@ -203,6 +217,28 @@ function reqRep(zmq, endpoint) {
     });
   });
 }`;
+
+/** The body of both draft TypeScript files: zeromq.js's draft typing (routed receives), then a round trip. */
+const TYPED_DRAFT = `
+async function summary(): Promise<string> {
+  const server = new Server({ linger: 0 });
+  const client = new draft.Client();
+  const peer = new Peer();
+  const dish = new draft.Dish();
+  dish.join("g");
+  await server.bind("inproc://typed-draft");
+  client.connect("inproc://typed-draft");
+  await client.send("hi");
+  const [msg, { routingId }]: [Buffer, { routingId: number }] = await server.receive();
+  await server.send(\`re:\${msg.toString()}\`, { routingId });
+  const [reply] = await client.receive();
+  // @ts-expect-error SERVER needs the routing id
+  void (() => server.send("x"));
+  const extras: number = Object.keys(extra).length;
+  for (const s of [server, client, peer, dish]) s.close();
+  return \`\${server.constructor.name} \${dish.constructor.name} \${reply!.toString()} \${extras}\`;
+}
+`;
 
 /** The body of both compat TypeScript files: typed 5.x-style code, then a round trip. */
 const TYPED_COMPAT = `
@@ -332,6 +368,42 @@ console.log(JSON.stringify({ esm: await summary() }));
 ${TYPED_COMPAT}
 void summary().then((cjs) => console.log(JSON.stringify({ cjs })));
 `,
+  "probe-draft.cjs": `"use strict";
+const draft = require("zocket/draft");
+const extra = require("zocket/draft-extra");
+Promise.all([import("zocket/draft"), import("zocket/draft-extra")]).then(async ([esm, esmExtra]) => {
+  const server = new draft.Server();
+  const client = new esm.Client();
+  await server.bind("inproc://probe-draft");
+  client.connect("inproc://probe-draft");
+  await client.send("hi");
+  const [msg, { routingId }] = await server.receive();
+  await server.send("re:" + msg.toString(), { routingId });
+  const [reply] = await client.receive();
+  server.close();
+  client.close();
+  console.log(JSON.stringify({
+    draftKeys: Object.keys(draft).sort(),
+    extraKeys: Object.keys(extra).sort(),
+    withJs: require("zocket/draft.js") === draft,
+    oneInstance: esm.Server === draft.Server && esmExtra.Peer === extra.Peer,
+    serverClient: reply.toString(),
+  }));
+});
+`,
+  "typed-draft.mts": `import * as draft from "zocket/draft";
+import { Server } from "zocket/draft";
+import extra, { Peer } from "zocket/draft-extra";
+${TYPED_DRAFT}
+console.log(JSON.stringify({ esm: await summary() }));
+`,
+  "typed-draft.cts": `import draft = require("zocket/draft");
+import extra = require("zocket/draft-extra");
+const { Server } = draft;
+const { Peer } = extra;
+${TYPED_DRAFT}
+void summary().then((cjs) => console.log(JSON.stringify({ cjs })));
+`,
   "tsconfig.json": JSON.stringify({
     compilerOptions: {
       module: "nodenext",
@@ -340,6 +412,6 @@ void summary().then((cjs) => console.log(JSON.stringify({ cjs })));
       types: ["node"],
       outDir: "out",
     },
-    files: ["typed.mts", "typed.cts", "typed-compat.mts", "typed-compat.cts"],
+    files: ["typed.mts", "typed.cts", "typed-compat.mts", "typed-compat.cts", "typed-draft.mts", "typed-draft.cts"],
   }),
 };
