@@ -182,6 +182,13 @@ export class SocketCore implements PipeOwner, SessionOwner, InprocPeer {
       tcpKeepalive: o.tcpKeepalive,
       tcpKeepaliveIdle: o.tcpKeepaliveIdle,
       connectTimeout: o.connectTimeout,
+      tls: {
+        keyPem: o.wssKeyPem,
+        certPem: o.wssCertPem,
+        trustPem: o.wssTrustPem,
+        hostname: o.wssHostname,
+        trustSystem: o.wssTrustSystem,
+      },
     };
   }
 
