@@ -45,7 +45,7 @@ function topHelp(): string {
     "  demo     a live tour of the patterns (what `npm start` runs)",
     "",
     "Endpoints: @EP binds, >EP connects (quote > in a shell), --bind EP / --connect EP; tcp://host:port,",
-    "ipc:///path, inproc://name; tcp://*:* binds any free port and prints which.",
+    "ipc:///path, inproc://name, ws://host:port/path, wss://...; tcp://*:* binds any free port and prints which.",
     "",
     "Examples:",
     "  seq 1000 | zocket push --connect tcp://localhost:5557",

@@ -5,7 +5,8 @@
  * it, by a small HTTP server on 127.0.0.1. The page then does, over ws://:
  * - REQ/REP, SUB (filtered) and CURVE REQ/REP against zocket servers in this process;
  * - REQ/REP and SUB against libzmq 4.3.5 servers (zeromq.js), which take the browser's bare `ZWS2.0`;
- * and checks that the module loaded without a Node built-in and that binding is refused.
+ * and checks that the module loaded without a Node built-in and that binding is refused. Last, the page of
+ * examples/browser/ is opened as a person would and its feed and its form are checked.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +21,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import * as zmq from "zeromq";
 import * as zocket from "../../src/index.ts";
 import { RFC26_KEYS } from "../helpers/sockets.ts";
+import { start as startExample } from "../../examples/browser/server.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
@@ -220,6 +222,21 @@ describe("the browser build in headless Chromium", () => {
       { address: endpoints["zCurve"]!, serverKey: RFC26_KEYS.serverPublic as string },
     );
     assert.equal(reply, "zocket-curve:secret");
+  });
+
+  test("examples/browser: the page shows the PUB's time feed and the REP's answer to the form", async (t) => {
+    const example = await startExample({ httpPort: 0, pubPort: 0, repPort: 0, bundle: join(scratch, "zocket.js") });
+    t.after(() => example.close());
+    const p = await browser.newPage();
+    t.after(() => p.close());
+    await p.goto(example.url);
+    await p.waitForFunction(() => (globalThis as { zocketExampleReady?: boolean }).zocketExampleReady === true);
+    await p.locator("#feed li").first().waitFor({ timeout: 10_000 });
+    assert.match(await p.locator("#feed li").first().innerText(), /^time \d{4}-\d\d-\d\dT/);
+    await p.fill("#question", "abc");
+    await p.click("form#ask button");
+    await p.locator("#answers li").first().waitFor({ timeout: 10_000 });
+    assert.equal(await p.locator("#answers li").first().innerText(), "CBA");
   });
 
   test("bind and tcp:// are refused in a page, with a hint", async () => {
