@@ -1,8 +1,8 @@
 /**
  * zocket's built package on Bun and Deno (their binaries come from npm: @oven/bun-linux-x64,
  * @deno/linux-x64-glibc), against Debian's python3-zmq (libzmq 4.3.4, test/interop/peers/ws_peer.py):
- * PUSH/PULL, REQ/REP and PUB/SUB over tcp, ipc and ws; a CURVE REQ/REP pair; and a zocket REP that binds
- * (accepting on the runtime) for a python REQ. The package is compiled with tsconfig.build.json into a
+ * PUSH/PULL, REQ/REP and PUB/SUB over tcp, ipc and ws; a CURVE REQ/REP pair; a zocket REP that binds
+ * (accepting on the runtime) for a python REQ; and wss between two zocket sockets on the runtime. The package is compiled with tsconfig.build.json into a
  * scratch folder under the repository (so its dependencies resolve from node_modules), and each case runs
  * test/runtimes/smoke.mjs under the runtime. A runtime that fails any case fails the suite.
  */
@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { makePki } from "../helpers/pki.ts";
 import { fingerprint, interopSuite, PyPeer } from "../helpers/sockets.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -53,11 +54,19 @@ interface Run {
   closeStdin(): void;
 }
 
-function start(t: TestContext, runtime: keyof typeof RUNTIMES, role: string, endpoint: string, mech: string): Run {
+function start(
+  t: TestContext,
+  runtime: keyof typeof RUNTIMES,
+  role: string,
+  endpoint: string,
+  mech: string,
+  env: Record<string, string> = {},
+): Run {
   const { bin, args } = RUNTIMES[runtime];
   const proc = spawn(bin, [...args, SMOKE, entry, role, endpoint, mech], {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   t.after(() => proc.kill("SIGKILL"));
   const lines: string[] = [];
@@ -146,6 +155,12 @@ for (const runtime of Object.keys(RUNTIMES) as Array<keyof typeof RUNTIMES>) {
     test(`CURVE REQ/REP over tcp: ${runtime} REQ, python CURVE server`, async (t) => {
       const { endpoint } = await PyPeer.start(t, "ws_peer.py", ["rep", "bind", "tcp://127.0.0.1:*", "curve"]);
       await passes(start(t, runtime, "req", endpoint, "curve"));
+    });
+
+    test(`wss: a ${runtime} REP with a test CA's certificate, a ${runtime} REQ trusting the CA`, async (t) => {
+      const pki = makePki();
+      const env = { ZOCKET_TEST_CERT: pki.certPem, ZOCKET_TEST_KEY: pki.keyPem, ZOCKET_TEST_CA: pki.caPem };
+      await passes(start(t, runtime, "wss", "-", "null", env));
     });
 
     for (const [transport, mech] of [

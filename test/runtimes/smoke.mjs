@@ -5,6 +5,8 @@
 //   push  connect, send the suite, then "quit"; print "SENT" and stay until stdin closes (delivery done)
 //   sub   connect, subscribe to "A", receive 3 messages, check they start with "A-"
 //   rep   bind ENDPOINT, print "BOUND <lastEndpoint>", echo the suite back (7 messages)
+//   wss   a REP bound to wss://127.0.0.1:*/ and a REQ in this process, one round trip (PEM texts in the
+//         environment: ZOCKET_TEST_CERT, ZOCKET_TEST_KEY, ZOCKET_TEST_CA)
 // MECH: null | curve (the RFC 26 keys; the binding side is the server). Prints "OK" and exits 0, or
 // prints "FAIL <why>" and exits 1. Every wait has a timeout.
 const [entry, role, endpoint, mech] = process.argv.slice(2);
@@ -50,6 +52,26 @@ if (mech === "curve") {
       ? { curveServer: true, curveSecretKey: KEYS.serverSecret }
       : { curveServerKey: KEYS.serverPublic, curvePublicKey: KEYS.clientPublic, curveSecretKey: KEYS.clientSecret },
   );
+}
+if (role === "wss") {
+  const env = process.env;
+  const rep = new z.Reply({ linger: 0, wssCertPem: env.ZOCKET_TEST_CERT, wssKeyPem: env.ZOCKET_TEST_KEY });
+  const req = new z.Request({ linger: 0, receiveTimeout: 10000, wssTrustPem: env.ZOCKET_TEST_CA });
+  try {
+    await rep.bind("wss://127.0.0.1:*/");
+    req.connect(rep.lastEndpoint);
+    await req.send("over tls");
+    await rep.send(await rep.receive());
+    const [m] = await req.receive();
+    if (String(m) !== "over tls") throw new Error(`got ${m}`);
+    req.close();
+    rep.close();
+    console.log("OK");
+    process.exit(0);
+  } catch (err) {
+    console.log(`FAIL ${err?.code ?? ""} ${err?.message ?? err}`);
+    process.exit(1);
+  }
 }
 const Type = { req: z.Request, push: z.Push, sub: z.Subscriber, rep: z.Reply }[role];
 const s = new Type(opts);
