@@ -32,7 +32,7 @@ import { socketClass } from "./lib.ts";
 import { humanRate, ProgressBar } from "./progress.ts";
 import { bindFailure, describeError, type CliIO, type Command, type Runtime } from "./runtime.ts";
 
-const TRANSPORTS = ["tcp", "ipc", "inproc"] as const;
+const TRANSPORTS = ["tcp", "ipc", "inproc", "ws"] as const;
 type Transport = (typeof TRANSPORTS)[number];
 type Kind = "thr" | "lat";
 type Role = "local" | "remote";
@@ -51,7 +51,7 @@ const spec: CommandSpec = {
     "--bind/--connect run a single side with libzmq's perf-tool roles (local_thr, remote_thr, local_lat,\n" +
     "remote_lat), to measure against another machine or against libzmq itself.",
   options: {
-    transport: { type: "string", short: "T", value: "T", help: "tcp (default), ipc or inproc" },
+    transport: { type: "string", short: "T", value: "T", help: "tcp (default), ipc, inproc or ws" },
     size: { type: "string", short: "s", value: "BYTES", help: "message size (default 64; 1k, 1MiB accepted)" },
     count: {
       type: "string",
@@ -138,9 +138,11 @@ async function run(argv: string[], rt: Runtime, io: CliIO): Promise<number> {
   const address =
     transport === "tcp"
       ? "tcp://127.0.0.1:*"
-      : transport === "ipc"
-        ? `ipc://${join(tmpdir(), `zocket-bench-${process.pid}.sock`)}`
-        : `inproc://zocket-bench-${process.pid}`;
+      : transport === "ws"
+        ? "ws://127.0.0.1:*/bench"
+        : transport === "ipc"
+          ? `ipc://${join(tmpdir(), `zocket-bench-${process.pid}.sock`)}`
+          : `inproc://zocket-bench-${process.pid}`;
   // The measuring side binds; the peer connects to where it landed.
   let onBound: (ep: string) => void = () => {};
   const boundP = new Promise<string>((resolve) => (onBound = resolve));

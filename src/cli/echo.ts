@@ -32,6 +32,7 @@ const spec: CommandSpec = {
   examples: [
     "zocket echo tcp://*:5555",
     "zocket ping tcp://localhost:5555 -c 5          # from another terminal",
+    "zocket echo ws://*:8080/echo                   # for web pages (zocket/browser) and libzmq's ws://",
     "zocket echo --stream @tcp://127.0.0.1:7000    # then: nc 127.0.0.1 7000",
     "zocket echo @tcp://*:5555 --curve-server --curve-cert server.cert",
     "zocket echo udp://*:5555                      # then: nc -u 127.0.0.1 5555",

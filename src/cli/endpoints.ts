@@ -1,6 +1,6 @@
 /**
  * Endpoints on the command line: `--bind EP`, `--connect EP`, and czmq's shorthand in positional
- * arguments (`@tcp://*:5555` binds, `>tcp://host:5555` connects, a plain endpoint does what the socket
+ * arguments (`@tcp://*:5555` binds, `>ws://host:5555/path` connects, a plain endpoint does what the socket
  * type usually does, and a comma separates several, as in czmq's `zsock_attach`).
  *
  * Plus opening a socket with the common options: linger, HWM, timeouts, routing id, security, events.
@@ -119,7 +119,7 @@ export async function openSocket(rt: Runtime, cls: SocketClass, o: OpenOptions):
       throw bindFailure(ep, err);
     }
     const actual = sock.lastEndpoint ?? ep;
-    const wildcard = /:(\*|0)$/.test(ep);
+    const wildcard = /:(\*|0)(\/|$)/.test(ep);
     if ((o.announceBinds ?? true) && (wildcard || o.verbose)) rt.note(`${prefix}bound to ${actual}`);
   }
   for (const ep of o.attach.connect) {

@@ -240,9 +240,9 @@ async function diagnose(endpoint: string, timeout: number): Promise<string> {
   if (ep.transport === "ipc" && !ep.abstract && !existsSync(ep.path))
     return `no socket file at ${ep.path} (is the server running?)`;
   const target =
-    ep.transport === "tcp"
-      ? { host: ep.host, port: ep.port }
-      : { path: ep.abstract ? "\0" + ep.path.slice(1) : ep.path };
+    ep.transport === "ipc"
+      ? { path: ep.abstract ? "\0" + ep.path.slice(1) : ep.path }
+      : { host: ep.host, port: ep.port };
   return new Promise((resolve) => {
     const s = netConnect(target);
     const timer = setTimeout(

@@ -68,6 +68,8 @@ export class Handshake implements MechanismHost {
   #minor = 1;
   #peerProps: Properties = [];
   #peerType = "";
+  /** ZWS without a mechanism: identities only, as in ZMTP 2.0 but with no socket type. */
+  #bare = false;
   /** Ended: ready, or the connection closed. */
   #over = false;
   #timer: NodeJS.Timeout | null = null;
@@ -138,11 +140,30 @@ export class Handshake implements MechanismHost {
     return done.rest;
   }
 
+  /**
+   * The transport negotiated the mechanism instead of a greeting (ZWS, docs/ws-notes.md §2): frames flow
+   * now. `bare` (ZWS2.0 without a mechanism, §5): each side sends its routing id in one frame, and the
+   * first frame received is the peer's; no READY, no socket-type check.
+   */
+  negotiated(bare: boolean): void {
+    this.#greeting = null;
+    // Subscriptions travel as ZMTP 3.0 sent them, `01|topic` data (docs/ws-notes.md §11).
+    this.#minor = 0;
+    this.#host.startFraming(3);
+    if (bare) {
+      this.#bare = true;
+      this.#host.writeFrameNow(0, this.#opts.routingId);
+      return;
+    }
+    this.#mechanism = this.#opts.mechanismFactory(this);
+    this.#mechanism.start();
+  }
+
   /** A frame received before the handshake completed. */
   onFrame(flags: number, body: Buffer): void {
-    if (this.#major < 3) {
+    if (this.#major < 3 || this.#bare) {
       if ((flags & FLAG_MORE) !== 0) {
-        throw new ProtocolError("ERR_ZMTP_UNSPECIFIED", "ZMTP 2.0 identity must be a single frame");
+        throw new ProtocolError("ERR_ZMTP_UNSPECIFIED", "the peer's identity must be a single frame");
       }
       this.#peerProps.push(["Identity", Buffer.from(body)]);
       this.ready();

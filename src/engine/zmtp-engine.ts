@@ -64,7 +64,8 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     this.#opts = opts;
     this.#handshake = new Handshake(this, opts, remoteAddress, peerAddress);
     this.#out = new OutputWriter(stream, this);
-    this.#out.writeDirect(this.#handshake.signature());
+    // A stream that negotiates the mechanism itself (ZWS) has no greeting: see below.
+    if (stream.negotiate === undefined) this.#out.writeDirect(this.#handshake.signature());
     this.#tap = readFrom(stream, {
       onBytes: (chunk) => this.#onData(chunk),
       readTarget: (bodyReadMax) => (this.#decoder === null ? null : this.#decoder.readTarget(bodyReadMax)),
@@ -75,6 +76,9 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     });
     stream.on("close", () => this.#onPeerGone());
     stream.on("end", () => this.#onPeerGone());
+    stream.negotiate?.(opts.mechanism, (bare) => {
+      if (!this.#isClosed()) this.#handshake!.negotiated(bare);
+    });
   }
 
   // ---------------------------------------------------------------- input
@@ -139,7 +143,7 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     return (this.#heartbeats ??= new Heartbeats(
       {
         received: () => this.#rx,
-        send: (body) => this.#writeCommand(body),
+        send: this.#heartbeatSender(),
         expired: (error) => this.#closeWith("other", true, error),
       },
       {
@@ -148,6 +152,16 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
         timeToLive: this.#opts.heartbeatTimeToLive,
       },
     ));
+  }
+
+  /** How PINGs leave: as commands, or as the transport's own probe (a WebSocket ping, docs/ws-notes.md §12). */
+  #heartbeatSender(): (body: Buffer) => void {
+    const probe = this.#stream.probe;
+    if (probe === undefined || probe === null) return (body) => this.#writeCommand(body);
+    return (body) => {
+      if (isCommand(body, "PING")) probe();
+      else this.#writeCommand(body);
+    };
   }
 
   /** A command after the handshake. */
@@ -243,7 +257,8 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     if (this.#isClosed()) return;
     // ZMTP 2.0 has no commands: a PING would reach the peer's application as data. libzmq starts its
     // heartbeat timer only from mechanism_ready(), which the 1.0/2.0 identity path never calls.
-    if (peer.major >= 3 && this.#opts.heartbeatInterval > 0) this.#beats().start();
+    // A transport that negotiated the mechanism but cannot probe (a browser's WebSocket) sends none.
+    if (peer.major >= 3 && this.#opts.heartbeatInterval > 0 && this.#stream.probe !== null) this.#beats().start();
   }
 
   handshakeFailed(kind: CloseKind, retry: boolean, error: ZmqError, graceful: boolean): void {

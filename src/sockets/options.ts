@@ -172,6 +172,17 @@ export const OPTIONS = {
     unsupported: VMCI,
   },
   VMCI_CONNECT_TIMEOUT: { id: 88, name: "vmciConnectTimeout", kind: "int", default: -1, unsupported: VMCI },
+  // wss:// (libzmq ZMQ_WSS_*, docs/ws-notes.md §16); zeromq.js has no wss and no properties for them.
+  /** A wss server's private key, PEM. */
+  WSS_KEY_PEM: { id: 103, name: "wssKeyPem", kind: "string", default: null },
+  /** A wss server's certificate (chain), PEM. */
+  WSS_CERT_PEM: { id: 104, name: "wssCertPem", kind: "string", default: null },
+  /** The CA certificates a wss client trusts, PEM. */
+  WSS_TRUST_PEM: { id: 105, name: "wssTrustPem", kind: "string", default: null },
+  /** The name a wss client checks the server's certificate against (default: the endpoint's host). */
+  WSS_HOSTNAME: { id: 106, name: "wssHostname", kind: "string", default: null },
+  /** A wss client also trusts the system's CAs (always, when no wssTrustPem is set). */
+  WSS_TRUST_SYSTEM: { id: 107, name: "wssTrustSystem", kind: "bool", default: false, relaxed: true },
   // Read-only (libzmq keeps them in options_t too).
   TYPE: { id: 16, name: "type", kind: "int", default: -1, readOnly: true },
   LAST_ENDPOINT: { id: 32, name: "lastEndpoint", kind: "string", default: null, readOnly: true },

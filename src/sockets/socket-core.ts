@@ -183,6 +183,13 @@ export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, Inpro
       tcpKeepalive: o.tcpKeepalive,
       tcpKeepaliveIdle: o.tcpKeepaliveIdle,
       connectTimeout: o.connectTimeout,
+      tls: {
+        keyPem: o.wssKeyPem,
+        certPem: o.wssCertPem,
+        trustPem: o.wssTrustPem,
+        hostname: o.wssHostname,
+        trustSystem: o.wssTrustSystem,
+      },
     };
   }
 

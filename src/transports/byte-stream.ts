@@ -3,6 +3,7 @@
  * adapter can satisfy it later. Engines import no networking module (STYLE rule 7).
  */
 import type { Buffer } from "node:buffer";
+import type { MechanismName } from "../protocol/constants.ts";
 import type { FrameTap } from "../protocol/frame-decoder.ts";
 
 /**
@@ -38,6 +39,18 @@ export interface ByteStream {
    * tap through which the stream shapes its reads to the reader's frames, or null.
    */
   setReader?(reader: StreamReader): FrameTap | null;
+  /**
+   * Present on streams whose transport negotiates the mechanism in its own handshake instead of the ZMTP
+   * greeting (ZWS: the WebSocket subprotocol, docs/ws-notes.md §2-§5). The engine writes no greeting and
+   * calls this once; `ready` runs when ZMTP frames may flow (`bare`: no mechanism, routing-id frames only),
+   * never if the stream fails first. Such a stream delivers an empty chunk as proof of life (a pong).
+   */
+  negotiate?(mechanism: MechanismName, ready: (bare: boolean) => void): void;
+  /**
+   * Negotiated streams only: send the transport's liveness probe (a WebSocket ping) in place of a ZMTP
+   * PING; null when the transport has none (a browser's WebSocket), and then no heartbeats are sent.
+   */
+  readonly probe?: (() => void) | null;
   /** Keep (or stop keeping) the process alive for this stream. */
   ref(): unknown;
   unref(): unknown;

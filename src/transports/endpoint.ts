@@ -1,5 +1,6 @@
 /**
- * Endpoint parsing: `tcp://host:port`, `ipc://path`, `inproc://name`, `udp://[iface;]host:port`. Pure. Every malformed endpoint
+ * Endpoint parsing: `tcp://host:port`, `ipc://path`, `inproc://name`, `udp://[iface;]host:port`,
+ * `ws://host:port/path`, `wss://...`. Pure. Every malformed endpoint
  * fails here, at the call, with zeromq.js's code and message (EINVAL, EPROTONOSUPPORT, ENOCOMPATPROTO;
  * the endpoint as `address`) and a hint that says what to fix. A non-string is a TypeError, as there.
  */
@@ -16,6 +17,16 @@ export type Endpoint =
       ipv6Literal: boolean;
     }
   | { transport: "ipc"; address: string; path: string; abstract: boolean }
+  | {
+      transport: "ws" | "wss";
+      address: string;
+      host: string;
+      port: number;
+      /** port was `*` or 0 */ anyPort: boolean;
+      ipv6Literal: boolean;
+      /** The request path, "/" when none was given (docs/ws-notes.md §1). */
+      path: string;
+    }
   | { transport: "inproc"; address: string; name: string }
   | UdpEndpoint;
 
@@ -53,24 +64,36 @@ export function parseEndpoint(address: unknown, mode: "bind" | "connect"): Endpo
       return parseUdp(address, rest, mode);
     case "ws":
     case "wss":
+      return parseWs(address, transport, rest, mode);
     case "pgm":
     case "epgm":
     case "tipc":
     case "vmci":
     case "norm":
-      throw new ZmqError("EPROTONOSUPPORT", `Transport "${transport}" is not supported yet; use tcp, ipc or inproc`, {
+      throw new ZmqError("EPROTONOSUPPORT", `Transport "${transport}" is not supported; use tcp, ipc, inproc or ws`, {
         address,
       });
     default:
       throw new ZmqError(
         "EPROTONOSUPPORT",
-        `Unknown transport "${transport}" in "${address}"; use tcp, ipc or inproc`,
+        `Unknown transport "${transport}" in "${address}"; use tcp, ipc, inproc or ws`,
         { address },
       );
   }
 }
 
-function parseTcp(address: string, rest: string, mode: "bind" | "connect"): Endpoint {
+/** `ws://host:port[/path]`: the authority as for tcp, then the path (docs/ws-notes.md §1). */
+function parseWs(address: string, transport: "ws" | "wss", rest: string, mode: "bind" | "connect"): Endpoint {
+  const close = rest.startsWith("[") ? rest.indexOf("]") : -1;
+  const slash = rest.indexOf("/", close + 1);
+  const authority = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? "/" : rest.slice(slash);
+  if (/\s/.test(path)) throw invalid(address, "the path must not contain spaces");
+  const tcp = parseTcp(address, authority, mode, transport) as Extract<Endpoint, { transport: "tcp" }>;
+  return { ...tcp, transport, path };
+}
+
+function parseTcp(address: string, rest: string, mode: "bind" | "connect", scheme = "tcp"): Endpoint {
   // libzmq allows "tcp://source;dest" for connect; zocket does not bind a source address yet.
   if (rest.includes(";")) throw invalid(address, "source-address syntax (src;dst) is not supported");
   let host: string;
@@ -81,18 +104,18 @@ function parseTcp(address: string, rest: string, mode: "bind" | "connect"): Endp
     if (close === -1) throw invalid(address, "missing ']' after the IPv6 address");
     host = rest.slice(1, close);
     ipv6Literal = true;
-    if (rest[close + 1] !== ":") throw invalid(address, "missing port: write tcp://[::1]:5555");
+    if (rest[close + 1] !== ":") throw invalid(address, `missing port: write ${scheme}://[::1]:5555`);
     portText = rest.slice(close + 2);
   } else {
     const colon = rest.lastIndexOf(":");
     if (colon === -1) {
-      throw invalid(address, `missing port: write tcp://${rest || "host"}:5555 (or :* for any free port)`);
+      throw invalid(address, `missing port: write ${scheme}://${rest || "host"}:5555 (or :* for any free port)`);
     }
     host = rest.slice(0, colon);
     portText = rest.slice(colon + 1);
-    if (host.includes(":")) throw invalid(address, "IPv6 addresses must be in brackets: tcp://[::1]:5555");
+    if (host.includes(":")) throw invalid(address, `IPv6 addresses must be in brackets: ${scheme}://[::1]:5555`);
   }
-  if (host === "") throw invalid(address, "missing host: write tcp://127.0.0.1:5555 or tcp://*:5555");
+  if (host === "") throw invalid(address, `missing host: write ${scheme}://127.0.0.1:5555 or ${scheme}://*:5555`);
   if (host === "*" && mode === "connect") throw invalid(address, "cannot connect to '*': name a host");
   let port: number;
   let anyPort = false;

@@ -55,7 +55,8 @@ function ipcPath(ep: IpcEndpoint): string {
   return ep.abstract ? `\0${ep.path.slice(1)}` : ep.path;
 }
 
-async function resolveBindHost(ep: TcpEndpoint, ipv6: boolean): Promise<string> {
+/** The address to listen on for a tcp-like endpoint (`*`: every interface). Also used by ws. */
+export async function resolveBindHost(ep: Pick<TcpEndpoint, "host" | "address">, ipv6: boolean): Promise<string> {
   if (ep.host === "*") return ipv6 ? "::" : "0.0.0.0";
   const family = net.isIP(ep.host);
   const address = ep.address;
@@ -74,7 +75,8 @@ async function resolveBindHost(ep: TcpEndpoint, ipv6: boolean): Promise<string> 
   }
 }
 
-function bindError(err: NodeJS.ErrnoException, address: string): ZmqError {
+/** A listen error as zeromq.js reports it (EADDRINUSE...). */
+export function bindError(err: NodeJS.ErrnoException, address: string): ZmqError {
   const opts = { cause: err, address };
   switch (err.code) {
     case "EADDRINUSE":

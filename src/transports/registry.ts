@@ -1,6 +1,6 @@
 /**
- * The transports this build knows, by endpoint scheme. Sessions reach tcp and ipc only through here, so a
- * new stream transport (ws, wss) plugs in with one {@link registerTransport} call and no change to
+ * The transports this build knows, by endpoint scheme. Sessions reach tcp, ipc, ws and wss only through
+ * here, so a new stream transport plugs in with one {@link registerTransport} call and no change to
  * sockets/; a datagram transport (udp) likewise with {@link registerDatagramTransport}. inproc is listed
  * too, but its pipes are paired by the Context and the socket's inproc code, not by a stream transport.
  */
@@ -10,6 +10,7 @@ import type { Endpoint } from "./endpoint.ts";
 import { netTransport } from "./net.ts";
 import type { StreamEndpoint, StreamTransport } from "./transport.ts";
 import { udpTransport } from "./udp.ts";
+import { wsTransport } from "./ws/ws.ts";
 
 /** A scheme served by a stream transport, or inproc (in-memory, no transport object). */
 export type TransportEntry =
@@ -22,6 +23,8 @@ const registry = new Map<string, TransportEntry>([
   ["ipc", { kind: "stream", transport: netTransport }],
   ["inproc", { kind: "inproc" }],
   ["udp", { kind: "datagram", transport: udpTransport }],
+  ["ws", { kind: "stream", transport: wsTransport }],
+  ["wss", { kind: "stream", transport: wsTransport }],
 ]);
 
 /** Serve `scheme` (e.g. "ws") with a stream transport, replacing any earlier registration. */

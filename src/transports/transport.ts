@@ -1,5 +1,5 @@
 /**
- * What a stream transport (tcp, ipc; later ws, wss) offers the sessions: listen on an endpoint and dial
+ * What a stream transport (tcp, ipc, ws, wss) offers the sessions: listen on an endpoint and dial
  * one, handing over connected {@link ByteStream}s. Sessions find a transport by its endpoint's scheme in
  * transports/registry.ts and never import one directly.
  */
@@ -19,6 +19,21 @@ export interface NetOptions {
   tcpKeepalive: number;
   tcpKeepaliveIdle: number;
   connectTimeout: number;
+  /** TLS for transports that have it (wss://); absent: defaults (docs/ws-notes.md §16). */
+  tls?: TlsOptions;
+}
+
+/** TLS settings (libzmq ZMQ_WSS_KEY_PEM, _CERT_PEM, _TRUST_PEM, _HOSTNAME, _TRUST_SYSTEM). */
+export interface TlsOptions {
+  /** A server's private key and certificate chain, PEM. */
+  keyPem: string | null;
+  certPem: string | null;
+  /** CA certificates a client trusts, PEM. */
+  trustPem: string | null;
+  /** The name a client checks the server's certificate against (and sends as SNI); null: the host. */
+  hostname: string | null;
+  /** A client also trusts the system's CAs. */
+  trustSystem: boolean;
 }
 
 /** Where a connection comes from. */

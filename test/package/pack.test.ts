@@ -84,6 +84,12 @@ test("the tarball holds the built entries and no sources or tests", () => {
   }
   assert.ok(packed.includes("package/bin/zocket.js"));
   assert.ok(packed.includes("package/package.json"));
+  // zocket/browser (and the browser condition of zocket): one bundled module, no browser sources.
+  assert.ok(packed.includes("package/dist/browser/zocket.js"));
+  assert.deepEqual(
+    packed.filter((f) => f.startsWith("package/dist/browser/") && !/\/zocket\.js(\.map)?$/.test(f)),
+    [],
+  );
   assert.deepEqual(
     packed.filter((f) => /^package\/(src|test|bench|examples|docs)\//.test(f)),
     [],

@@ -106,6 +106,12 @@ const SOCKET = [
   // zocket extras
   "typeName",
   "lastMessageProperties",
+  // wss:// options (libzmq ZMQ_WSS_*; zeromq.js has no wss)
+  "wssKeyPem",
+  "wssCertPem",
+  "wssTrustPem",
+  "wssHostname",
+  "wssTrustSystem",
 ];
 
 const OWN: Record<string, { make: () => { close(): void }; names: string[] }> = {

@@ -9,11 +9,10 @@ import { ZmqError } from "../../../src/errors.ts";
 import { lookupTransport, registerTransport, streamTransport } from "../../../src/transports/registry.ts";
 import type { StreamEndpoint, StreamTransport } from "../../../src/transports/transport.ts";
 
-test("tcp and ipc are served by a stream transport; inproc is known without one; others are unknown", () => {
-  assert.equal(lookupTransport("tcp")?.kind, "stream");
-  assert.equal(lookupTransport("ipc")?.kind, "stream");
+test("tcp, ipc, ws and wss are served by a stream transport; inproc is known without one; others are unknown", () => {
+  for (const scheme of ["tcp", "ipc", "ws", "wss"]) assert.equal(lookupTransport(scheme)?.kind, "stream");
   assert.equal(lookupTransport("inproc")?.kind, "inproc");
-  assert.equal(lookupTransport("ws"), undefined);
+  assert.equal(lookupTransport("vmci"), undefined);
   const tcp: StreamEndpoint = {
     transport: "tcp",
     address: "tcp://127.0.0.1:1",
@@ -26,8 +25,8 @@ test("tcp and ipc are served by a stream transport; inproc is known without one;
 });
 
 test("a scheme without a stream transport is EPROTONOSUPPORT; a registered one is used", () => {
-  // A future endpoint type (e.g. ws://), as the parser would produce it.
-  const ws = { transport: "ws", address: "ws://127.0.0.1:1/" } as unknown as StreamEndpoint;
+  // A future endpoint type, as the parser would produce it.
+  const ws = { transport: "vmci", address: "vmci://1:1" } as unknown as StreamEndpoint;
   assert.throws(
     () => streamTransport(ws),
     (e: unknown) => e instanceof ZmqError && e.code === "EPROTONOSUPPORT",
@@ -36,7 +35,7 @@ test("a scheme without a stream transport is EPROTONOSUPPORT; a registered one i
     listen: (ep) => Promise.resolve({ endpoint: ep.address, close() {} }),
     connect: () => () => {},
   };
-  registerTransport("ws", fake);
+  registerTransport("vmci", fake);
   assert.equal(streamTransport(ws), fake);
-  assert.equal(lookupTransport("ws")?.kind, "stream");
+  assert.equal(lookupTransport("vmci")?.kind, "stream");
 });
