@@ -9,10 +9,10 @@ import { curveReady } from "../mechanisms/curve-crypto.ts";
 
 export * from "../index.ts";
 
-/** What this build supports: no ipc (zeromq.js `capability`, plus ws). */
+/** What this build supports: no ipc, no draft entry (zeromq.js `capability`, plus ws). */
 export const capability: Partial<
   Record<"ipc" | "pgm" | "tipc" | "norm" | "curve" | "gssapi" | "draft" | "ws" | "wss", boolean>
-> = { ...zocket.capability, ipc: false, ws: true, wss: true };
+> = { ...zocket.capability, ipc: false, draft: false, ws: true, wss: true };
 
 void curveReady().catch(() => {});
 

@@ -233,6 +233,7 @@ export class WebSocketStream extends Emitter implements ByteStream, ZwsFrameSink
 
 /** ws:// and wss:// through the WebSocket global: connect only. */
 export const wsTransport: StreamTransport = {
+  carriesMessages: true,
   listen: (ep) =>
     Promise.reject(
       new ZmqError("EPROTONOSUPPORT", `cannot bind ${ep.address}: a browser cannot listen; connect to a server`, {

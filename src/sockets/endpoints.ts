@@ -8,7 +8,7 @@ import { kInproc, type InprocConnect } from "../context.ts";
 import type { Pipe } from "../pipe.ts";
 import { DATAGRAM_USE, datagramOnly } from "../protocol/constants.ts";
 import { checkAddressArgument, parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
-import { isDatagramEndpoint } from "../transports/registry.ts";
+import { carriesMessages, isDatagramEndpoint } from "../transports/registry.ts";
 import { DatagramSession } from "./datagram-session.ts";
 import { pendInproc } from "./inproc.ts";
 import { ConnectSession, ListenSession } from "./session.ts";
@@ -23,10 +23,15 @@ function noEndpoint(address: string, what: "bound" | "connected"): ZmqError {
 }
 
 /**
- * Which socket types may use a datagram transport, and from which side (docs/drafts-notes.md §17):
- * ENOCOMPATPROTO otherwise, as libzmq.
+ * Which socket types may use a datagram transport, and from which side (docs/drafts-notes.md §17), and
+ * that STREAM stays on byte-stream transports:
+ * ENOCOMPATPROTO otherwise (libzmq's code for a transport the type cannot use).
  */
 function checkTransportUse(core: SocketCore, ep: Endpoint, mode: "bind" | "connect"): void {
+  if (core.type === "STREAM" && carriesMessages(ep)) {
+    const why = `STREAM sockets carry raw bytes; ${ep.transport}:// carries ZeroMQ messages (use tcp:// or ipc://)`;
+    throw new ZmqError("ENOCOMPATPROTO", why, { address: ep.address });
+  }
   const use = DATAGRAM_USE[core.type];
   const datagram = isDatagramEndpoint(ep);
   if (datagram ? use?.mode === mode : !datagramOnly(core.type)) return;

@@ -42,6 +42,12 @@ export function isDatagramEndpoint(ep: Endpoint): ep is DatagramEndpoint {
   return registry.get(ep.transport)?.kind === "datagram";
 }
 
+/** True when the endpoint's transport carries whole messages, not bytes (ws, wss): no STREAM socket there. */
+export function carriesMessages(ep: Endpoint): boolean {
+  const entry = registry.get(ep.transport);
+  return entry?.kind === "stream" && entry.transport.carriesMessages === true;
+}
+
 /** The datagram transport for an endpoint; EPROTONOSUPPORT when its scheme has none. */
 export function datagramTransport(ep: DatagramEndpoint): DatagramTransport {
   const entry = registry.get(ep.transport);

@@ -51,6 +51,11 @@ export interface Listener {
 }
 
 export interface StreamTransport {
+  /**
+   * True when a connection carries whole messages (ZWS over WebSocket) rather than a byte stream: STREAM
+   * sockets, which read and write raw bytes, cannot use it.
+   */
+  readonly carriesMessages?: boolean;
   /** Bind and accept: every accepted connection goes to `onConnection`. Rejects with a ZmqError (EADDRINUSE...). */
   listen(
     ep: StreamEndpoint,

@@ -224,6 +224,18 @@ test("zocket: Stream options and connect validation", () => {
   }
 });
 
+test("zocket: STREAM refuses ws:// and wss:// (they carry messages, not bytes) with ENOCOMPATPROTO", async () => {
+  const s = new Stream({ linger: 0 });
+  try {
+    const hint = /raw bytes.*tcp:\/\/ or ipc:\/\//;
+    await assert.rejects(s.bind("ws://127.0.0.1:*"), { code: "ENOCOMPATPROTO", hint });
+    assert.throws(() => s.connect("wss://127.0.0.1:5555/x"), { code: "ENOCOMPATPROTO", hint });
+    assert.equal(s.lastEndpoint, null, "nothing was bound");
+  } finally {
+    s.close();
+  }
+});
+
 // ------------------------------------------------------------------ the example
 
 test("example http-stream: fetch() gets an answer from a STREAM-based HTTP responder", async () => {

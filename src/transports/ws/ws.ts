@@ -150,6 +150,7 @@ function connect(
 
 /** ws:// and wss://, registered for both schemes in transports/registry.ts. */
 export const wsTransport: StreamTransport = {
+  carriesMessages: true,
   listen: (ep, opts, onConnection) => listen(ep as WsEndpoint, opts, onConnection),
   connect: (ep, opts, done) => connect(ep as WsEndpoint, opts, done),
 };
