@@ -2,10 +2,13 @@
  * The draft sockets against real libzmq 4.3.5 (zeromq/draft), both ways: each pair runs with zocket on
  * one side and zeromq on the other, and with either side binding. SERVER/CLIENT (routing ids, replies to
  * the right client), RADIO/DISH over tcp and udp (join, leave, filtering), SCATTER/GATHER, DGRAM/DGRAM.
+ * PEER and CHANNEL, which zeromq.js has no class for, run against its native socket made with the libzmq
+ * type number (19, 20).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as zocketDraft from "../../src/draft.ts";
+import { Channel, Peer } from "../../src/draft-extra.ts";
 import { delay, waitUntil, withTimeout } from "../helpers/sockets.ts";
 import { closer, DRAFT_LIBS, uniqAddress, type Draft } from "../zeromqjs/draft-helpers.ts";
 
@@ -158,3 +161,61 @@ for (const [label, first, second] of SIDES) {
     });
   });
 }
+
+/**
+ * libzmq's PEER (19) and CHANNEL (20) through zeromq.js's native Socket class, which takes any type
+ * number: its receive() gives no routing id for PEER, so a libzmq PEER can only be the receiving side.
+ */
+type NativeSock = { bind(a: string): Promise<void>; connect(a: string): void; close(): void } & Record<string, unknown>;
+function nativeSocket(type: 19 | 20): NativeSock & { send(m: string): Promise<void>; receive(): Promise<Buffer[]> } {
+  const Native = Object.getPrototypeOf(zeromqDraft.Server) as new (type: number, o: object) => NativeSock;
+  const s = new Native(type, { linger: 0 });
+  // The native send/receive, as zeromq.js's draft classes expose them (allowMethods).
+  for (const k of ["send", "receive"]) {
+    const d = Object.getOwnPropertyDescriptor(zeromqDraft.Server.prototype, k);
+    if (d !== undefined) Object.defineProperty(s, k, d);
+  }
+  return s as never;
+}
+
+describe("PEER and CHANNEL against libzmq 4.3.5 (zeromq's native socket)", { timeout: 30_000 }, () => {
+  it("zocket PEER connectPeer()s a libzmq PEER: the handshake passes, messages arrive in order", async () => {
+    try {
+      const theirs = c.track(nativeSocket(19));
+      const address = await uniqAddress("tcp");
+      await theirs.bind(address);
+      const ours = c.track(new Peer({ linger: 0 }));
+      const id = ours.connectPeer(address);
+      for (let i = 0; i < 5; i++) await ours.send(`p${i}`, { routingId: id });
+      for (let i = 0; i < 5; i++) {
+        const [m] = await withTimeout(theirs.receive(), 3000, `p${i}`);
+        assert.equal(m!.toString(), `p${i}`);
+      }
+    } finally {
+      c.closeAll();
+    }
+  });
+
+  for (const zocketBinds of [true, false]) {
+    it(`CHANNEL, ${zocketBinds ? "zocket" : "libzmq"} binds: both directions`, async () => {
+      try {
+        const theirs = c.track(nativeSocket(20));
+        const ours = c.track(new Channel({ linger: 0 }));
+        const address = await uniqAddress("tcp");
+        if (zocketBinds) {
+          await ours.bind(address);
+          theirs.connect(address);
+        } else {
+          await theirs.bind(address);
+          ours.connect(address);
+        }
+        await ours.send("to libzmq");
+        assert.equal((await withTimeout(theirs.receive(), 3000, "to libzmq"))[0]!.toString(), "to libzmq");
+        await theirs.send("to zocket");
+        assert.equal((await withTimeout(ours.receive(), 3000, "to zocket"))[0]!.toString(), "to zocket");
+      } finally {
+        c.closeAll();
+      }
+    });
+  }
+});
