@@ -41,6 +41,11 @@ export type EventOfType<E extends EventType> = Extract<Event, { type: E }>;
 /** @internal How the socket hands an event to its observer (not public API). */
 export const kEmit = Symbol("zocket.observer.emit");
 
+/** @internal A socket's hook that makes an observer its own (not public API). */
+export const kAttach = Symbol("zocket.observer.attach");
+/** @internal Passed by a socket to create its observer without the public constructor's checks. */
+export const kDetached = Symbol("zocket.observer.detached");
+
 /** Events kept for `receive()` when nobody listens; the oldest are dropped past this. */
 const MAX_QUEUED = 1000;
 
@@ -51,6 +56,20 @@ export class Observer {
   readonly #queue: Event[] = [];
   #waiter: { resolve: (e: Event) => void; reject: (e: Error) => void } | null = null;
   readonly #listeners = new Map<string, Set<(e: Event) => void>>();
+
+  /**
+   * Observe `socket`'s events, as `socket.events` does (zeromq.js `new Observer(socket)`). Like a second
+   * zmq_socket_monitor in libzmq, it takes the socket's events from any earlier observer.
+   */
+  constructor(socket: object) {
+    if ((socket as unknown) === kDetached) return;
+    if (typeof socket !== "object" || socket === null) throw new TypeError("Socket must be a socket object");
+    const attach = (socket as { [kAttach]?: (o: Observer) => void })[kAttach];
+    if (typeof attach !== "function") {
+      throw new ZmqError("EINVAL", "new Observer(socket) needs a socket made by zocket (Push, Router, ...)");
+    }
+    attach.call(socket, this);
+  }
 
   get closed(): boolean {
     return this.#closed;

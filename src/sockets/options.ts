@@ -326,7 +326,7 @@ export const OPTIONS = {
     name: "conflate",
     kind: "bool",
     default: false,
-    scope: ["DEALER", "PULL", "PUB", "SUB", "GATHER", "SCATTER"],
+    scope: ["DEALER", "PULL", "PUSH", "PUB", "SUB", "GATHER", "SCATTER"],
     writeOnly: true,
   },
   /** ZMQ_ROUTER_HANDOVER: a peer whose identity is taken takes it over; the old connection is closed. */

@@ -2,10 +2,14 @@
 import type { Msg, Pipe } from "../pipe.ts";
 import { LoadBalancer } from "../routing/load-balancer.ts";
 import { notSupported } from "../util/not-supported.ts";
-import { xattach, xhasOut, xrecv, xsend, xterminated, xwritable } from "./hooks.ts";
+import { kOptions, xattach, xhasOut, xrecv, xsend, xterminated, xwritable } from "./hooks.ts";
+import { defineOptions } from "./option-store.ts";
+import type { OptionProps, OptionStore } from "./options.ts";
 import { finishSocket, type MessageLike, Socket, type Writable } from "./socket-base.ts";
 
 export class Push extends Socket {
+  /** @internal */
+  declare readonly [kOptions]: OptionStore<"PUSH">;
   readonly #lb = new LoadBalancer();
 
   constructor(options?: Partial<Omit<Push, "send">> & { context?: unknown }) {
@@ -15,6 +19,8 @@ export class Push extends Socket {
 
   /** @internal */
   [xattach](pipe: Pipe): void {
+    // ZMQ_CONFLATE: each peer's queue keeps only the newest message (libzmq conflate pipe).
+    if (this[kOptions].conflate) pipe.outbound.conflate = true;
     this.#lb.attach(pipe);
   }
 
@@ -48,6 +54,8 @@ export class Push extends Socket {
   }
 }
 
-export interface Push extends Writable {
+defineOptions(Push.prototype, "PUSH");
+
+export interface Push extends Writable, OptionProps<"PUSH"> {
   send(message: MessageLike | MessageLike[]): Promise<void>;
 }

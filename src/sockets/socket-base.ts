@@ -54,7 +54,7 @@ import {
 } from "./hooks.ts";
 import { bytes, toMsg, type MessageLike } from "./message.ts";
 import { eagain, type PendingRecv, type PendingSend } from "./pending.ts";
-import { Observer } from "./observer.ts";
+import { kAttach, kDetached, Observer } from "./observer.ts";
 import { defineSocketAccessors, explainOption, socketArguments } from "./option-api.ts";
 import { defineOptions, newOptionStore } from "./option-store.ts";
 import type { OptionProps, SocketOptionStore } from "./options.ts";
@@ -197,9 +197,15 @@ export abstract class Socket {
     if (core.events === null) {
       // As zeromq.js: a closed socket cannot be monitored any more (libzmq's zmq_socket_monitor: ENOTSOCK).
       if (this.#closed) throw new ZmqError("ENOTSOCK", "The socket is closed: its events can no longer be observed");
-      core.events = new Observer();
+      core.events = new Observer(kDetached as never);
     }
     return core.events;
+  }
+
+  /** @internal `new Observer(socket)`: that observer gets this socket's events from now on. */
+  [kAttach](observer: Observer): void {
+    if (this.#closed) throw new ZmqError("ENOTSOCK", "The socket is closed: its events can no longer be observed");
+    this[kCore].events = observer;
   }
 
   /** True if a message can be received now without waiting. */

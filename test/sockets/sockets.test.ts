@@ -730,3 +730,16 @@ test("option defaults are the same as zeromq.js's (libzmq's) for PAIR, PUSH, PUL
     }
   }
 });
+
+test("PUSH conflate (ZMQ_CONFLATE, as libzmq and zeromq.js's Push have it): a slow peer gets only the newest", async (t) => {
+  const push = new z.Push({ conflate: true, linger: 0 });
+  const pull = new z.Pull({ linger: 0 });
+  closeAfter(t, push, pull);
+  await push.bind("inproc://push-conflate");
+  pull.connect("inproc://push-conflate");
+  await waitUntil(() => push.writable, 2000, "the PULL attached");
+  for (let i = 0; i < 10; i++) await push.send(`m${i}`);
+  assert.equal(String(await withTimeout(pull.receive(), 2000, "the newest")), "m9");
+  pull.receiveTimeout = 50;
+  await assert.rejects(pull.receive(), { code: "EAGAIN" }, "the older nine were replaced");
+});

@@ -116,7 +116,7 @@ const SOCKET = [
 
 const OWN: Record<string, { make: () => { close(): void }; names: string[] }> = {
   Pair: { make: () => new z.Pair(), names: [] },
-  Push: { make: () => new z.Push(), names: [] },
+  Push: { make: () => new z.Push(), names: ["conflate"] },
   Pull: { make: () => new z.Pull(), names: ["conflate"] },
   Dealer: { make: () => new z.Dealer(), names: ["routingId", "probeRouter", "conflate"] },
   Request: { make: () => new z.Request(), names: ["routingId", "probeRouter", "correlate", "relaxed"] },
@@ -189,5 +189,29 @@ test("Context: public names are zeromq.js's", () => {
 });
 
 test("Observer: public names are zeromq.js's", () => {
-  assert.deepEqual(publicNames(new z.Observer()), ["close", "closed", "off", "on", "receive"]);
+  const s = new z.Pull();
+  try {
+    assert.deepEqual(publicNames(new z.Observer(s)), ["close", "closed", "off", "on", "receive"]);
+  } finally {
+    s.close();
+  }
+});
+
+test("new Observer(x) checks x as zeromq.js does; on a socket it takes over socket.events", async () => {
+  const { Observer } = z as unknown as { Observer: new (...a: unknown[]) => unknown };
+  for (const args of [[], [1], ["x"], [null]]) {
+    assert.throws(() => new Observer(...args), { name: "TypeError", message: "Socket must be a socket object" });
+  }
+  assert.throws(() => new Observer({}), { message: "Invalid argument" });
+  const s = new z.Pull({ linger: 0 });
+  try {
+    const o = new z.Observer(s);
+    assert.equal(s.events, o);
+    const first = o.receive();
+    await s.bind("tcp://127.0.0.1:*");
+    assert.equal((await first).type, "bind");
+  } finally {
+    s.close();
+  }
+  assert.throws(() => new z.Observer(s), { code: "ENOTSOCK" });
 });
