@@ -85,6 +85,7 @@ function getById(host: OptionHost, accessor: OptionAccessor, args: ArrayLike<unk
 
 function setById(host: OptionHost, accessor: OptionAccessor, args: ArrayLike<unknown>, socket: Socket | null): void {
   const id = checkArgs(args, accessor);
+  if (socket !== null && accessor === "String" && subscribeById(socket, id, args[1])) return;
   if (socket !== null) warnIfLate(socket, OPTION_BY_ID.get(id));
   host.checkOpen(`option ${id}`);
   const entry = rowFor(host, id, accessor, true);
@@ -93,6 +94,20 @@ function setById(host: OptionHost, accessor: OptionAccessor, args: ArrayLike<unk
   const value = entry === OPTIONS.XPUB_VERBOSE ? verbosityOf(id, raw) : toStored(entry, raw, host.owner);
   host.store()[entry.name] = value;
   host.written(entry);
+}
+
+/**
+ * ZMQ_SUBSCRIBE (6) / ZMQ_UNSUBSCRIBE (7) through setStringOption, which is how zeromq.js's own
+ * subscribe() is written: on a socket with subscribe()/unsubscribe() (SUB, XPUB) they call those, null
+ * meaning every message. Returns false for other ids and sockets (then the option table answers EINVAL).
+ */
+function subscribeById(socket: Socket, id: number, value: unknown): boolean {
+  if (id !== 6 && id !== 7) return false;
+  const s = socket as unknown as Partial<Record<"subscribe" | "unsubscribe", (...p: unknown[]) => void>>;
+  const fn = id === 6 ? s.subscribe : s.unsubscribe;
+  if (typeof fn !== "function") return false;
+  fn.call(socket, value ?? "");
+  return true;
 }
 
 /** libzmq: ZMQ_XPUB_VERBOSE (40) reports new subscriptions, ZMQ_XPUB_VERBOSER (78) unsubscriptions too. */

@@ -350,6 +350,23 @@ for (const [name, zmq] of LIBS) {
         assert.deepEqual(seen, [LARGE]);
       });
     });
+
+    test("setStringOption(6/7) subscribes and unsubscribes a SUB (zeromq.js's subscribe() is built on it)", async (t) => {
+      const lib = zmq as unknown as Record<string, new (o?: object) => Sock>;
+      const pub = make(t, lib["Publisher"]!, { linger: 0 });
+      const sub = make(t, lib["Subscriber"]!, { linger: 0 });
+      const address = uniqueInproc("sso");
+      await pub.bind(address);
+      sub.connect(address);
+      low(sub).setStringOption!(6, "a");
+      low(sub).setStringOption!(6, Buffer.from("b"));
+      low(sub).setStringOption!(7, "a");
+      await new Promise((r) => setTimeout(r, 50));
+      const send = (m: string): Promise<unknown> => low(pub).send!(m) as Promise<unknown>;
+      for (const m of ["a1", "c1", "b1"]) await send(m);
+      assert.equal(String(await (low(sub).receive!() as Promise<Buffer[]>)), "b1");
+      assert.equal(thrown(() => low(make(t, zmq.Dealer)).setStringOption!(6, "x"))?.message, "Invalid argument");
+    });
   });
 
   describe(`[${name}] socket construction`, () => {
