@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { freePort, PYTHON } from "../helpers/sockets.ts";
+import { delay, freePort, PYTHON } from "../helpers/sockets.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PEERS = fileURLToPath(new URL("peers/", import.meta.url));
@@ -149,13 +149,21 @@ for (const impl of ["zocket", "zeromq"] as const) {
       const server = python("rep_server.py", "10");
       const [, endpoint] = await server.line(/^listening on (tcp:\/\/127\.0\.0\.1:\d+)$/);
       const client = program("req-client.cjs", endpoint!);
+      const expected = Array.from({ length: 10 }, (_, i) => `received World ${i}`);
+      if (impl === "zeromq") {
+        // zeromq.js's compat REQ drops queued requests at random (1, 3 or all 10 replies in 12 runs here;
+        // docs/compatibility.md): what arrives is in order, and the client waits for the rest for ever.
+        const ended = await Promise.race([client.exited.then(() => true), delay(5000).then(() => false)]);
+        if (!ended) client.proc.kill("SIGKILL");
+        server.proc.kill("SIGKILL");
+        assert.ok(client.lines.length >= 1, client.stderr);
+        assert.deepEqual(client.lines, expected.slice(0, client.lines.length));
+        return;
+      }
       // No process.exit(): the process ends because its closed socket holds nothing open.
       const { code } = await client.exited;
       assert.equal(code, 0, client.stderr);
-      assert.deepEqual(
-        client.lines,
-        Array.from({ length: 10 }, (_, i) => `received World ${i}`),
-      );
+      assert.deepEqual(client.lines, expected);
       assert.deepEqual(
         (await server.json())["requests"],
         Array.from({ length: 10 }, (_, i) => `Hello ${i}`),
