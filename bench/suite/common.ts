@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
  * "zocket@base", a second zocket build (another checkout's dist/) measured beside this one (`--baseline`).
  */
 export type LibName = "zocket" | "zocket@base" | "zeromq" | "libzmq" | "net";
-export type Transport = "tcp" | "ipc" | "inproc";
+export type Transport = "tcp" | "ipc" | "inproc" | "ws";
 /** Benchmarks that run as a pair of roles (server binds, client connects). */
 export type PairBench = "thr" | "lat" | "dr" | "multi" | "fanout";
 export type BenchKind = PairBench | "conns";
@@ -25,7 +25,10 @@ export const ALL_LIBS: readonly LibName[] = ["zocket", "zeromq", "libzmq", "net"
 export const BASELINE_LIB = "zocket@base";
 /** Every library a worker can be asked to load. */
 export const KNOWN_LIBS: readonly LibName[] = [...ALL_LIBS, BASELINE_LIB];
+/** The transports a run covers unless `--transports` names others. */
 export const ALL_TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"];
+/** Every transport `--transports` accepts: ws (ZWS 2.0 over loopback) only when asked for. */
+export const KNOWN_TRANSPORTS: readonly Transport[] = [...ALL_TRANSPORTS, "ws"];
 export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "conns"];
 
 // ---------------------------------------------------------------------------
@@ -257,6 +260,8 @@ export function bindAddress(spec: CaseSpec): string {
       return `ipc://${ipcPath(spec.id)}`;
     case "inproc":
       return `inproc://zocket-bench-${spec.id}`;
+    case "ws":
+      return "ws://127.0.0.1:0";
   }
 }
 

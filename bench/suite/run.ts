@@ -15,7 +15,15 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, platform, release, arch } from "node:os";
 import { dirname, resolve } from "node:path";
-import { ALL_BENCHES, ALL_LIBS, ALL_TRANSPORTS, BASELINE_LIB, checkBaselineBuild, checkBuild } from "./common.ts";
+import {
+  ALL_BENCHES,
+  ALL_LIBS,
+  ALL_TRANSPORTS,
+  BASELINE_LIB,
+  checkBaselineBuild,
+  checkBuild,
+  KNOWN_TRANSPORTS,
+} from "./common.ts";
 import { errorMessage, median } from "./common.ts";
 import type { BenchKind, CaseSpec, LibName, Measurement, PairBench, Transport } from "./common.ts";
 import { buildNative, nativeChildren } from "./native.ts";
@@ -63,7 +71,7 @@ const HELP = `usage: npm run bench -- [options]
                            conns  idle tcp connections to one ROUTER (zocket only;
                                   zeromq only when zocket is not in --libs;
                                   never libzmq)
-  --transports LIST      tcp,ipc,inproc (default: all)
+  --transports LIST      tcp,ipc,inproc,ws (default: tcp,ipc,inproc; ws only when named)
   --sizes LIST           bytes per part (default: ${DEFAULT_SIZES.join(",")}; quick: ${QUICK_SIZES.join(",")})
   --runs N               repeat each measurement N times, report the median (default 3; quick 1)
   --duration MS          timed production per measurement (default 1500; quick 300)
@@ -164,7 +172,7 @@ function parseArgs(argv: readonly string[]): Options {
         o.only = list(value(), ALL_BENCHES, "benchmark");
         break;
       case "--transports":
-        o.transports = list(value(), ALL_TRANSPORTS, "transport");
+        o.transports = list(value(), KNOWN_TRANSPORTS, "transport");
         o.explicitTransports = true;
         break;
       case "--sizes":
@@ -272,8 +280,8 @@ function casesOf(o: Options): Case[] {
 }
 
 function libsFor(c: Case, libs: readonly LibName[]): LibName[] {
-  // There is no inproc for a bare socket.
-  return c.transport === "inproc" ? libs.filter((l) => l !== "net") : [...libs];
+  // There is no inproc for a bare socket, and no bare WebSocket ceiling.
+  return c.transport === "inproc" || c.transport === "ws" ? libs.filter((l) => l !== "net") : [...libs];
 }
 
 // --- results ------------------------------------------------------------------

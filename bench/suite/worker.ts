@@ -5,8 +5,8 @@
 //   conns-router SPEC  / conns-clients SPEC   the 10k idle connections test
 //   probe LIB          checks that a library loads and makes a socket
 
-import { KNOWN_LIBS, closeQuietly, errorMessage, loadLib, parentChannel, sendToParent } from "./common.ts";
-import type { CaseSpec, ConnsSpec, LibName, RoleSpec } from "./common.ts";
+import { KNOWN_LIBS, KNOWN_TRANSPORTS, closeQuietly, errorMessage, loadLib, parentChannel, sendToParent } from "./common.ts";
+import type { CaseSpec, ConnsSpec, LibName, RoleSpec, Transport } from "./common.ts";
 import { connsClients, connsRouter } from "./conns.ts";
 import { memoryStarter, runPair } from "./orchestrate.ts";
 import { ROLES, isRoleName } from "./roles.ts";
@@ -60,12 +60,11 @@ function caseSpec(o: Record<string, unknown>): CaseSpec {
   const transport = str(o, "transport");
   if (bench !== "thr" && bench !== "lat" && bench !== "dr" && bench !== "multi" && bench !== "fanout")
     throw new Error(`bad bench ${bench}`);
-  if (transport !== "tcp" && transport !== "ipc" && transport !== "inproc")
-    throw new Error(`bad transport ${transport}`);
+  if (!KNOWN_TRANSPORTS.includes(transport as Transport)) throw new Error(`bad transport ${transport}`);
   return {
     bench,
     lib: lib(str(o, "lib")),
-    transport,
+    transport: transport as Transport,
     size: num(o, "size"),
     parts: num(o, "parts"),
     durationMs: num(o, "durationMs"),
