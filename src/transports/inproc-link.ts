@@ -47,6 +47,8 @@ export interface LinkHost {
   relax(): void;
   /** The binder answered a connector's link. */
   answered(link: Link, msg: Extract<LinkMsg, { op: "welcome" | "refuse" }>): void;
+  /** A connector's link posted its "bye" (disconnect or close): a later seek for the name says so. */
+  ended(link: Link): void;
   /** The link ended. */
   forget(link: Link): void;
 }
@@ -60,6 +62,9 @@ export function waiting(core: SocketCore): boolean {
 export class Link implements PipeEnd {
   readonly id: string;
   readonly core: SocketCore;
+  /** The inproc name it connects, and whether this side is the connector. */
+  readonly name: string;
+  readonly connector: boolean;
   readonly #hub: LinkHost;
   readonly #channel: BroadcastChannel;
   /** Connector side, until the binder answers: the connect() this link completes. */
@@ -76,10 +81,12 @@ export class Link implements PipeEnd {
   #done = false;
   #lingerTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(hub: LinkHost, id: string, core: SocketCore) {
+  constructor(hub: LinkHost, id: string, core: SocketCore, name: string, connector: boolean) {
     this.#hub = hub;
     this.id = id;
     this.core = core;
+    this.name = name;
+    this.connector = connector;
     this.#channel = new BroadcastChannel(`${HUB}.${id}`);
     this.#channel.onmessage = (e) => this.#onMessage((e as { data: LinkMsg }).data);
     this.#channel.unref();
@@ -264,6 +271,7 @@ export class Link implements PipeEnd {
     if (this.#done) return;
     this.#done = true;
     this.#channel.postMessage({ op: "bye" } satisfies LinkMsg);
+    this.#hub.ended(this);
     this.#release();
   }
 
@@ -271,7 +279,10 @@ export class Link implements PipeEnd {
   drop(sayBye: boolean): void {
     if (this.#done) return;
     this.#done = true;
-    if (sayBye) this.#channel.postMessage({ op: "bye" } satisfies LinkMsg);
+    if (sayBye) {
+      this.#channel.postMessage({ op: "bye" } satisfies LinkMsg);
+      this.#hub.ended(this);
+    }
     this.#release();
   }
 

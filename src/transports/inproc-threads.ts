@@ -17,9 +17,21 @@ import type { SocketCore } from "../sockets/socket-core.ts";
 import { HUB, Link, waiting, type LinkHost, type LinkMsg } from "./inproc-link.ts";
 
 /** On the hub: a connector asks for a name (`seek`), a binder says a name is now bound (`bound`). */
-type HubMsg =
-  | { op: "seek"; name: string; link: string; type: string; identity: Uint8Array; hwm: number }
-  | { op: "bound"; name: string };
+type HubMsg = SeekMsg | { op: "bound"; name: string };
+/** `ended`: links to the name this thread ended just before (their "bye" may still be on its way). */
+type SeekMsg = {
+  op: "seek";
+  name: string;
+  link: string;
+  type: string;
+  identity: Uint8Array;
+  hwm: number;
+  ended: string[];
+};
+
+/** How many recently ended links a seek lists, and how long a binder waits for their "bye" at most. */
+const ENDED_KEPT = 16;
+const ENDED_WAIT_MS = 1000;
 
 let nextLink = 1;
 
@@ -45,6 +57,15 @@ class Hub implements LinkHost {
   readonly #links = new Set<Link>();
   /** Link ids this thread accepted as the binder (a seek may arrive twice: at connect and after "bound"). */
   readonly #accepted = new Set<string>();
+  /** Connector links this thread ended recently, by name (see SeekMsg). */
+  readonly #ended = new Map<string, string[]>();
+  /**
+   * Seeks held until the links their thread ended before them have ended here too. A disconnect's "bye"
+   * travels on its link's channel and the next connect's seek on the hub's, which Node does not order:
+   * without this a PAIR could see the new peer before the old one left, and refuse it (libzmq orders
+   * both through the binder's mailbox).
+   */
+  readonly #deferred = new Map<string, { msg: SeekMsg; deadline: number; timer: ReturnType<typeof setTimeout> }>();
   #held = false;
 
   constructor(registry: InprocRegistry) {
@@ -112,7 +133,7 @@ class Hub implements LinkHost {
 
   seek(c: InprocConnect): void {
     const core = c.connector as SocketCore;
-    const link = new Link(this, `${threadId}.${nextLink++}`, core);
+    const link = new Link(this, `${threadId}.${nextLink++}`, core, c.name, true);
     link.connect = c;
     this.#seeking.set(link.id, link);
     this.#links.add(link);
@@ -129,6 +150,7 @@ class Hub implements LinkHost {
       type: link.core.type,
       identity: new Uint8Array(link.core.routingId()),
       hwm: o.receiveHighWaterMark,
+      ended: this.#ended.get(c.name) ?? [],
     };
     this.#open().postMessage(msg);
   }
@@ -142,11 +164,46 @@ class Hub implements LinkHost {
     }
   }
 
+  ended(link: Link): void {
+    if (!link.connector) return;
+    const ids = this.#ended.get(link.name) ?? [];
+    ids.push(link.id);
+    if (ids.length > ENDED_KEPT) ids.shift();
+    this.#ended.set(link.name, ids);
+  }
+
   forget(link: Link): void {
     this.#seeking.delete(link.id);
     this.#links.delete(link);
     this.#accepted.delete(link.id);
+    for (const d of this.#deferred.values()) if (!this.#waits(d.msg)) this.#release(d.msg);
     this.#maybeClose();
+  }
+
+  /** True while a link the seek's thread ended before it is still alive here. */
+  #waits(msg: SeekMsg): boolean {
+    for (const l of this.#links) if (msg.ended.includes(l.id)) return true;
+    return false;
+  }
+
+  /**
+   * Accept a held seek: its older links have ended, or their "bye" took too long. The socket drops the old
+   * pipe a little after its link ended: while it still refuses a peer (PAIR, CHANNEL), look again shortly.
+   */
+  #release(msg: SeekMsg): void {
+    const d = this.#deferred.get(msg.link);
+    if (d === undefined) return;
+    clearTimeout(d.timer);
+    const binder = this.#bound.get(msg.name);
+    const busy = binder !== undefined && !binder.socket.closed && !binder.socket[xacceptsPipe]();
+    if (busy && performance.now() < d.deadline) {
+      d.timer = setTimeout(() => this.#release(msg), 1);
+      d.timer.unref();
+      return;
+    }
+    this.#deferred.delete(msg.link);
+    if (binder === undefined) this.#accepted.delete(msg.link);
+    else this.#accept(binder, msg);
   }
 
   #onMessage(msg: HubMsg): void {
@@ -158,12 +215,20 @@ class Hub implements LinkHost {
     const binder = this.#bound.get(msg.name);
     if (binder === undefined || this.#accepted.has(msg.link)) return;
     this.#accepted.add(msg.link);
+    if (msg.ended.length > 0) {
+      // After a disconnect from that thread: accepted once the old links and pipes are gone (#release).
+      const timer = setTimeout(() => this.#release(msg), ENDED_WAIT_MS);
+      timer.unref();
+      this.#deferred.set(msg.link, { msg, deadline: performance.now() + ENDED_WAIT_MS, timer });
+      if (!this.#waits(msg)) this.#release(msg);
+      return;
+    }
     this.#accept(binder, msg);
   }
 
   /** The binder's side: a connector in another thread asks for a name bound here. */
-  #accept(binder: SocketCore, s: Extract<HubMsg, { op: "seek" }>): void {
-    const link = new Link(this, s.link, binder);
+  #accept(binder: SocketCore, s: SeekMsg): void {
+    const link = new Link(this, s.link, binder, s.name, false);
     this.#links.add(link);
     if (binder.socket.closed || !binder.socket[xacceptsPipe]()) {
       link.post({ op: "refuse" });
