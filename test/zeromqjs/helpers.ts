@@ -64,6 +64,26 @@ export function isFullError(err: unknown): err is FullError {
   return err instanceof Error && typeof (err as FullError).code === "string";
 }
 
+/** The probe {@link joined} publishes; receivers skip it. */
+export const PROBE = "ba:probe";
+
+/**
+ * Publish `PROBE` (with `send`) every 10 ms until `receive` yields it: the subscription or join has then
+ * reached the publisher. zeromq.js's tests sleep 25 ms instead, a slow-joiner race that a loaded machine
+ * loses (the test then waits for ever). Probes still in flight arrive before anything published later.
+ */
+export async function joined(send: () => Promise<unknown>, receive: () => Promise<Buffer>): Promise<void> {
+  let got = false;
+  const wait = (async (): Promise<void> => {
+    while (String(await receive()) !== PROBE);
+    got = true;
+  })();
+  while (!got) {
+    await send();
+    await Promise.race([wait, sleep(10)]);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

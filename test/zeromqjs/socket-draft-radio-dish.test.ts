@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { sleep } from "./helpers.ts";
+import { joined, PROBE } from "./helpers.ts";
 import { closer, eachDraftLibProto, uniqAddress } from "./draft-helpers.ts";
 
 const MESSAGES = ["foo", "bar", "baz", "qux"];
@@ -27,9 +27,12 @@ eachDraftLibProto(["tcp", "ipc", "inproc", "udp"], (draft, proto, label) => {
       dish.join(uuid);
       await dish.bind(address);
       radio.connect(address);
+      // The original sleeps 25 ms first (slow joiner); probes wait for the JOIN itself.
+      await joined(
+        () => radio.send(PROBE, { group: uuid }),
+        async () => (await dish.receive())[0],
+      );
       const send = async (): Promise<void> => {
-        // A short wait before publishing: the slow joiner.
-        await sleep(25);
         for (const msg of MESSAGES) await radio.send(msg, { group: uuid });
       };
       const receive = async (): Promise<void> => {
@@ -37,6 +40,7 @@ eachDraftLibProto(["tcp", "ipc", "inproc", "udp"], (draft, proto, label) => {
           assert.ok(Buffer.isBuffer(msg));
           assert.ok(Buffer.isBuffer(group));
           assert.deepEqual(group, uuid);
+          if (msg.toString() === PROBE) continue;
           received.push(msg.toString());
           if (received.length === MESSAGES.length) break;
         }
@@ -55,13 +59,17 @@ eachDraftLibProto(["tcp", "ipc", "inproc", "udp"], (draft, proto, label) => {
       dish.leave(Buffer.from("fo"));
       await dish.bind(address);
       radio.connect(address);
+      await joined(
+        () => radio.send(PROBE, { group: "ba" }),
+        async () => (await dish.receive())[0],
+      );
       const send = async (): Promise<void> => {
-        await sleep(25);
         for (const msg of MESSAGES) await radio.send(msg, { group: msg.slice(0, 2) });
       };
       const receive = async (): Promise<void> => {
         for await (const [msg, { group }] of dish) {
           assert.ok(Buffer.isBuffer(msg));
+          if (msg.toString() === PROBE) continue;
           assert.deepEqual(group, Buffer.from(msg.toString().slice(0, 2)));
           received.push(msg.toString());
           if (received.length === 2) break;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { eachLibProto, isFullError, sleep, uniqAddress, type Zmq } from "./helpers.ts";
+import { eachLibProto, isFullError, joined, PROBE, uniqAddress, type Zmq } from "./helpers.ts";
 
 const MESSAGES = ["foo", "bar", "baz", "qux"];
 
@@ -97,14 +97,18 @@ eachLibProto((zmq: Zmq, proto, label) => {
       const received: string[] = [];
       await sub.bind(address);
       pub.connect(address);
+      // The original sleeps 25 ms first (slow joiner); probes wait for the subscription itself.
+      await joined(
+        () => pub.send(PROBE),
+        async () => (await sub.receive())[0]!,
+      );
       const send = async (): Promise<void> => {
-        // Wait briefly before publishing (slow joiner), as the original does.
-        await sleep(25);
         for (const msg of MESSAGES) await pub.send(msg);
       };
       const receive = async (): Promise<void> => {
         for await (const [msg] of sub) {
           assert.ok(Buffer.isBuffer(msg));
+          if (msg!.toString() === PROBE) continue;
           received.push(msg!.toString());
           if (received.length === expected.length) break;
         }

@@ -1,7 +1,7 @@
 /** zeromq.js's socket-xpub-xsub-test.ts, run on zocket and on zeromq.js over tcp, ipc and inproc. */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { eachLibProto, sleep, uniqAddress, type Zmq } from "./helpers.ts";
+import { eachLibProto, joined, PROBE, uniqAddress, type Zmq } from "./helpers.ts";
 
 const MESSAGES = ["foo", "bar", "baz", "qux"];
 
@@ -26,7 +26,6 @@ eachLibProto((zmq: Zmq, proto, label) => {
       xsub.connect(address1);
       sub.connect(address2);
       const send = async (): Promise<void> => {
-        await sleep(25);
         for (const msg of MESSAGES) await pub.send(msg);
       };
       const forward = async (): Promise<void> => {
@@ -41,16 +40,23 @@ eachLibProto((zmq: Zmq, proto, label) => {
         for await (const [msg] of xsub) {
           assert.ok(Buffer.isBuffer(msg));
           await xpub.send(msg!);
-          if (++pubbed === expected.length) break;
+          if (msg!.toString() !== PROBE && ++pubbed === expected.length) break;
         }
       };
       const receive = async (): Promise<void> => {
         for await (const [msg] of sub) {
+          if (msg!.toString() === PROBE) continue;
           received.push(msg!.toString());
           if (received.length === expected.length) break;
         }
       };
-      await Promise.all([send(), forward(), publish(), receive()]);
+      const relaying = [forward(), publish()];
+      // The original sleeps 25 ms first (slow joiner); probes wait for the subscription to reach the PUB.
+      await joined(
+        () => pub.send(PROBE),
+        async () => (await sub.receive())[0]!,
+      );
+      await Promise.all([send(), ...relaying, receive()]);
       assert.deepEqual(received, expected);
     }
 
@@ -79,16 +85,22 @@ eachLibProto((zmq: Zmq, proto, label) => {
       sub1.connect(address);
       sub2.connect(address);
       const subs: string[] = [];
+      // The original subscribes after a 25 ms sleep; an unsubscribe made before sub2's connection is up would
+      // never travel. Subscriptions do (a SUB sends its set when it connects): sub2 unsubscribes once the
+      // XPUB has seen what it reports of the two subscriptions.
+      let seen: () => void = () => {};
+      const subscribed = new Promise<void>((resolve) => (seen = resolve));
       const subscribe = async (): Promise<void> => {
-        await sleep(25);
         sub1.subscribe("fo");
         sub2.subscribe("fo");
+        await subscribed;
         sub2.unsubscribe("fo");
       };
       const forward = async (): Promise<void> => {
         for await (const [msg] of xpub) {
           await xsub.send(msg!);
           subs.push(msg!.toString("latin1"));
+          if (subs.length === (v === null ? 1 : 2)) seen();
           if (subs.length === count) break;
         }
       };
