@@ -57,9 +57,12 @@ export async function start(o: ExampleOptions = {}): Promise<Example> {
     }
   })().catch(() => {});
   let n = 0;
+  // One send at a time: a second send while one waits throws EBUSY, as in zeromq.js.
   const timer = setInterval(() => {
-    void pub.send(["time", new Date().toISOString()]).catch(() => {});
-    void pub.send(["tick", String(n++)]).catch(() => {});
+    void (async () => {
+      await pub.send(["time", new Date().toISOString()]);
+      await pub.send(["tick", String(n++)]);
+    })().catch(() => {});
   }, 1000);
 
   const config = JSON.stringify({ pubPort: portOf(pub.lastEndpoint!), repPort: portOf(rep.lastEndpoint!) });

@@ -94,12 +94,21 @@ before(async () => {
     lPub: lPub.lastEndpoint,
   });
   let n = 0;
+  // One send at a time per socket: a second while one is pending throws EBUSY (as zeromq.js), and after 512
+  // sends completed at once a send waits for the event loop (fairness), so the two must be awaited.
+  let sending = false;
   publishing = setInterval(() => {
+    if (sending) return;
+    sending = true;
     n++;
-    for (const pub of [zPub, lPub] as Array<{ send(m: string): Promise<void> }>) {
-      void pub.send(`B-${n}`).catch(() => {});
-      void pub.send(`A-${n}`).catch(() => {});
-    }
+    void (async () => {
+      for (const pub of [zPub, lPub] as Array<{ send(m: string): Promise<void> }>) {
+        await pub.send(`B-${n}`);
+        await pub.send(`A-${n}`);
+      }
+    })()
+      .catch(() => {})
+      .finally(() => (sending = false));
   }, 20);
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless=new"] });
