@@ -2,6 +2,7 @@
  * Instructions per round trip of zocket's DEALER↔ROUTER over inproc with 256 requests in flight (the
  * suite's `dr` cell in one process), counted by valgrind as bench/probes/inproc-instructions.bench.ts
  * explains (same command, this file; `.2` is the steady segment; divide by N for a round trip).
+ * `ENDPOINT=tcp://127.0.0.1:*` runs the same over loopback tcp (both ends in this process).
  */
 import { getPriority } from "node:os";
 import { Checker, loadZocket, makeFrame } from "../suite/common.ts";
@@ -14,8 +15,8 @@ const N = Number(process.env["N"] ?? 300_000);
 const zocket = await loadZocket();
 const router = new zocket.Router({ sendHighWaterMark: 1000, receiveHighWaterMark: 1000, linger: 0 });
 const dealer = new zocket.Dealer({ sendHighWaterMark: 1000, receiveHighWaterMark: 1000, linger: 0 });
-await router.bind("inproc://dr-instructions");
-dealer.connect("inproc://dr-instructions");
+await router.bind(process.env["ENDPOINT"] ?? "inproc://dr-instructions");
+dealer.connect(router.lastEndpoint!);
 
 // The echo end: every message back as it came.
 const echo = (async (): Promise<void> => {

@@ -22,15 +22,16 @@
 import { getPriority } from "node:os";
 import { Checker, loadZocket, sendAndCheck } from "../suite/common.ts";
 
-const SIZE = 8;
+// SIZE=100 and ENDPOINT=ws://127.0.0.1:* (or tcp://...) count another cell the same way, both ends here.
+const SIZE = Number(process.env["SIZE"] ?? 8);
 const WARMUP = Number(process.env["WARMUP"] ?? 300_000);
 const N = Number(process.env["N"] ?? 1_000_000);
 
 const zocket = await loadZocket();
 const push = new zocket.Push({ sendHighWaterMark: 1000, linger: 0 });
 const pull = new zocket.Pull({ receiveHighWaterMark: 1000, linger: 0 });
-await pull.bind("inproc://instructions");
-push.connect("inproc://instructions");
+await pull.bind(process.env["ENDPOINT"] ?? "inproc://instructions");
+push.connect(pull.lastEndpoint!);
 const chk = new Checker(SIZE, 1, "PULL");
 let seq = 0;
 

@@ -79,7 +79,9 @@ export class WsDecoder {
       switch (this.#state) {
         case S_HEADER: {
           const take = Math.min(this.#headerNeed - this.#headerHave, n - at);
-          chunk.copy(this.#header, this.#headerHave, at, at + take);
+          // At most 14 bytes: a loop, not Buffer#copy (which makes a typed array per call).
+          const h = this.#header;
+          for (let i = 0; i < take; i++) h[this.#headerHave + i] = chunk[at + i]!;
           this.#headerHave += take;
           at += take;
           if (this.#headerHave === this.#headerNeed) this.#headerStep();
@@ -164,7 +166,7 @@ export class WsDecoder {
     if (len > MAX_BODY + 1) {
       throw new WsProtocolError(WS_CLOSE.TOO_BIG, `frame of ${len} bytes is larger than this process can hold`);
     }
-    if (this.#hasMask) h.copy(this.#mask, 0, maskAt, maskAt + 4);
+    if (this.#hasMask) for (let i = 0; i < 4; i++) this.#mask[i] = h[maskAt + i]!;
     this.#headerHave = 0;
     this.#headerNeed = 2;
     this.#left = len;
@@ -239,7 +241,8 @@ export function writeWsHeader(
     p = at + 10;
   }
   if (mask !== null) {
-    buf.set(mask.subarray(0, 4), p);
+    // A loop: Buffer#subarray reads `.buffer`, a call into C++, on every frame.
+    for (let i = 0; i < 4; i++) buf[p + i] = mask[i]!;
     p += 4;
   }
   return p;

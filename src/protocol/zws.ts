@@ -76,18 +76,27 @@ export function acceptedProtocol(chosen: string, offered: readonly string[]): Zw
 
 /** The ZMTP header for a received ZWS frame of `size` body bytes (flags remapped, LONG when needed). */
 export function zmtpHeader(zwsFlags: number, size: number): Buffer {
+  const h = Buffer.allocUnsafe(zmtpHeaderSize(size));
+  writeZmtpHeader(h, 0, zwsFlags, size);
+  return h;
+}
+
+/** Bytes of the ZMTP header of a frame of `size` body bytes: 2, or 9 (LONG) above 255. */
+export function zmtpHeaderSize(size: number): number {
+  return size <= 255 ? 2 : 9;
+}
+
+/** Write {@link zmtpHeader}'s bytes at `buf[at]`. */
+export function writeZmtpHeader(buf: Buffer, at: number, zwsFlags: number, size: number): void {
   const flags = (zwsFlags & ZWS_MORE ? FLAG_MORE : 0) | (zwsFlags & ZWS_COMMAND ? FLAG_COMMAND : 0);
   if (size <= 255) {
-    const h = Buffer.allocUnsafe(2);
-    h[0] = flags;
-    h[1] = size;
-    return h;
+    buf[at] = flags;
+    buf[at + 1] = size;
+    return;
   }
-  const h = Buffer.allocUnsafe(9);
-  h[0] = flags | FLAG_LONG;
-  h.writeUInt32BE(Math.floor(size / 0x1_0000_0000), 1);
-  h.writeUInt32BE(size >>> 0, 5);
-  return h;
+  buf[at] = flags | FLAG_LONG;
+  buf.writeUInt32BE(Math.floor(size / 0x1_0000_0000), at + 1);
+  buf.writeUInt32BE(size >>> 0, at + 5);
 }
 
 // ------------------------------------------------------------------ ZMTP -> ZWS

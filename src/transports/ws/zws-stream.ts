@@ -27,7 +27,15 @@ import {
   writeWsHeader,
   type WsFrameSink,
 } from "../../protocol/ws-frame.ts";
-import { clientOffer, ZmtpSplitter, zmtpHeader, type ZwsFrameSink, type ZwsProtocol } from "../../protocol/zws.ts";
+import {
+  clientOffer,
+  writeZmtpHeader,
+  ZmtpSplitter,
+  zmtpHeader,
+  zmtpHeaderSize,
+  type ZwsFrameSink,
+  type ZwsProtocol,
+} from "../../protocol/zws.ts";
 import { Emitter } from "../../util/emitter.ts";
 import type { ByteStream } from "../byte-stream.ts";
 import {
@@ -44,6 +52,8 @@ import {
 
 /** Bodies at least this large are written as views (server) instead of copied into their frame. */
 const DIRECT_WRITE = 8 * 1024;
+/** Smaller frames are assembled one after the other in a slab of this size, written as one chunk. */
+const SLAB_SIZE = 64 * 1024;
 /** A failed connection's close frame gets this long to leave before the socket is destroyed. */
 const FAIL_LINGER = 1000;
 const EMPTY = Buffer.alloc(0);
@@ -59,14 +69,15 @@ export function acceptKey(key: string): string {
 const maskPool = Buffer.alloc(8192);
 let maskPoolAt = maskPool.length;
 
-function nextMask(): Buffer {
+/** The next mask key, copied into `key` (4 bytes; no view per frame: see writeWsHeader). */
+function nextMask(key: Buffer): Buffer {
   if (maskPoolAt === maskPool.length) {
     randomFillSync(maskPool);
     maskPoolAt = 0;
   }
-  const m = maskPool.subarray(maskPoolAt, maskPoolAt + 4);
+  for (let i = 0; i < 4; i++) key[i] = maskPool[maskPoolAt + i]!;
   maskPoolAt += 4;
-  return m;
+  return key;
 }
 
 /** Where a client connects: the Host header and the request path. */
@@ -97,10 +108,31 @@ export class ZwsStream extends Emitter implements ByteStream, WsFrameSink, ZwsFr
   #splitter: ZmtpSplitter | null = null;
   /** Output of the write in progress. */
   #pending: Uint8Array[] = [];
-  /** A small frame being assembled whole, and where its next body bytes go. */
+  /**
+   * Small frames go whole into the slab, back to back: [#slabStart, #slabPos) is not handed to the socket
+   * yet. A region once handed over is never written again (the socket may still hold it); a full slab is
+   * replaced, not reused.
+   */
+  #slab: Buffer = EMPTY;
+  #slabStart = 0;
+  #slabPos = 0;
+  /**
+   * Input the same way: small messages are rebuilt as ZMTP frames back to back in `#in`, and what one read
+   * completed reaches the engine as one chunk; [#inStart, #inPos) is not handed over yet, and `#inEnd`
+   * is where the message being filled ends (-1: none is).
+   */
+  #in: Buffer = EMPTY;
+  #inStart = 0;
+  #inPos = 0;
+  #inMsg = 0;
+  #inEnd = -1;
+  /** The small frame being filled in the slab: where it starts and where its next body bytes go. */
   #frame: Buffer | null = null;
+  #frameStart = 0;
   #framePos = 0;
   #mask: Buffer | null = null;
+  /** The client's mask key of the frame being written (refilled per frame). */
+  readonly #maskKey = Buffer.alloc(4);
   #maskPhase = 0;
   /** A close frame was sent: nothing more is written. */
   #closeSent = false;
@@ -193,19 +225,56 @@ export class ZwsStream extends Emitter implements ByteStream, WsFrameSink, ZwsFr
     } catch (err) {
       if (!(err instanceof WsProtocolError)) throw err;
       this.#fail(err.status, err.message);
+      return;
+    }
+    this.#flushIn();
+  }
+
+  /** Hand the engine the complete messages rebuilt so far (one still being filled waits). */
+  #flushIn(): void {
+    const end = this.#inEnd >= 0 ? this.#inMsg : this.#inPos;
+    if (end > this.#inStart) {
+      const region = this.#in.subarray(this.#inStart, end);
+      this.#inStart = end;
+      this.emit("data", region);
     }
   }
 
-  /** WsFrameSink: a binary frame reaches the engine as a ZMTP header, then its body. */
+  /**
+   * WsFrameSink: a binary frame reaches the engine as a ZMTP frame. A small one is rebuilt in `#in` (the
+   * engine's decoder then cuts views out of one chunk); a large one goes as its header and the body's own
+   * views, after what was rebuilt before it. A region once handed over is never written again.
+   */
   messageStart(flags: number, size: number): void {
-    this.emit("data", zmtpHeader(flags, size));
+    if (size >= DIRECT_WRITE) {
+      this.#flushIn();
+      this.emit("data", zmtpHeader(flags, size));
+      return;
+    }
+    const need = zmtpHeaderSize(size) + size;
+    if (this.#in.length - this.#inPos < need) {
+      this.#flushIn();
+      this.#in = Buffer.allocUnsafe(SLAB_SIZE);
+      this.#inStart = this.#inPos = 0;
+    }
+    writeZmtpHeader(this.#in, this.#inPos, flags, size);
+    this.#inMsg = this.#inPos;
+    this.#inPos += need - size;
+    this.#inEnd = size > 0 ? this.#inPos + size : -1;
   }
 
   messageBody(bytes: Buffer): void {
-    this.emit("data", bytes);
+    if (this.#inEnd < 0) {
+      this.emit("data", bytes);
+      return;
+    }
+    this.#in.set(bytes, this.#inPos);
+    this.#inPos += bytes.length;
+    if (this.#inPos === this.#inEnd) this.#inEnd = -1;
   }
 
   control(opcode: number, payload: Buffer): void {
+    this.#flushIn();
     if (opcode === WS_OPCODE.PING) {
       this.#control(WS_OPCODE.PONG, payload);
       this.emit("data", EMPTY);
@@ -240,7 +309,7 @@ export class ZwsStream extends Emitter implements ByteStream, WsFrameSink, ZwsFr
 
   #control(opcode: number, payload: Uint8Array): void {
     if (this.#closeSent || this.#sock.destroyed || this.#state !== OPEN) return;
-    this.#sock.write(encodeControl(opcode, payload, this.#client ? nextMask() : null));
+    this.#sock.write(encodeControl(opcode, payload, this.#client ? nextMask(Buffer.allocUnsafe(4)) : null));
   }
 
   write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean {
@@ -249,6 +318,7 @@ export class ZwsStream extends Emitter implements ByteStream, WsFrameSink, ZwsFr
       return true;
     }
     this.#splitter!.push(chunk);
+    this.#flushSlab();
     const out = this.#pending;
     const n = out.length;
     if (n === 0) {
@@ -264,22 +334,46 @@ export class ZwsStream extends Emitter implements ByteStream, WsFrameSink, ZwsFr
     return ok;
   }
 
+  /** Hand the slab's complete frames to the output (a frame still being filled stays for the next write). */
+  #flushSlab(): void {
+    const end = this.#frame !== null ? this.#frameStart : this.#slabPos;
+    if (end > this.#slabStart) {
+      this.#pending.push(this.#slab.subarray(this.#slabStart, end));
+      this.#slabStart = end;
+    }
+  }
+
   /** ZwsFrameSink: one frame of the engine's output starts. */
   frameStart(flags: number, size: number): void {
     const length = size + 1;
-    const mask = this.#client ? nextMask() : null;
+    const mask = this.#client ? nextMask(this.#maskKey) : null;
     const hs = wsHeaderSize(length, mask !== null);
-    const whole = size < DIRECT_WRITE;
-    const buf = Buffer.allocUnsafe(whole ? hs + length : hs + 1);
-    const p = writeWsHeader(buf, 0, WS_OPCODE.BINARY, length, mask);
+    let buf: Buffer;
+    let at = 0;
+    if (size < DIRECT_WRITE) {
+      const need = hs + length;
+      if (this.#slab.length - this.#slabPos < need) {
+        this.#flushSlab();
+        this.#slab = Buffer.allocUnsafe(SLAB_SIZE);
+        this.#slabStart = this.#slabPos = 0;
+      }
+      buf = this.#slab;
+      at = this.#slabPos;
+      this.#slabPos += need;
+    } else {
+      // A large frame: its header alone, its body as the engine's own buffers (below), in order.
+      this.#flushSlab();
+      buf = Buffer.allocUnsafe(hs + 1);
+      this.#pending.push(buf);
+    }
+    const p = writeWsHeader(buf, at, WS_OPCODE.BINARY, length, mask);
     buf[p] = mask === null ? flags : flags ^ mask[0]!;
     this.#mask = mask;
     this.#maskPhase = 1;
-    if (whole && size > 0) {
+    if (size > 0 && size < DIRECT_WRITE) {
       this.#frame = buf;
+      this.#frameStart = at;
       this.#framePos = p + 1;
-    } else {
-      this.#pending.push(buf);
     }
   }
 
@@ -292,10 +386,7 @@ export class ZwsStream extends Emitter implements ByteStream, WsFrameSink, ZwsFr
       else maskInto(frame, this.#framePos, bytes, mask, this.#maskPhase);
       this.#framePos += bytes.length;
       this.#maskPhase += bytes.length;
-      if (this.#framePos === frame.length) {
-        this.#pending.push(frame);
-        this.#frame = null;
-      }
+      if (this.#framePos === this.#slabPos) this.#frame = null;
       return;
     }
     if (mask === null) {
