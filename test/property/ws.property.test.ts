@@ -169,6 +169,25 @@ describe("WebSocket decoder properties", () => {
     assert.equal(run([masked], false).error?.status, 1002); // a server's must not
   });
 
+  test("maskInto (four bytes a step) equals RFC 6455's byte-by-byte XOR, for every phase, length and offset", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 70 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.nat(7),
+        fc.nat(5),
+        (src, mask, phase, at) => {
+          const want = new Uint8Array(at + src.length);
+          for (let i = 0; i < src.length; i++) want[at + i] = src[i]! ^ mask[(phase + i) & 3]!;
+          const got = new Uint8Array(at + src.length);
+          maskInto(got, at, src, mask, phase);
+          assert.deepEqual(got, want);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   test("random bytes only ever raise WsProtocolError", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (bytes, masked) => {
