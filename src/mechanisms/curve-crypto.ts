@@ -109,8 +109,8 @@ interface BoxBackend {
   readonly name: BoxBackendName;
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;
   open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uint8Array | undefined;
-  sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array): Buffer;
-  openMessage(key: Uint8Array, nonce: Uint8Array, body: Uint8Array): Buffer | undefined;
+  sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array, out?: Buffer): Buffer;
+  openMessage(key: Uint8Array, nonce: Uint8Array, body: Buffer): Buffer | undefined;
 }
 
 /**
@@ -146,13 +146,15 @@ const nobleBox: BoxBackend = {
       return undefined;
     }
   },
-  sealMessage(key, nonce, first, payload) {
+  sealMessage(key, nonce, first, payload, given) {
     // @noble/ciphers seals `[32 scratch][plaintext]` in place into `[16 scratch][MAC][ciphertext]`.
     const out = Buffer.allocUnsafe(33 + payload.length);
     out[32] = first;
     out.set(payload, 33);
     xsalsa20poly1305(key, nonce).encrypt(out.subarray(32), out);
-    return out;
+    if (given === undefined) return out;
+    given.set(out);
+    return given;
   },
   openMessage: (key, nonce, body) => nobleOpenToBuffer(key, nonce, body.subarray(16)),
 };
@@ -262,15 +264,15 @@ function makeSodiumBox(lib: SodiumModule): BoxBackend {
       const m = openHeap(len);
       return m < 0 ? undefined : heap.slice(m, m + len - 16);
     },
-    sealMessage(key, nonce, first, payload) {
+    sealMessage(key, nonce, first, payload, given) {
       const len = payload.length + 1;
-      if (!reserve(len)) return nobleBox.sealMessage(key, nonce, first, payload);
+      if (!reserve(len)) return nobleBox.sealMessage(key, nonce, first, payload, given);
       const heap = lib.HEAPU8;
       load(heap, key, nonce);
       heap[base + 96] = first;
       heap.set(payload, base + 97);
       const c = sealHeap(len);
-      const out = allocOutgoing(32 + len);
+      const out = given ?? allocOutgoing(32 + len);
       out.set(heap.subarray(c, c + len + 16), 16);
       return out;
     },
@@ -306,8 +308,8 @@ function makeWasmBox(w: WasmSecretbox): BoxBackend {
     name: "wasm-simd",
     seal: (key, nonce, plaintext) => w.seal(key, nonce, plaintext),
     open: (key, nonce, boxed) => w.open(key, nonce, boxed),
-    sealMessage: (key, nonce, first, payload) =>
-      w.sealMessage(key, nonce, first, payload, allocOutgoing(33 + payload.length)),
+    sealMessage: (key, nonce, first, payload, given) =>
+      w.sealMessage(key, nonce, first, payload, given ?? allocOutgoing(33 + payload.length)),
     openMessage: (key, nonce, body) => w.openMessage(key, nonce, body),
   };
   // Self-test against noble before trusting it, at sizes around the keystream windows.
@@ -373,20 +375,27 @@ export function open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uin
 }
 
 /**
- * Seal `first ‖ payload` for the MESSAGE hot path: returns one new buffer of `33 + payload.length`
- * bytes laid out as `[16 bytes for the caller's header][MAC(16)][ciphertext]`, so the whole MESSAGE
- * body is a single allocation and the payload is copied once.
+ * Seal `first ‖ payload` for the MESSAGE hot path: returns `out` (exactly `33 + payload.length` bytes), or
+ * a new buffer of that size, laid out as `[16 bytes for the caller's header][MAC(16)][ciphertext]`, so the
+ * whole MESSAGE body is a single buffer.
  */
-export function sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array): Buffer {
-  return box.sealMessage(key, nonce, first, payload);
+export function sealMessage(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  first: number,
+  payload: Uint8Array,
+  out?: Buffer,
+): Buffer {
+  return box.sealMessage(key, nonce, first, payload, out);
 }
 
 /**
  * Open a MESSAGE body for the hot path: `body` is `[16 bytes header][MAC(16)][ciphertext]` (the
- * header is not read); returns the plaintext in one fresh buffer, or `undefined` when it does not
- * authenticate.
+ * header is not read); returns the plaintext, or `undefined` when it does not authenticate. The
+ * plaintext may be written over the ciphertext and returned as a view of `body` (the WebAssembly
+ * back-end does), so `body` must be the caller's to give away; its contents are undefined afterwards.
  */
-export function openMessage(key: Uint8Array, nonce: Uint8Array, body: Uint8Array): Buffer | undefined {
+export function openMessage(key: Uint8Array, nonce: Uint8Array, body: Buffer): Buffer | undefined {
   return box.openMessage(key, nonce, body);
 }
 

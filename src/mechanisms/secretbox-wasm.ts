@@ -6,7 +6,7 @@
  * its data region in chunks, so the memory never grows (two 64 KiB pages). Each box costs one copy in and
  * one copy out; the MESSAGE layouts are built around them (see {@link WasmSecretbox.sealMessage}).
  */
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { SECRETBOX_WASM } from "./secretbox-wasm.generated.ts";
 
 /** The module's exports (secretbox.wat). */
@@ -205,10 +205,13 @@ export class WasmSecretbox {
     return out;
   }
 
-  /** Open a MESSAGE body `[16 header][MAC][ciphertext]`: the plaintext in a fresh buffer, or undefined. */
-  openMessage(key: Uint8Array, nonce: Uint8Array, body: Uint8Array): Buffer | undefined {
+  /**
+   * Open a MESSAGE body `[16 header][MAC][ciphertext]` in place: the plaintext replaces the ciphertext and
+   * is returned as a view of `body` (which the engine owns: a frame just read), or undefined. A fresh buffer
+   * per message would cost the receiver an allocation and, at 64 KiB, the page faults of new memory.
+   */
+  openMessage(key: Uint8Array, nonce: Uint8Array, body: Buffer): Buffer | undefined {
     if (body.length < 32) return undefined;
-    const out = Buffer.allocUnsafe(body.length - 32);
-    return this.openInto(key, nonce, body, 16, out, 0) ? out : undefined;
+    return this.openInto(key, nonce, body, 16, body, 32) ? body.subarray(32) : undefined;
   }
 }
