@@ -16,6 +16,7 @@ import {
   tune,
 } from "../suite/common.ts";
 import type { LibName, RoleResult, ZSocket } from "../suite/common.ts";
+import { BigRing } from "../suite/roles.ts";
 
 /** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */
 export interface CurveKeys {
@@ -103,8 +104,10 @@ async function sendRole(spec: CurveRoleSpec): Promise<void> {
     const cpu0 = process.cpuUsage();
     const deadline = performance.now() + spec.durationMs;
     let seq = 0;
+    // Big messages come from a checked ring, as in the suite (docs/performance.md, design decision 14).
+    const ring = spec.size >= 32 * 1024 ? new BigRing(spec.size, spec.hwm) : null;
     for (;;) {
-      await sock.send(makeMessage(spec.size, 1, seq)[0]!);
+      await sock.send(ring === null ? makeMessage(spec.size, 1, seq)[0]! : ring.next(seq));
       seq++;
       if ((seq & 31) === 0 && performance.now() >= deadline) break;
     }
