@@ -20,8 +20,8 @@
 ;; - Poly1305 is scalar: five 26-bit limbs, i64 products (poly1305-donna's 32-bit design; a product of two
 ;;   limbs and the sum of five fit in 64 bits). Its blocks are a serial chain of multiplies, so they run
 ;;   *inside* the Salsa20 rounds ($core8 absorbs up to 32 blocks while it computes the next 512 bytes of
-;;   keystream): integer and vector units work at the same time (measured: 64 KiB seals in ~0.75 of the
-;;   time the same code takes with the MAC after the rounds). A whole 512-byte window of data is XORed
+;;   keystream): integer and vector units work at the same time (measured on the development machine:
+;;   rounds alone 0.73 ns/B, MAC alone 0.43 ns/B, both interleaved 1.05 ns/B). A whole 512-byte window is XORed
 ;;   in $core8 itself; a partial one goes through KS.
 ;; - HSalsa20 and block 0 (the Poly1305 key and the first 32 message bytes) use a scalar core ($core1),
 ;;   so a short message does not pay for eight blocks.
