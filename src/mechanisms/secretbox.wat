@@ -48,8 +48,10 @@
   ;; Salsa20/20 of one block, scalar (i32.rotl): input TPL, output the 64 bytes at $out. With $ff = 0 the
   ;; input is not added back: HSalsa20's core.
   (func $core1 (param $out i32) (param $ff i32)
-    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $x4 i32) (local $x5 i32) (local $x6 i32) (local $x7 i32)
-    (local $x8 i32) (local $x9 i32) (local $x10 i32) (local $x11 i32) (local $x12 i32) (local $x13 i32) (local $x14 i32) (local $x15 i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $x4 i32) (local $x5 i32) (local $x6 i32) (local $x7 i32)
+    (local $x8 i32) (local $x9 i32) (local $x10 i32) (local $x11 i32)
+    (local $x12 i32) (local $x13 i32) (local $x14 i32) (local $x15 i32)
     (local $i i32)
     (local.set $x0 (i32.load offset=0 (i32.const 0)))
     (local.set $x1 (i32.load offset=4 (i32.const 0)))
@@ -143,19 +145,27 @@
 
   ;; Salsa20/20 of eight consecutive blocks, counters TPL[8] + 0..7 (x: blocks 0-3, y: blocks 4-7, block j
   ;; of a set in lane j), into KS (block j at KS + 64 j), or XORed straight into the 512 bytes at $dst when
-  ;; $dst is not 0 (a whole window of data: no keystream stored and loaded again); meanwhile absorbs the $mn (at most 32) full 16-byte
+  ;; $dst is not 0 (a whole window of data: no keystream stored and loaded again); meanwhile absorbs
+  ;; the $mn (at most 32) full 16-byte
   ;; blocks at $mp into the MAC, 2 at a time, 2x per double round.
   (func $core8 (param $mp i32) (param $mn i32) (param $dst i32)
-    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $x4 v128) (local $x5 v128) (local $x6 v128) (local $x7 v128)
-    (local $x8 v128) (local $x9 v128) (local $x10 v128) (local $x11 v128) (local $x12 v128) (local $x13 v128) (local $x14 v128) (local $x15 v128)
-    (local $y0 v128) (local $y1 v128) (local $y2 v128) (local $y3 v128) (local $y4 v128) (local $y5 v128) (local $y6 v128) (local $y7 v128)
-    (local $y8 v128) (local $y9 v128) (local $y10 v128) (local $y11 v128) (local $y12 v128) (local $y13 v128) (local $y14 v128) (local $y15 v128)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
+    (local $x4 v128) (local $x5 v128) (local $x6 v128) (local $x7 v128)
+    (local $x8 v128) (local $x9 v128) (local $x10 v128) (local $x11 v128)
+    (local $x12 v128) (local $x13 v128) (local $x14 v128) (local $x15 v128)
+    (local $y0 v128) (local $y1 v128) (local $y2 v128) (local $y3 v128)
+    (local $y4 v128) (local $y5 v128) (local $y6 v128) (local $y7 v128)
+    (local $y8 v128) (local $y9 v128) (local $y10 v128) (local $y11 v128)
+    (local $y12 v128) (local $y13 v128) (local $y14 v128) (local $y15 v128)
     (local $t v128) (local $i i32) (local $k i32) (local $top i64)
     (local $ab01 v128) (local $ab23 v128) (local $cd01 v128) (local $cd23 v128)
-    (local $r0 i64) (local $r1 i64) (local $r2 i64) (local $r3 i64) (local $r4 i64)
+    (local $r0 i64) (local $r1 i64) (local $r2 i64) (local $r3 i64)
+    (local $r4 i64)
     (local $s1 i64) (local $s2 i64) (local $s3 i64) (local $s4 i64)
-    (local $h0 i64) (local $h1 i64) (local $h2 i64) (local $h3 i64) (local $h4 i64)
-    (local $d0 i64) (local $d1 i64) (local $d2 i64) (local $d3 i64) (local $d4 i64)
+    (local $h0 i64) (local $h1 i64) (local $h2 i64) (local $h3 i64)
+    (local $h4 i64)
+    (local $d0 i64) (local $d1 i64) (local $d2 i64) (local $d3 i64)
+    (local $d4 i64)
     (local $lo i64) (local $hi i64)
     (local.set $r0 (i64.load offset=656 (i32.const 0)))
     (local.set $r1 (i64.load offset=664 (i32.const 0)))
@@ -794,10 +804,13 @@
   ;; Absorb $n full 16-byte blocks at p into the MAC; $top is 2^128 (1 << 24 in the fifth limb) for
   ;; message blocks, 0 for the padded last one.
   (func $blocks (param $p i32) (param $n i32) (param $top i64)
-    (local $r0 i64) (local $r1 i64) (local $r2 i64) (local $r3 i64) (local $r4 i64)
+    (local $r0 i64) (local $r1 i64) (local $r2 i64) (local $r3 i64)
+    (local $r4 i64)
     (local $s1 i64) (local $s2 i64) (local $s3 i64) (local $s4 i64)
-    (local $h0 i64) (local $h1 i64) (local $h2 i64) (local $h3 i64) (local $h4 i64)
-    (local $d0 i64) (local $d1 i64) (local $d2 i64) (local $d3 i64) (local $d4 i64)
+    (local $h0 i64) (local $h1 i64) (local $h2 i64) (local $h3 i64)
+    (local $h4 i64)
+    (local $d0 i64) (local $d1 i64) (local $d2 i64) (local $d3 i64)
+    (local $d4 i64)
     (local $lo i64) (local $hi i64)
     (local $end i32)
     (local.set $r0 (i64.load offset=656 (i32.const 0)))
@@ -978,9 +991,12 @@
 
   ;; The MAC of everything absorbed, at t: pad the held bytes, reduce fully mod 2^130 - 5, add s.
   (func $mac (param $t i32)
-    (local $h0 i64) (local $h1 i64) (local $h2 i64) (local $h3 i64) (local $h4 i64)
-    (local $g0 i64) (local $g1 i64) (local $g2 i64) (local $g3 i64) (local $g4 i64)
-    (local $c i64) (local $held i32) (local $lo i64) (local $hi i64) (local $s i64)
+    (local $h0 i64) (local $h1 i64) (local $h2 i64) (local $h3 i64)
+    (local $h4 i64)
+    (local $g0 i64) (local $g1 i64) (local $g2 i64) (local $g3 i64)
+    (local $g4 i64)
+    (local $c i64) (local $held i32) (local $lo i64) (local $hi i64)
+    (local $s i64)
     (local.set $held (i32.load offset=644 (i32.const 0)))
     (if (local.get $held)
       (then
