@@ -377,7 +377,9 @@ export function open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uin
 /**
  * Seal `first ‖ payload` for the MESSAGE hot path: returns `out` (exactly `33 + payload.length` bytes), or
  * a new buffer of that size, laid out as `[16 bytes for the caller's header][MAC(16)][ciphertext]`, so the
- * whole MESSAGE body is a single buffer.
+ * whole MESSAGE body is a single buffer. Passing the same `key` and `nonce` objects as for the previous
+ * MESSAGE promises that the key and the nonce's first 16 bytes did not change (a MessageCodec rewrites only
+ * the counter): the WebAssembly back-end then reuses the HSalsa20 subkey. The same holds for {@link openMessage}.
  */
 export function sealMessage(
   key: Uint8Array,

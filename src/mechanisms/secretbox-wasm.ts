@@ -15,6 +15,7 @@ export interface SecretboxExports {
   readonly data: { readonly value: number };
   readonly dataSize: { readonly value: number };
   start(): void;
+  restart(): void;
   seal_update(p: number, n: number): void;
   seal_final(t: number): void;
   open_update(p: number, n: number): void;
@@ -34,6 +35,9 @@ function wasmApi(): WasmApi | undefined {
   return typeof api === "object" ? api : undefined;
 }
 
+/** Boxes of at most this many bytes are copied in and out byte by byte. */
+const SMALL = 64;
+
 /** Where the caller writes the key and the nonce (secretbox.wat's memory layout). */
 const KEY = 576;
 const NONCE = 608;
@@ -45,7 +49,9 @@ function isSecretboxExports(v: unknown): v is SecretboxExports {
     e["memory"]?.buffer instanceof ArrayBuffer &&
     typeof e["data"]?.value === "number" &&
     typeof e["dataSize"]?.value === "number" &&
-    ["start", "seal_update", "seal_final", "open_update", "open_final"].every((f) => typeof e[f] === "function")
+    ["start", "restart", "seal_update", "seal_final", "open_update", "open_final"].every(
+      (f) => typeof e[f] === "function",
+    )
   );
 }
 
@@ -93,6 +99,9 @@ export class WasmSecretbox {
   readonly #d: number;
   /** Bytes per update: a multiple of 512 (the keystream window), so that chunks keep the fast path. */
   readonly #chunk: number;
+  /** The key and nonce objects whose subkey the module holds (see #beginMessage); null: none. */
+  #subkeyKey: Uint8Array | null = null;
+  #subkeyNonce: Uint8Array | null = null;
 
   constructor(e: SecretboxExports) {
     this.#e = e;
@@ -106,23 +115,48 @@ export class WasmSecretbox {
     for (let i = 0; i < 32; i++) heap[KEY + i] = key[i]!;
     for (let i = 0; i < 24; i++) heap[NONCE + i] = nonce[i]!;
     this.#e.start();
+    this.#subkeyKey = null;
   }
 
   /**
-   * Seal `first ‖ payload` into `out`: MAC at `out[at..at+16]`, ciphertext from `at + 16`. `out` must
-   * hold `at + 17 + payload.length` bytes.
+   * A MESSAGE box: the module keeps the HSalsa20 subkey of the last (key, nonce[0..16]), and a MessageCodec
+   * passes the same key and the same nonce buffer, with the same first 16 bytes, for every MESSAGE of one
+   * direction; then only the counter half of the nonce is new (one Salsa20 block less per message).
    */
-  sealInto(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array, out: Uint8Array, at: number): void {
+  #beginMessage(key: Uint8Array, nonce: Uint8Array): void {
+    if (key !== this.#subkeyKey || nonce !== this.#subkeyNonce) {
+      this.#begin(key, nonce);
+      this.#subkeyKey = key;
+      this.#subkeyNonce = nonce;
+      return;
+    }
+    const heap = this.#heap;
+    for (let i = 16; i < 24; i++) heap[NONCE + i] = nonce[i]!;
+    this.#e.restart();
+  }
+
+  /**
+   * Seal `first ‖ payload` into `out` (key and nonce already loaded): MAC at `out[at..at+16]`, ciphertext
+   * from `at + 16`. `out` must hold `at + 17 + payload.length` bytes.
+   */
+  #sealInto(first: number, payload: Uint8Array, out: Uint8Array, at: number): void {
     const e = this.#e;
     const heap = this.#heap;
     const d = this.#d;
     const chunk = this.#chunk;
-    this.#begin(key, nonce);
     const len = payload.length + 1;
+    if (len <= SMALL) {
+      // Byte loops: set() and subarray() cost more than they copy at this size.
+      heap[d] = first;
+      for (let i = 0; i < payload.length; i++) heap[d + 1 + i] = payload[i]!;
+      e.seal_update(d, len);
+      e.seal_final(d - 16);
+      for (let i = 0; i < len + 16; i++) out[at + i] = heap[d - 16 + i]!;
+      return;
+    }
     if (len <= chunk) {
       heap[d] = first;
-      if (payload.length <= 64) for (let i = 0; i < payload.length; i++) heap[d + 1 + i] = payload[i]!;
-      else heap.set(payload, d + 1);
+      heap.set(payload, d + 1);
       e.seal_update(d, len);
       e.seal_final(d - 16);
       out.set(heap.subarray(d - 16, d + len), at);
@@ -146,17 +180,23 @@ export class WasmSecretbox {
   }
 
   /**
-   * Open the box `MAC ‖ ciphertext` at `boxed[from..]` into `out` (from `at`); false, with `out` holding
-   * garbage, when it does not authenticate. `out` must hold `at + boxed.length - from - 16` bytes.
+   * Open the box `MAC ‖ ciphertext` at `boxed[from..]` into `out` (from `at`; key and nonce already
+   * loaded); false, with `out` holding garbage, when it does not authenticate. `out` must hold
+   * `at + boxed.length - from - 16` bytes.
    */
-  openInto(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array, from: number, out: Uint8Array, at: number): boolean {
+  #openInto(boxed: Uint8Array, from: number, out: Uint8Array, at: number): boolean {
     const e = this.#e;
     const heap = this.#heap;
     const d = this.#d;
     const chunk = this.#chunk;
     const len = boxed.length - from - 16;
-    if (len < 0) return false;
-    this.#begin(key, nonce);
+    if (len <= SMALL) {
+      for (let i = 0; i < len + 16; i++) heap[d - 16 + i] = boxed[from + i]!;
+      e.open_update(d, len);
+      if (e.open_final(d - 16) !== 0) return false;
+      for (let i = 0; i < len; i++) out[at + i] = heap[d + i]!;
+      return true;
+    }
     if (len <= chunk) {
       // One copy: the MAC lands at d - 16, the ciphertext at d (and what precedes `from` before them).
       if (from <= 16) heap.set(boxed, d - 16 - from);
@@ -188,7 +228,8 @@ export class WasmSecretbox {
       return out;
     }
     // The first byte travels as `first`, the rest as the payload: the same stream.
-    this.sealInto(key, nonce, plaintext[0]!, plaintext.subarray(1), out, 0);
+    this.#begin(key, nonce);
+    this.#sealInto(plaintext[0]!, plaintext.subarray(1), out, 0);
     return out;
   }
 
@@ -196,12 +237,14 @@ export class WasmSecretbox {
   open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uint8Array | undefined {
     if (boxed.length < 16) return undefined;
     const out = new Uint8Array(boxed.length - 16);
-    return this.openInto(key, nonce, boxed, 0, out, 0) ? out : undefined;
+    this.#begin(key, nonce);
+    return this.#openInto(boxed, 0, out, 0) ? out : undefined;
   }
 
   /** A MESSAGE body, `[16 bytes for the caller's header][MAC][box(first ‖ payload)]`, in `out`. */
   sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array, out: Buffer): Buffer {
-    this.sealInto(key, nonce, first, payload, out, 16);
+    this.#beginMessage(key, nonce);
+    this.#sealInto(first, payload, out, 16);
     return out;
   }
 
@@ -212,6 +255,7 @@ export class WasmSecretbox {
    */
   openMessage(key: Uint8Array, nonce: Uint8Array, body: Buffer): Buffer | undefined {
     if (body.length < 32) return undefined;
-    return this.openInto(key, nonce, body, 16, body, 32) ? body.subarray(32) : undefined;
+    this.#beginMessage(key, nonce);
+    return this.#openInto(body, 16, body, 32) ? body.subarray(32) : undefined;
   }
 }

@@ -6,6 +6,7 @@
 ;;
 ;; A box is sealed or opened as a stream, so that a message of any size passes through the data region:
 ;;   start()               key (KEY) and nonce (NONCE) -> XSalsa20 state and the Poly1305 key
+;;   restart()             the same with the subkey of the previous start() (only nonce[16..24] read)
 ;;   seal_update(p, n)     encrypt [p, p+n) in place and absorb the ciphertext into the MAC
 ;;   seal_final(t)         write the 16-byte MAC at t
 ;;   open_update(p, n)     absorb the ciphertext [p, p+n) into the MAC and decrypt it in place
@@ -825,8 +826,11 @@
 ;; Key and nonce -> the XSalsa20 input words in TPL, block 0 in the last 64 bytes of KS (next unused
   ;; byte: 32, after the Poly1305 key), and the Poly1305 state.
   (func (export "start")
-    (local $lo i64) (local $hi i64)
-    ;; HSalsa20(key, nonce[0..16]): the subkey is words 0 5 10 15 6 7 8 9 of the bare rounds.
+    (call $subkey)
+    (call $restart))
+
+  ;; HSalsa20(key, nonce[0..16]) into TPL: the subkey is words 0 5 10 15 6 7 8 9 of the bare rounds.
+  (func $subkey
     (i32.store offset=0 (i32.const 0) (i32.const 0x61707865))
     (i32.store offset=20 (i32.const 0) (i32.const 0x3320646e))
     (i32.store offset=40 (i32.const 0) (i32.const 0x79622d32))
@@ -840,7 +844,12 @@
     (i32.store offset=12 (i32.const 0) (i32.load offset=552 (i32.const 0)))
     (i32.store offset=16 (i32.const 0) (i32.load offset=572 (i32.const 0)))
     (v128.store offset=44 (i32.const 0) (v128.load offset=536 (i32.const 0)))
-    ;; Salsa20(subkey, nonce[16..24]), block 0; $core8 goes on from block 1.
+  )
+
+  ;; A box with the subkey already in TPL (the previous box had the same key and nonce[0..16], as
+  ;; CurveZMQ MESSAGEs of one direction do): Salsa20(subkey, nonce[16..24]) from block 0, the Poly1305 key.
+  (func $restart (export "restart")
+    (local $lo i64) (local $hi i64)
     (i64.store offset=24 (i32.const 0) (i64.load offset=624 (i32.const 0)))
     (i64.store offset=32 (i32.const 0) (i64.const 0))
     (call $core1 (i32.const 512) (i32.const 1))

@@ -196,3 +196,21 @@ test("secretbox-wasm: curve-crypto uses it, and MESSAGE bodies round-trip agains
     assert.equal(openMessage(k, n, forged), undefined);
   }
 });
+
+test("secretbox-wasm: MESSAGE boxes of one codec reuse the subkey; other boxes in between do not disturb it", async () => {
+  await loaded;
+  // As a MessageCodec does: one key object and one nonce buffer per direction, the counter half rewritten.
+  const dirs = [0, 1].map(() => ({ key: sodium.randombytes_buf(32), nonce: Buffer.from(sodium.randombytes_buf(24)) }));
+  for (let i = 0; i < 60; i++) {
+    const dir = dirs[i % 3 === 0 ? 1 : 0]!;
+    dir.nonce.writeUInt32BE(i, 20);
+    const payload = sodium.randombytes_buf([0, 5, 63, 64, 200, 5000][i % 6]!);
+    const body = box.sealMessage(dir.key, dir.nonce, 0x02, payload, Buffer.alloc(33 + payload.length));
+    const expected = nobleSeal(dir.key, dir.nonce, Uint8Array.of(0x02, ...payload));
+    assert.deepEqual(body.subarray(16), Buffer.from(expected), `message ${i}`);
+    if (i % 7 === 0) box.seal(sodium.randombytes_buf(32), sodium.randombytes_buf(24), payload); // a handshake box
+    const opened = box.openMessage(dir.key, dir.nonce, Buffer.from(body));
+    assert.ok(opened, `message ${i} opens`);
+    assert.deepEqual(opened.subarray(1), Buffer.from(payload));
+  }
+});
