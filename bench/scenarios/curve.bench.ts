@@ -126,7 +126,9 @@ interface Run {
 }
 
 async function runOnce(lib: LibName, keys: CurveKeys | null, o: Options): Promise<Run> {
-  const base = { lib, keys, size: o.size, durationMs: o.durationMs, hwm: 1000 };
+  // HWM as the suite sets it (at most ~64 MiB queued): it also sizes the sender's ring of big messages.
+  const hwm = Math.max(16, Math.min(1000, Math.floor((64 * 1024 * 1024) / o.size)));
+  const base = { lib, keys, size: o.size, durationMs: o.durationMs, hwm };
   const kids: RoleHandle[] = [];
   try {
     const recv = startRole("recv", { ...base, endpoint: "tcp://127.0.0.1:0" }, o.cpuProfDir);
