@@ -5,7 +5,8 @@
  * - the Node-only modules of the core swapped for their browser versions (the table below);
  * - `node:buffer` and `node:process` mapped to small shims over web APIs (src/browser/shims/);
  * - Node's timer functions and `process` injected as module-local bindings (no global is touched);
- * - libsodium left out: CURVE's box runs on @noble/ciphers, as the core does until libsodium loads.
+ * - libsodium left out: CURVE's box runs on zocket's WebAssembly module (secretbox-wasm.ts), or on
+ *   @noble/ciphers where WebAssembly SIMD is missing.
  * Any other `node:` import fails the build. Usage: node scripts/build-browser.mjs [outfile]
  * Prints the size, minified and gzipped.
  */

@@ -16,6 +16,7 @@ import {
   tune,
 } from "../suite/common.ts";
 import type { LibName, RoleResult, ZSocket } from "../suite/common.ts";
+import { BigRing } from "../suite/roles.ts";
 
 /** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */
 export interface CurveKeys {
@@ -74,12 +75,16 @@ async function recv(spec: CurveRoleSpec): Promise<void> {
     const chk = new Checker(spec.size, 1, "PULL");
     const first = await sock.receive();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     if (chk.check(first)) {
       while (chk.check(await sock.receive()));
     }
     const t1 = performance.now();
-    // Checker.check has thrown unless END arrived with the producer's exact count.
-    await finish({ count: chk.count, bytes: chk.bytes, elapsedMs: t1 - t0, extra: {} }, sock);
+    const cpu = process.cpuUsage(cpu0);
+    // Checker.check has thrown unless END arrived with the producer's exact count. CPU: all threads of the
+    // process (zeromq.js boxes on libzmq's I/O thread), so that it can be compared on a busy machine.
+    const extra = { cpuUs: cpu.user + cpu.system };
+    await finish({ count: chk.count, bytes: chk.bytes, elapsedMs: t1 - t0, extra }, sock);
   } finally {
     closeQuietly(sock);
   }
@@ -96,15 +101,19 @@ async function sendRole(spec: CurveRoleSpec): Promise<void> {
       sock.curveSecretKey = spec.keys.clientSecret;
     }
     sock.connect(spec.endpoint);
+    const cpu0 = process.cpuUsage();
     const deadline = performance.now() + spec.durationMs;
     let seq = 0;
+    // Big messages come from a checked ring, as in the suite (docs/performance.md, design decision 14).
+    const ring = spec.size >= 32 * 1024 ? new BigRing(spec.size, spec.hwm) : null;
     for (;;) {
-      await sock.send(makeMessage(spec.size, 1, seq)[0]!);
+      await sock.send(ring === null ? makeMessage(spec.size, 1, seq)[0]! : ring.next(seq));
       seq++;
       if ((seq & 31) === 0 && performance.now() >= deadline) break;
     }
     await sock.send(makeEnd(seq, 1));
-    await finish({ count: seq, bytes: seq * spec.size, elapsedMs: 0, extra: {} }, sock);
+    const cpu = process.cpuUsage(cpu0);
+    await finish({ count: seq, bytes: seq * spec.size, elapsedMs: 0, extra: { cpuUs: cpu.user + cpu.system } }, sock);
   } finally {
     closeQuietly(sock);
   }

@@ -11,15 +11,23 @@
 //   --duration MS    production time per run, default 1500
 //   --size BYTES     default 1024
 //   --libs LIST      zocket,zeromq (default both)
+//   --baseline DIR   A/B: also measure the zocket build of another checkout (DIR/dist) as "zocket@base"
 //   --modes LIST     curve,null (default both)
 //   --json FILE      also write the figures as JSON
 //   --cpu-prof DIR   run the workers with `node --cpu-prof` (profiles in DIR/ROLE-LIB-MODE/)
 
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CheckError, SETUP_TIMEOUT_MS, errorMessage, median } from "../suite/common.ts";
+import {
+  BASELINE_LIB,
+  CheckError,
+  SETUP_TIMEOUT_MS,
+  checkBaselineBuild,
+  errorMessage,
+  median,
+} from "../suite/common.ts";
 import type { LibName } from "../suite/common.ts";
 import { spawnWorker, type RoleHandle } from "../suite/orchestrate.ts";
 import type { CurveKeys, CurveRoleSpec } from "./curve-worker.ts";
@@ -34,6 +42,7 @@ interface Options {
   modes: Mode[];
   json: string | null;
   cpuProfDir: string | null;
+  baseline: string | null;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -45,6 +54,7 @@ function parseArgs(argv: readonly string[]): Options {
     modes: ["curve", "null"],
     json: null,
     cpuProfDir: null,
+    baseline: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -68,7 +78,7 @@ function parseArgs(argv: readonly string[]): Options {
         o.libs = need()
           .split(",")
           .map((l) => {
-            if (l !== "zocket" && l !== "zeromq") throw new Error(`unknown lib ${l}`);
+            if (l !== "zocket" && l !== "zeromq") throw new Error(`unknown lib ${l} (--baseline adds zocket@base)`);
             return l;
           });
         break;
@@ -85,6 +95,9 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case "--cpu-prof":
         o.cpuProfDir = need();
+        break;
+      case "--baseline":
+        o.baseline = resolve(need());
         break;
       default:
         throw new Error(`unknown option ${a}`);
@@ -107,10 +120,15 @@ interface Run {
   msgPerSec: number;
   count: number;
   elapsedMs: number;
+  /** CPU time (user + system, all threads) per message: sender, receiver. */
+  sendCpuUs: number;
+  recvCpuUs: number;
 }
 
 async function runOnce(lib: LibName, keys: CurveKeys | null, o: Options): Promise<Run> {
-  const base = { lib, keys, size: o.size, durationMs: o.durationMs, hwm: 1000 };
+  // HWM as the suite sets it (at most ~64 MiB queued): it also sizes the sender's ring of big messages.
+  const hwm = Math.max(16, Math.min(1000, Math.floor((64 * 1024 * 1024) / o.size)));
+  const base = { lib, keys, size: o.size, durationMs: o.durationMs, hwm };
   const kids: RoleHandle[] = [];
   try {
     const recv = startRole("recv", { ...base, endpoint: "tcp://127.0.0.1:0" }, o.cpuProfDir);
@@ -130,6 +148,8 @@ async function runOnce(lib: LibName, keys: CurveKeys | null, o: Options): Promis
       msgPerSec: r.result.count / (r.result.elapsedMs / 1000),
       count: r.result.count,
       elapsedMs: r.result.elapsedMs,
+      sendCpuUs: (s.result.extra["cpuUs"] ?? NaN) / s.result.count,
+      recvCpuUs: (r.result.extra["cpuUs"] ?? NaN) / r.result.count,
     };
   } finally {
     for (const k of kids) k.kill();
@@ -138,6 +158,13 @@ async function runOnce(lib: LibName, keys: CurveKeys | null, o: Options): Promis
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.baseline !== null) {
+    // The workers inherit the environment and load "zocket@base" from there (bench/suite/common.ts).
+    process.env["BENCH_BASELINE"] = o.baseline;
+    checkBaselineBuild();
+    const at = o.libs.indexOf("zocket");
+    o.libs.splice(at < 0 ? o.libs.length : at + 1, 0, BASELINE_LIB);
+  }
   // Keys from zeromq.js (libzmq's zmq_curve_keypair), as the issue asks; both libraries take Z85 strings.
   const zmq = await import("zeromq");
   const s = zmq.curveKeyPair();
@@ -157,7 +184,8 @@ async function main(): Promise<void> {
     for (const { lib, mode } of cases) {
       const r = await runOnce(lib, mode === "curve" ? keys : null, o);
       process.stderr.write(
-        `run ${i + 1}/${o.runs} ${lib} ${mode}: ${Math.round(r.msgPerSec)} msg/s (${r.count} msgs checked, ${r.elapsedMs.toFixed(0)} ms)\n`,
+        `run ${i + 1}/${o.runs} ${lib} ${mode}: ${Math.round(r.msgPerSec)} msg/s (${r.count} msgs checked, ` +
+          `${r.elapsedMs.toFixed(0)} ms; CPU µs/msg send ${r.sendCpuUs.toFixed(1)}, recv ${r.recvCpuUs.toFixed(1)})\n`,
       );
       const list = runs.get(key(lib, mode)) ?? [];
       list.push(r);
@@ -169,9 +197,9 @@ async function main(): Promise<void> {
   const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
   // Runs of one round are back to back, so they saw about the same background load: the median of
   // the per-round ratios is steadier on a shared machine than the ratio of the medians.
-  const pairedRatio = (mode: Mode): number => {
+  const pairedRatio = (mode: Mode, other: LibName = "zeromq"): number => {
     const z = runs.get(key("zocket", mode)) ?? [];
-    const q = runs.get(key("zeromq", mode)) ?? [];
+    const q = runs.get(key(other, mode)) ?? [];
     return median(z.map((r, i) => r.msgPerSec / (q[i]?.msgPerSec ?? NaN)).filter(Number.isFinite));
   };
   const range = (lib: LibName, mode: Mode): string => {
@@ -179,11 +207,12 @@ async function main(): Promise<void> {
     return xs.length === 0 ? "-" : `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}`;
   };
   const rows: string[][] = [];
+  const withBase = o.libs.includes(BASELINE_LIB);
   for (const mode of o.modes) {
     const z = med("zocket", mode);
     const q = med("zeromq", mode);
     const pr = pairedRatio(mode);
-    rows.push([
+    const row = [
       mode.toUpperCase(),
       fmt(z),
       range("zocket", mode),
@@ -191,7 +220,12 @@ async function main(): Promise<void> {
       range("zeromq", mode),
       Number.isFinite(z / q) ? (z / q).toFixed(2) : "-",
       Number.isFinite(pr) ? pr.toFixed(2) : "-",
-    ]);
+    ];
+    if (withBase) {
+      const b = pairedRatio(mode, BASELINE_LIB);
+      row.push(fmt(med(BASELINE_LIB, mode)), range(BASELINE_LIB, mode), Number.isFinite(b) ? b.toFixed(2) : "-");
+    }
+    rows.push(row);
   }
   const head = [
     "mechanism",
@@ -202,6 +236,7 @@ async function main(): Promise<void> {
     "zocket/zeromq",
     "paired ratio",
   ];
+  if (withBase) head.push("zocket@base msg/s", "zocket@base range", "zocket/base paired");
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string =>
     "| " + cells.map((x, i) => x.padEnd(widths[i]!)).join(" | ") + " |";
@@ -212,6 +247,19 @@ async function main(): Promise<void> {
   console.log(line(head));
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
   for (const r of rows) console.log(line(r));
+  // CPU per message does not depend on how busy the machine is (much): the figure to trust under load.
+  const cpu = (lib: LibName, mode: Mode, side: "sendCpuUs" | "recvCpuUs"): string =>
+    median((runs.get(key(lib, mode)) ?? []).map((r) => r[side])).toFixed(1);
+  console.log("");
+  console.log("| mechanism | library | CPU µs/msg, sender | CPU µs/msg, receiver |");
+  console.log("|---|---|---|---|");
+  for (const mode of o.modes) {
+    for (const lib of o.libs) {
+      console.log(
+        `| ${mode.toUpperCase()} | ${lib} | ${cpu(lib, mode, "sendCpuUs")} | ${cpu(lib, mode, "recvCpuUs")} |`,
+      );
+    }
+  }
   if (o.json !== null) {
     writeFileSync(o.json, JSON.stringify({ options: o, runs: Object.fromEntries(runs) }, null, 2));
   }

@@ -16,7 +16,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export type LibName = "zocket" | "zocket@base" | "zeromq" | "libzmq" | "net";
 export type Transport = "tcp" | "ipc" | "inproc" | "ws";
 /** Benchmarks that run as a pair of roles (server binds, client connects). */
-export type PairBench = "thr" | "lat" | "dr" | "multi" | "fanout";
+/** "curve": thr with the CURVE mechanism (PULL the CURVE server), tcp only, zocket and zeromq.js only. */
+export type PairBench = "thr" | "lat" | "dr" | "multi" | "fanout" | "curve";
 export type BenchKind = PairBench | "conns";
 
 /** The libraries `--libs` names ("zocket@base" comes with `--baseline DIR` instead). */
@@ -29,7 +30,7 @@ export const KNOWN_LIBS: readonly LibName[] = [...ALL_LIBS, BASELINE_LIB];
 export const ALL_TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"];
 /** Every transport `--transports` accepts: ws (ZWS 2.0 over loopback) only when asked for. */
 export const KNOWN_TRANSPORTS: readonly Transport[] = [...ALL_TRANSPORTS, "ws"];
-export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "conns"];
+export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "curve", "conns"];
 
 // ---------------------------------------------------------------------------
 // The socket API that zocket and zeromq.js share (the part the bench uses).

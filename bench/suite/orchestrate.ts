@@ -34,6 +34,7 @@ export type Starter = (role: RoleName, spec: RoleSpec) => RoleHandle;
 const PAIRS: Readonly<Record<PairBench, readonly [RoleName, RoleName]>> = {
   thr: ["thr-recv", "thr-send"],
   multi: ["thr-recv", "thr-send"],
+  curve: ["thr-recv", "thr-send"],
   lat: ["lat-server", "lat-client"],
   dr: ["dr-router", "dr-dealer"],
   fanout: ["fanout-pub", "fanout-sub"],
@@ -93,6 +94,7 @@ export function measurementOf(spec: CaseSpec, server: RoleResult, client: RoleRe
   switch (spec.bench) {
     case "thr":
     case "multi":
+    case "curve":
       // The receiver (server) measures; its count is of the timed part, its total of everything.
       agree("messages sent vs received", client.count, total(server));
       m = {

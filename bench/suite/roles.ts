@@ -129,7 +129,7 @@ function productionMs(spec: RoleSpec): number {
  * 256 KiB in zocket) plus a margin. Reuse is checked, not assumed: a buffer rewritten while still queued
  * would arrive with a later sequence number, and the receiver's order check fails the cell.
  */
-class BigRing {
+export class BigRing {
   readonly #ring: Buffer[] = [];
   readonly #length: number;
 
@@ -187,12 +187,38 @@ async function bound(sock: ZSocket, spec: RoleSpec, ch: Channel): Promise<void> 
   ch.send({ t: "ready", endpoint: ep });
 }
 
+/**
+ * The "curve" cells' keys (Z85), fixed so that both roles know them; the same for every library. The PULL
+ * is the CURVE server, the PUSH the client, as in bench/scenarios/curve.bench.ts.
+ */
+const CURVE_KEYS = {
+  serverPublic: "M#qHz8i]bWi$K>)EG8xiv5[.<]6{FN@SST{L..Na",
+  serverSecret: "2R]mB*Bpvu-aF%Nhz=V2D*knpdl]WD(+P<-H(h*>",
+  clientPublic: "XR9y$8o$M%ge4LP.3R5vlenpR<k1ywd?zJDs%^fh",
+  clientSecret: "2Z<3[bdRV%jv}QfU-vvak$sG*SlkF(O7^M3o8!DS",
+} as const;
+
+/** Both libraries define the CURVE options as properties of every socket. */
+function setCurve(sock: ZSocket, spec: RoleSpec, server: boolean): void {
+  if (spec.bench !== "curve") return;
+  const s = sock as unknown as Record<string, unknown>;
+  if (server) {
+    s["curveServer"] = true;
+    s["curveSecretKey"] = CURVE_KEYS.serverSecret;
+  } else {
+    s["curveServerKey"] = CURVE_KEYS.serverPublic;
+    s["curvePublicKey"] = CURVE_KEYS.clientPublic;
+    s["curveSecretKey"] = CURVE_KEYS.clientSecret;
+  }
+}
+
 /** PULL: binds, measures from the end of the warm-up (counted from its first message) to the END marker. */
 async function thrRecvZmq(spec: RoleSpec, ch: Channel): Promise<void> {
   const lib = await loadLib(spec.lib);
   const sock = new lib.Pull();
   try {
     tune(sock, spec.hwm);
+    setCurve(sock, spec, true);
     await bound(sock, spec, ch);
     const chk = new Checker(spec.size, spec.parts, "PULL");
     const warm = new Warmup(spec.warmupMs, clockMask(spec));
@@ -217,6 +243,7 @@ async function thrSendZmq(spec: RoleSpec, ch: Channel): Promise<void> {
   const sock = new lib.Push();
   try {
     tune(sock, spec.hwm);
+    setCurve(sock, spec, false);
     sock.connect(spec.endpoint);
     const mask = clockMask(spec);
     const deadline = performance.now() + productionMs(spec);

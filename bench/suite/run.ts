@@ -68,6 +68,7 @@ const HELP = `usage: npm run bench -- [options]
                            dr     DEALER<->ROUTER pipelined echo
                            multi  PUSH->PULL multipart throughput (--parts parts)
                            fanout PUB -> N SUB fan-out (--subscribers N)
+                           curve  PUSH->PULL throughput with CURVE (tcp; zocket and zeromq.js)
                            conns  idle tcp connections to one ROUTER (zocket only;
                                   zeromq only when zocket is not in --libs;
                                   never libzmq)
@@ -252,6 +253,8 @@ function casesOf(o: Options): Case[] {
   for (const bench of pairBenches) {
     const extra = bench === "dr" || bench === "multi" || bench === "fanout";
     let transports = o.transports;
+    // CURVE runs over tcp (the cell zeromq.js is compared on; ipc would measure the same box).
+    if (bench === "curve") transports = transports.filter((t) => t === "tcp");
     let sizes = o.sizes;
     if (o.quick && extra) {
       if (!o.explicitTransports) transports = transports.includes("tcp") ? ["tcp"] : transports.slice(0, 1);
@@ -280,7 +283,9 @@ function casesOf(o: Options): Case[] {
 }
 
 function libsFor(c: Case, libs: readonly LibName[]): LibName[] {
-  // There is no inproc for a bare socket, and no bare WebSocket ceiling.
+  // There is no inproc for a bare socket, and no bare WebSocket ceiling; CURVE is measured for the JavaScript
+  // libraries (the C program and the bare socket have no CURVE).
+  if (c.bench === "curve") return libs.filter((l) => l !== "net" && l !== "libzmq");
   return c.transport === "inproc" || c.transport === "ws" ? libs.filter((l) => l !== "net") : [...libs];
 }
 
@@ -322,6 +327,7 @@ const BENCH_LABEL: Readonly<Record<PairBench, string>> = {
   dr: "DEALER↔ROUTER",
   multi: "multipart PUSH→PULL",
   fanout: "fan-out PUB→SUB",
+  curve: "CURVE PUSH→PULL",
 };
 
 function benchLabel(c: Case): string {

@@ -66,7 +66,14 @@ function lib(v: string): LibName {
 function caseSpec(o: Record<string, unknown>): CaseSpec {
   const bench = str(o, "bench");
   const transport = str(o, "transport");
-  if (bench !== "thr" && bench !== "lat" && bench !== "dr" && bench !== "multi" && bench !== "fanout")
+  if (
+    bench !== "thr" &&
+    bench !== "lat" &&
+    bench !== "dr" &&
+    bench !== "multi" &&
+    bench !== "fanout" &&
+    bench !== "curve"
+  )
     throw new Error(`bad bench ${bench}`);
   if (!KNOWN_TRANSPORTS.includes(transport as Transport)) throw new Error(`bad transport ${transport}`);
   return {

@@ -117,6 +117,11 @@ export class OutputWriter {
     nextTick(this.#endBurstBound);
   }
 
+  /** Nothing handed to the stream is pending: no buffer written so far is referenced any more. */
+  idle(): boolean {
+    return this.#stream.writableLength === 0;
+  }
+
   /** Bytes just written go out with the flush that is due, or now. */
   flushSoon(): void {
     this.scheduleFlush();

@@ -251,6 +251,7 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     this.#encrypting = mechanism?.encrypts === true;
     // Kept only to box and unbox frames: a NULL or PLAIN mechanism (and the handshake it points to) can go.
     this.#mechanism = this.#encrypting ? mechanism : null;
+    this.#mechanism?.setOutputIdle?.(() => this.#out.idle());
     this.#subscriptionCommands = takesSubscriptionCommands(peer.major, peer.minor);
     this.#out.open();
     this.#host.engineReady(this, peer);

@@ -27,6 +27,16 @@ export const PREFIX = {
 const MESSAGE_MIN_SIZE = 33;
 const MESSAGE_NAME = Buffer.from("\x07MESSAGE", "latin1");
 
+/**
+ * MESSAGE bodies at least this large are sealed into buffers of the connection's own, reused once the
+ * engine says they have been written: a fresh 64 KiB buffer per message costs the sender its allocation
+ * and the page faults of new memory (docs/performance.md, design decision 26). Smaller ones come from a
+ * shared pool (curve-crypto.ts) and are copied into the engine's slab at once.
+ */
+const REUSE_MIN = 16 * 1024;
+/** Bytes of such buffers one connection keeps at most (past that, bodies are allocated as before). */
+const REUSE_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Inner flags of a MESSAGE (libzmq extension: RFC 26 has only MORE). */
 const INNER_MORE = 0x01;
 const INNER_COMMAND = 0x02;
@@ -76,6 +86,12 @@ export class MessageCodec {
   /** Reused 24-byte nonces: prefix fixed, suffix rewritten per message. */
   readonly #encodeNonce: Buffer;
   readonly #decodeNonce: Buffer;
+  /** Set by the engine: true when no body returned by {@link encode} is still being written. */
+  outputIdle: (() => boolean) | null = null;
+  /** Large bodies handed out since the output was last idle, and those free again. */
+  #lent: Buffer[] = [];
+  #spare: Buffer[] = [];
+  #keptBytes = 0;
 
   constructor(encodePrefix: Buffer, decodePrefix: Buffer) {
     this.#encodeNonce = nonceOf(encodePrefix, new Uint8Array(8));
@@ -104,11 +120,33 @@ export class MessageCodec {
     // [16 header][16 MAC][box(inner flags ‖ payload)]: one allocation, the payload copied once.
     const inner = (flags & FLAG_MORE ? INNER_MORE : 0) | (flags & FLAG_COMMAND ? INNER_COMMAND : 0);
     writeShortNonce(this.#encodeNonce, 16, this.nonce);
-    const out = sealMessage(key, this.#encodeNonce, inner, payload);
+    const size = 33 + payload.length;
+    const reuse = size >= REUSE_MIN && this.outputIdle !== null ? this.#reusable(size) : undefined;
+    const out = sealMessage(key, this.#encodeNonce, inner, payload, reuse);
     MESSAGE_NAME.copy(out, 0);
     writeShortNonce(out, 8, this.nonce);
     this.nonce++;
     return out;
+  }
+
+  /** A buffer of `size` bytes for a large body, from the spares if one is free; undefined past the cap. */
+  #reusable(size: number): Buffer | undefined {
+    if (this.#lent.length > 0 && this.outputIdle!()) {
+      for (const b of this.#lent) this.#spare.push(b);
+      this.#lent = [];
+    }
+    let buf = this.#spare.pop();
+    if (buf !== undefined && buf.length < size) {
+      this.#keptBytes -= buf.length;
+      buf = undefined;
+    }
+    if (buf === undefined) {
+      if (this.#keptBytes + size > REUSE_MAX_BYTES) return undefined;
+      buf = Buffer.allocUnsafeSlow(size);
+      this.#keptBytes += size;
+    }
+    this.#lent.push(buf);
+    return buf.length === size ? buf : buf.subarray(0, size);
   }
 
   /** Unwrap one MESSAGE body. Throws a ProtocolError on a bad command, a replayed nonce or a forgery. */

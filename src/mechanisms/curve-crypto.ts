@@ -5,11 +5,13 @@
  * - `beforenm`: HSalsa20(X25519(sk, pk), 0^16), exactly libsodium's `crypto_box_beforenm`.
  * - `seal`/`open`: XSalsa20-Poly1305 with a 32-byte key, output `MAC(16) ‖ ciphertext`, i.e.
  *   libsodium's `crypto_box_easy_afternm` and `crypto_secretbox_easy` (a crypto_box with a precomputed
- *   key *is* a secretbox with that key): libsodium's WebAssembly build (`libsodium-wrappers`) once it
- *   has loaded, `@noble/ciphers` (pure JS) until then or if it cannot load. See {@link loadFastBox}.
+ *   key *is* a secretbox with that key): zocket's own WebAssembly module with SIMD (secretbox-wasm.ts)
+ *   once it has loaded; where WebAssembly SIMD is missing, libsodium's WebAssembly build
+ *   (`libsodium-wrappers`); `@noble/ciphers` (pure JS) until then or if neither loads. See {@link loadFastBox}.
  */
 import { Buffer } from "node:buffer";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import { loadWasmSecretbox, type WasmSecretbox } from "./secretbox-wasm.ts";
 import { loadNobleX25519, x25519, type SecretKey } from "./x25519.ts";
 
 /** A raw X25519 key pair, 32 bytes each. */
@@ -89,23 +91,26 @@ export function beforenm(publicKey: Uint8Array, secretKey: SecretKey): Uint8Arra
 }
 
 // ---------------------------------------------------------------------------------------------------
-// XSalsa20-Poly1305 (the symmetric box): libsodium (WebAssembly) once loaded, @noble/ciphers until then.
+// XSalsa20-Poly1305 (the symmetric box): zocket's WebAssembly module (or libsodium's) once loaded,
+// @noble/ciphers until then.
 //
-// Every MESSAGE costs one box, so the box's speed is CURVE's throughput, and libsodium's WASM build is
-// several times faster than noble (docs/performance.md, design decision 8). libsodium-wrappers needs an
-// asynchronous instantiation, and this module must load synchronously (no top-level await), so it starts
-// with noble and switches when `sodium.ready` resolves. Both compute the same function (NaCl
+// Every MESSAGE costs one box, so the box's speed is CURVE's throughput (docs/performance.md, design
+// decisions 8 and 26). WebAssembly needs an asynchronous instantiation (browsers refuse synchronous
+// compiles of all but tiny modules), and this module must load synchronously (no top-level await), so it
+// starts with noble and switches when the load resolves. All compute the same function (NaCl
 // crypto_secretbox), byte for byte, so switching between two MESSAGEs of one connection is safe. The load
-// starts on the first CURVE use, so NULL/PLAIN users never pay for it; if it fails (package missing, no
-// WebAssembly), noble simply stays.
+// starts on the first CURVE use, so NULL/PLAIN users never pay for it; if it fails, noble simply stays.
+
+/** Which implementation runs the box. */
+export type BoxBackendName = "wasm-simd" | "libsodium" | "noble";
 
 /** The box operations, with the MESSAGE layouts the hot path wants (see {@link sealMessage}). */
 interface BoxBackend {
-  readonly name: "libsodium" | "noble";
+  readonly name: BoxBackendName;
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;
   open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uint8Array | undefined;
-  sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array): Buffer;
-  openMessage(key: Uint8Array, nonce: Uint8Array, body: Uint8Array): Buffer | undefined;
+  sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array, out?: Buffer): Buffer;
+  openMessage(key: Uint8Array, nonce: Uint8Array, body: Buffer): Buffer | undefined;
 }
 
 /**
@@ -141,13 +146,15 @@ const nobleBox: BoxBackend = {
       return undefined;
     }
   },
-  sealMessage(key, nonce, first, payload) {
+  sealMessage(key, nonce, first, payload, given) {
     // @noble/ciphers seals `[32 scratch][plaintext]` in place into `[16 scratch][MAC][ciphertext]`.
     const out = Buffer.allocUnsafe(33 + payload.length);
     out[32] = first;
     out.set(payload, 33);
     xsalsa20poly1305(key, nonce).encrypt(out.subarray(32), out);
-    return out;
+    if (given === undefined) return out;
+    given.set(out);
+    return given;
   },
   openMessage: (key, nonce, body) => nobleOpenToBuffer(key, nonce, body.subarray(16)),
 };
@@ -257,15 +264,15 @@ function makeSodiumBox(lib: SodiumModule): BoxBackend {
       const m = openHeap(len);
       return m < 0 ? undefined : heap.slice(m, m + len - 16);
     },
-    sealMessage(key, nonce, first, payload) {
+    sealMessage(key, nonce, first, payload, given) {
       const len = payload.length + 1;
-      if (!reserve(len)) return nobleBox.sealMessage(key, nonce, first, payload);
+      if (!reserve(len)) return nobleBox.sealMessage(key, nonce, first, payload, given);
       const heap = lib.HEAPU8;
       load(heap, key, nonce);
       heap[base + 96] = first;
       heap.set(payload, base + 97);
       const c = sealHeap(len);
-      const out = allocOutgoing(32 + len);
+      const out = given ?? allocOutgoing(32 + len);
       out.set(heap.subarray(c, c + len + 16), 16);
       return out;
     },
@@ -296,31 +303,64 @@ function makeSodiumBox(lib: SodiumModule): BoxBackend {
   return sodiumBox;
 }
 
-let box: BoxBackend = nobleBox;
-let sodiumLoad: Promise<void> | undefined;
-
-/**
- * Start loading libsodium (once) and resolve when the symmetric box is as fast as it will get
- * (libsodium in use, or noble kept because libsodium could not load). Called on every CURVE
- * handshake; never rejects.
- */
-export function loadFastBox(): Promise<void> {
-  sodiumLoad ??= import("libsodium-wrappers")
-    .then(
-      async (mod) => {
-        const sodium = mod.default;
-        await sodium.ready;
-        const lib: unknown = (sodium as unknown as Record<string, unknown>)["libsodium"];
-        if (isSodiumModule(lib)) box = makeSodiumBox(lib);
-      },
-      () => undefined,
-    )
-    .catch(() => undefined);
-  return sodiumLoad;
+function makeWasmBox(w: WasmSecretbox): BoxBackend {
+  const wasmBox: BoxBackend = {
+    name: "wasm-simd",
+    seal: (key, nonce, plaintext) => w.seal(key, nonce, plaintext),
+    open: (key, nonce, boxed) => w.open(key, nonce, boxed),
+    sealMessage: (key, nonce, first, payload, given) =>
+      w.sealMessage(key, nonce, first, payload, given ?? allocOutgoing(33 + payload.length)),
+    openMessage: (key, nonce, body) => w.openMessage(key, nonce, body),
+  };
+  // Self-test against noble before trusting it, at sizes around the keystream windows.
+  for (const size of [0, 1, 31, 32, 100, 479, 480, 481, 1500]) {
+    const k = randomBytes(32);
+    const n = randomBytes(24);
+    const p = randomBytes(size);
+    const sealed = nobleBox.seal(k, n, p);
+    if (!equalBytes(wasmBox.seal(k, n, p), sealed) || !equalBytes(wasmBox.open(k, n, sealed) ?? sealed, p)) {
+      throw new Error("WebAssembly box does not match noble");
+    }
+  }
+  return wasmBox;
 }
 
-/** Which XSalsa20-Poly1305 implementation is in use now ("libsodium" once loaded, else "noble"). */
-export function boxBackend(): "libsodium" | "noble" {
+let box: BoxBackend = nobleBox;
+let fastLoad: Promise<void> | undefined;
+
+async function loadSodiumBox(): Promise<BoxBackend | undefined> {
+  try {
+    const sodium = (await import("libsodium-wrappers")).default;
+    await sodium.ready;
+    const lib: unknown = (sodium as unknown as Record<string, unknown>)["libsodium"];
+    return isSodiumModule(lib) ? makeSodiumBox(lib) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Start loading the fast box (once) and resolve when the symmetric box is as fast as it will get: zocket's
+ * WebAssembly module; libsodium where that cannot run (no WebAssembly SIMD); noble if neither loads.
+ * Called on every CURVE handshake; never rejects.
+ */
+export function loadFastBox(): Promise<void> {
+  fastLoad ??= (async () => {
+    const w = await loadWasmSecretbox();
+    let fast: BoxBackend | undefined;
+    try {
+      fast = w === undefined ? undefined : makeWasmBox(w);
+    } catch {
+      fast = undefined;
+    }
+    fast ??= await loadSodiumBox();
+    if (fast !== undefined) box = fast;
+  })().catch(() => undefined);
+  return fastLoad;
+}
+
+/** Which XSalsa20-Poly1305 implementation is in use now ("wasm-simd" once loaded, else "noble"). */
+export function boxBackend(): BoxBackendName {
   return box.name;
 }
 
@@ -335,20 +375,29 @@ export function open(key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uin
 }
 
 /**
- * Seal `first ‖ payload` for the MESSAGE hot path: returns one new buffer of `33 + payload.length`
- * bytes laid out as `[16 bytes for the caller's header][MAC(16)][ciphertext]`, so the whole MESSAGE
- * body is a single allocation and the payload is copied once.
+ * Seal `first ‖ payload` for the MESSAGE hot path: returns `out` (exactly `33 + payload.length` bytes), or
+ * a new buffer of that size, laid out as `[16 bytes for the caller's header][MAC(16)][ciphertext]`, so the
+ * whole MESSAGE body is a single buffer. Passing the same `key` and `nonce` objects as for the previous
+ * MESSAGE promises that the key and the nonce's first 16 bytes did not change (a MessageCodec rewrites only
+ * the counter): the WebAssembly back-end then reuses the HSalsa20 subkey. The same holds for {@link openMessage}.
  */
-export function sealMessage(key: Uint8Array, nonce: Uint8Array, first: number, payload: Uint8Array): Buffer {
-  return box.sealMessage(key, nonce, first, payload);
+export function sealMessage(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  first: number,
+  payload: Uint8Array,
+  out?: Buffer,
+): Buffer {
+  return box.sealMessage(key, nonce, first, payload, out);
 }
 
 /**
  * Open a MESSAGE body for the hot path: `body` is `[16 bytes header][MAC(16)][ciphertext]` (the
- * header is not read); returns the plaintext in one fresh buffer, or `undefined` when it does not
- * authenticate.
+ * header is not read); returns the plaintext, or `undefined` when it does not authenticate. The
+ * plaintext may be written over the ciphertext and returned as a view of `body` (the WebAssembly
+ * back-end does), so `body` must be the caller's to give away; its contents are undefined afterwards.
  */
-export function openMessage(key: Uint8Array, nonce: Uint8Array, body: Uint8Array): Buffer | undefined {
+export function openMessage(key: Uint8Array, nonce: Uint8Array, body: Buffer): Buffer | undefined {
   return box.openMessage(key, nonce, body);
 }
 

@@ -171,6 +171,10 @@ export class CurveClient implements Mechanism {
   decode(body: Buffer): { flags: number; body: Buffer } {
     return this.#codec.decode(body);
   }
+
+  setOutputIdle(idle: () => boolean): void {
+    this.#codec.outputIdle = idle;
+  }
 }
 
 type CurveServerState = "initial" | "waitHello" | "waitInitiate" | "waitZap" | "ready" | "failed";
@@ -409,6 +413,10 @@ export class CurveServer implements Mechanism {
 
   decode(body: Buffer): { flags: number; body: Buffer } {
     return this.#codec.decode(body);
+  }
+
+  setOutputIdle(idle: () => boolean): void {
+    this.#codec.outputIdle = idle;
   }
 }
 

@@ -82,6 +82,11 @@ export interface Mechanism {
   encode?(flags: number, body: Uint8Array): Buffer;
   /** CURVE: unwrap one incoming MESSAGE body to its inner frame. Throws on forgery or nonce replay. */
   decode?(body: Buffer): { flags: number; body: Buffer };
+  /**
+   * CURVE: the engine tells how to know that every buffer {@link encode} returned so far has been written
+   * (none is referenced any more), so that large MESSAGE bodies can be reused instead of allocated.
+   */
+  setOutputIdle?(idle: () => boolean): void;
   /** User id established by ZAP (for the `User-Id` message property). */
   readonly userId?: string;
   /** Metadata returned by ZAP. */
