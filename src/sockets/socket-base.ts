@@ -32,8 +32,10 @@ import {
   kOptions,
   kPipeReadable,
   kPipeWritable,
+  kReadiness,
   kReceivesNow,
   kWaiting,
+  kWatch,
   kRetryPending,
   kTerminatePipe,
   xacceptsPipe,
@@ -61,6 +63,11 @@ import type { OptionProps, SocketOptionStore } from "./options.ts";
 import { SocketCore } from "./socket-core.ts";
 
 export type { MessageLike, Message } from "./message.ts";
+
+/** @internal What a socket tells of its readiness transitions (a poller, or several: src/poller.ts). */
+export interface ReadinessWatch {
+  changed(socket: Socket): void;
+}
 
 const asMsg = (m: Msg): Msg => m;
 const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
@@ -112,6 +119,11 @@ export abstract class Socket {
   readonly [kOptions]: SocketOptionStore;
   /** @internal Pipes, sessions, endpoints: what the rest of zocket talks to. */
   readonly [kCore]: SocketCore;
+  /**
+   * @internal The pollers this socket is in (src/poller.ts), told of each readiness transition; null when
+   * none, so an unwatched socket pays one null check per transition and nothing per message.
+   */
+  [kWatch]: ReadinessWatch | null = null;
   #closed = false;
   /** Peer of the connection the last received message came from ({@link Socket.lastMessageProperties}). */
   #lastPeer: PeerInfo | null = null;
@@ -298,6 +310,7 @@ export abstract class Socket {
     if (this.#pendingSend !== null) this.#settleSend(eagain());
     if (this.#pendingRecv !== null) this.#settleRecv(eagain());
     this[kCore].close();
+    this[kWatch]?.changed(this);
   }
 
   // ------------------------------------------------------------------ send/receive
@@ -519,6 +532,7 @@ export abstract class Socket {
   /** @internal A pipe has a message: the type takes note, and a waiting receive is answered. */
   [kPipeReadable](pipe: Pipe): void {
     this[xreadable](pipe);
+    if (this[kWatch] !== null) this[kWatch].changed(this);
     if (this.#pendingRecv === null) return;
     // From a connection: answered here and now, so a reply written in the receiver's continuation goes
     // out without waiting behind a microtask (docs/performance.md, design decision 24).
@@ -537,6 +551,7 @@ export abstract class Socket {
   /** @internal A pipe has room again: the type takes note, and a blocked send tries again. */
   [kPipeWritable](pipe: Pipe): void {
     this[xwritable](pipe);
+    if (this[kWatch] !== null) this[kWatch].changed(this);
     this.#retrySend();
   }
 
@@ -546,6 +561,23 @@ export abstract class Socket {
   [kRetryPending](): void {
     this.#retrySend();
     this.#retryRecv();
+    if (this[kWatch] !== null) this[kWatch].changed(this);
+  }
+
+  /**
+   * @internal Readiness for a poller: 1 = a message can be received now, 2 = one can be sent, 3 = both.
+   * A type's xhasIn may read ahead (SUB filters), and that read can wake an engine paused at the HWM: as
+   * in #retryRecv, what it delivers meanwhile must not answer a parked receive ahead of the read message.
+   */
+  [kReadiness](): number {
+    if (this.#closed) return 0;
+    const was = this.#retrying;
+    this.#retrying = true;
+    try {
+      return (this[xhasIn]() ? 1 : 0) | (this[xhasOut]() ? 2 : 0);
+    } finally {
+      this.#retrying = was;
+    }
   }
 
   /** @internal A receive is waiting, and a message arriving on `pipe` is handed to it at once. */
