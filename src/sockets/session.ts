@@ -129,6 +129,8 @@ export class ConnectSession implements EngineHost {
     this.endpoint = endpoint;
     this.#owner = owner;
     this.#interval = owner.reconnectIvl();
+    // What every attempt would refuse (an unknown source interface...) is thrown at connect().
+    streamTransport(endpoint).checkConnect?.(endpoint, owner.netOptions());
     if (!owner.attachOnHandshake()) {
       this.#pipe = owner.newPipe(endpoint.address, true, null);
       if (this.#pipe) this.#pipe.end = this;
