@@ -18,6 +18,7 @@ import { ZmqError } from "../errors.ts";
 import type { ByteStream } from "./byte-stream.ts";
 import { adopt, dial } from "./direct-input.ts";
 import type { Endpoint } from "./endpoint.ts";
+import { adoptedEndpoint, descriptorFor, unclaim } from "./inherited.ts";
 import { socksConnect } from "./socks-connect.ts";
 import { parseProxy } from "./socks.ts";
 import { resolveSource, sourceError, tuneTcp } from "./tcp-options.ts";
@@ -116,7 +117,7 @@ async function listen(
   const server = net.createServer({ noDelay: true, pauseOnConnect: true });
   let endpoint: string;
   let unlinkPath: string | null = null;
-  const listenOn = (o: net.ListenOptions): Promise<void> =>
+  const listenOn = (o: net.ListenOptions & { fd?: number }): Promise<void> =>
     new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(o, () => {
@@ -124,8 +125,14 @@ async function listen(
         resolve();
       });
     });
+  let adopted: ReturnType<typeof descriptorFor> = null;
   try {
-    if (ep.transport === "tcp") {
+    // ZMQ_USE_FD, or a descriptor systemd passed for this endpoint (transports/inherited.ts).
+    adopted = descriptorFor(ep, opts.tuning?.useFd ?? -1);
+    if (adopted !== null) {
+      await listenOn({ fd: adopted.fd, backlog: opts.backlog });
+      endpoint = adoptedEndpoint(ep, adopted.local, server.address());
+    } else if (ep.transport === "tcp") {
       const host = await resolveBindHost(ep, opts.ipv6);
       await listenOn({ host, port: ep.port, backlog: opts.backlog, ipv6Only: false });
       const a = server.address() as net.AddressInfo;
@@ -148,6 +155,7 @@ async function listen(
     }
   } catch (err) {
     server.close();
+    if (adopted !== null) unclaim(adopted.fd);
     if (err instanceof ZmqError) throw err;
     // Node reports a missing directory for a Unix socket as EACCES; libzmq (and zeromq.js) say ENOENT.
     if (ep.transport === "ipc" && !ep.abstract && !fs.existsSync(path.dirname(ipcPath(ep)))) {
