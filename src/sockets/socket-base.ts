@@ -17,7 +17,7 @@
 import { Buffer } from "node:buffer";
 import { checkArgumentCount, ZmqError } from "../errors.ts";
 import { microtask, RESOLVED } from "../util/microtask.ts";
-import { Context, context as defaultContext } from "../context.ts";
+import { Context, context as defaultContext, kOpenSockets } from "../context.ts";
 import type { ByteStream } from "../transports/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { lastReadPeer, setLastRead, type Msg, type PeerInfo, type Pipe } from "../pipe.ts";
@@ -109,7 +109,8 @@ export function finishSocket(socket: Socket, options: object | undefined): void 
   try {
     Object.assign(socket, options);
   } catch (err) {
-    // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind.
+    // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind but its slot.
+    socket.context[kOpenSockets]--;
     throw explainOption(err, socket.constructor.name);
   }
 }
@@ -165,6 +166,10 @@ export abstract class Socket {
     const args = socketArguments(new.target, type, options, arguments.length);
     const ctx = args.hasContext ? args.context : defaultContext;
     if (!(ctx instanceof Context)) throw invalidArgument("options.context must be a zocket Context");
+    if (ctx[kOpenSockets] >= ctx.maxSockets) {
+      const why = `the context has ${ctx[kOpenSockets]} sockets open, its maxSockets: close one or raise it`;
+      throw new ZmqError("EMFILE", why);
+    }
     const store = newOptionStore(args.type);
     this[kOptions] = store;
     this.#context = ctx;
@@ -173,6 +178,7 @@ export abstract class Socket {
     // libzmq (ZMQ_BLOCKY): a context with blocky false gives its new sockets a linger of 0.
     if (!ctx.blocky) store.linger = 0;
     track(this);
+    ctx[kOpenSockets]++;
   }
 
   get context(): Context {
@@ -307,6 +313,7 @@ export abstract class Socket {
       return;
     }
     this.#closed = true;
+    this.#context[kOpenSockets]--;
     if (this.#pendingSend !== null) this.#settleSend(eagain());
     if (this.#pendingRecv !== null) this.#settleRecv(eagain());
     this[kCore].close();

@@ -213,6 +213,9 @@ export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, Inpro
       ipv6: o.ipv6 || this.context.ipv6,
       multicastHops: o.multicastHops,
       multicastLoop: o.multicastLoop ?? true,
+      sendBufferSize: o.sendBufferSize,
+      receiveBufferSize: o.receiveBufferSize,
+      multicastMaxTransportDataUnit: o.multicastMaxTransportDataUnit,
       codec: DATAGRAM_USE[this.type]?.codec ?? "group",
       maxMessageSize: o.maxMessageSize,
     };
@@ -225,6 +228,13 @@ export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, Inpro
   reconnectMaxIvl(): number {
     return this.options.reconnectMaxInterval;
   }
+
+  reconnectStop(): number {
+    return this.options.reconnectStop;
+  }
+
+  /** disconnect() was called on this socket (ZMQ_RECONNECT_STOP_AFTER_DISCONNECT). */
+  disconnected = false;
 
   isImmediate(): boolean {
     return this.options.immediate;

@@ -2,8 +2,8 @@
  * The SOCKS5 client of tcp connects (RFC 1928, with RFC 1929 username/password), as libzmq's
  * `socks_connecter_t`: with `socksProxy` set, a tcp connect goes to the proxy, asks it to CONNECT to the
  * endpoint's host and port, and ZMTP starts once the proxy has answered. A host name is passed to the
- * proxy unresolved (ATYP 3), an IP literal as an address. Authentication is offered only when
- * `socksUsername` is set, as in libzmq.
+ * proxy unresolved (ATYP 3), an IP literal as an address. With `socksUsername` set the client offers
+ * username/password only, else no authentication only (libzmq 4.3.5's greetings, byte for byte).
  *
  * {@link Socks5Handshake} is pure (bytes in, bytes out): whatever the proxy sends either completes the
  * handshake, waits for more, or fails it with a ZmqError — never throws otherwise.
@@ -75,9 +75,9 @@ export class Socks5Handshake {
     this.#password = password ?? "";
   }
 
-  /** The greeting: methods "no authentication" and, with a username, "username/password". */
+  /** The greeting: "no authentication", or with a username only "username/password" (as libzmq 4.3.5). */
   start(): Buffer {
-    return this.#username === null ? Buffer.from([5, 1, 0]) : Buffer.from([5, 2, 0, 2]);
+    return this.#username === null ? Buffer.from([5, 1, 0]) : Buffer.from([5, 1, 2]);
   }
 
   /** Bytes from the proxy. */

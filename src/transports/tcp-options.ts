@@ -7,22 +7,8 @@ import * as net from "node:net";
 import * as os from "node:os";
 import { ZmqError } from "../errors.ts";
 import type { TcpSource } from "./endpoint.ts";
+import { warnNotApplied } from "./not-applied.ts";
 import type { NetTuning } from "./transport.ts";
-
-const warned = new Set<string>();
-
-/**
- * Say once per process, per option, that a value was accepted and not applied (never silently). Tests
- * read the code `ZOCKET_OPTION_NOT_APPLIED` and the option's name in the message.
- */
-export function warnNotApplied(option: string, why: string): void {
-  if (warned.has(option)) return;
-  warned.add(option);
-  process.emitWarning(`zocket: option ${option} is accepted but not applied: ${why}`, {
-    code: "ZOCKET_OPTION_NOT_APPLIED",
-    detail: 'See docs/compatibility.md, "Options Node.js cannot apply".',
-  });
-}
 
 /**
  * The options of a tcp connection Node.js cannot apply (node:net has no setsockopt): each set one warns.
