@@ -12,7 +12,7 @@ import type { NetTuning } from "./transport.ts";
 
 /**
  * The options of a tcp connection Node.js cannot apply (node:net has no setsockopt): each set one warns.
- * typeOfService is applied where the runtime has `setTypeOfService` (Node.js 22.15 and later).
+ * typeOfService is applied where the runtime's net.Socket has `setTypeOfService` (Node.js 20 has not).
  */
 export function tuneTcp(sock: net.Socket, opts: NetTuning): void {
   if (opts.sendBufferSize > 0) warnNotApplied("sendBufferSize", "node:net cannot set SO_SNDBUF on tcp/ipc sockets");
