@@ -73,6 +73,11 @@ const asMsg = (m: Msg): Msg => m;
 const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
 const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
 
+/** A socket collected without close() gives its context slot back (zeromq.js closes collected sockets). */
+const slots = new FinalizationRegistry<Context>((ctx) => {
+  ctx[kOpenSockets]--;
+});
+
 /**
  * How many send()/receive() calls in a row may complete synchronously before one waits for the event
  * loop's check phase (zeromq.js `max_sync_operations`, 512): without it `await send()` in a loop never
@@ -111,6 +116,7 @@ export function finishSocket(socket: Socket, options: object | undefined): void 
   } catch (err) {
     // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind but its slot.
     socket.context[kOpenSockets]--;
+    slots.unregister(socket);
     throw explainOption(err, socket.constructor.name);
   }
 }
@@ -179,6 +185,7 @@ export abstract class Socket {
     if (!ctx.blocky) store.linger = 0;
     track(this);
     ctx[kOpenSockets]++;
+    slots.register(this, ctx, this);
   }
 
   get context(): Context {
@@ -314,6 +321,7 @@ export abstract class Socket {
     }
     this.#closed = true;
     this.#context[kOpenSockets]--;
+    slots.unregister(this);
     if (this.#pendingSend !== null) this.#settleSend(eagain());
     if (this.#pendingRecv !== null) this.#settleRecv(eagain());
     this[kCore].close();
