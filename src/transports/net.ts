@@ -21,7 +21,7 @@ import type { Endpoint } from "./endpoint.ts";
 import { adoptedEndpoint, descriptorFor, unclaim } from "./inherited.ts";
 import { socksConnect } from "./socks-connect.ts";
 import { parseProxy } from "./socks.ts";
-import { resolveSource, sourceError, tuneTcp } from "./tcp-options.ts";
+import { resolveSource, sourceError, tuneIpc, tuneTcp } from "./tcp-options.ts";
 import type { ConnInfo, Listener, NetOptions, StreamTransport } from "./transport.ts";
 
 type TcpEndpoint = Extract<Endpoint, { transport: "tcp" }>;
@@ -45,7 +45,7 @@ function configure(sock: net.Socket, ep: NetEndpoint, opts: NetOptions): void {
     if (opts.tcpKeepalive === 1) sock.setKeepAlive(true, Math.max(0, opts.tcpKeepaliveIdle) * 1000);
     else if (opts.tcpKeepalive === 0) sock.setKeepAlive(false);
     if (opts.tuning !== undefined) tuneTcp(sock, opts.tuning);
-  }
+  } else if (opts.tuning !== undefined) tuneIpc(opts.tuning);
 }
 
 function info(sock: net.Socket, ep: NetEndpoint): ConnInfo {

@@ -15,10 +15,7 @@ import type { NetTuning } from "./transport.ts";
  * typeOfService is applied where the runtime's net.Socket has `setTypeOfService` (Node.js 20 has not).
  */
 export function tuneTcp(sock: net.Socket, opts: NetTuning): void {
-  if (opts.sendBufferSize > 0) warnNotApplied("sendBufferSize", "node:net cannot set SO_SNDBUF on tcp/ipc sockets");
-  if (opts.receiveBufferSize > 0) {
-    warnNotApplied("receiveBufferSize", "node:net cannot set SO_RCVBUF on tcp/ipc sockets");
-  }
+  tuneIpc(opts);
   if (opts.typeOfService > 0) {
     const set = (sock as net.Socket & { setTypeOfService?: (tos: number) => void }).setTypeOfService;
     if (typeof set === "function") set.call(sock, opts.typeOfService);
@@ -32,6 +29,14 @@ export function tuneTcp(sock: net.Socket, opts: NetTuning): void {
   }
   if (opts.tcpKeepaliveCount !== -1) warnNotApplied("tcpKeepaliveCount", "node:net cannot set TCP_KEEPCNT");
   if (opts.tcpKeepaliveInterval !== -1) warnNotApplied("tcpKeepaliveInterval", "node:net cannot set TCP_KEEPINTVL");
+}
+
+/** The options of an ipc connection node:net cannot apply: the buffer sizes. */
+export function tuneIpc(opts: NetTuning): void {
+  if (opts.sendBufferSize > 0) warnNotApplied("sendBufferSize", "node:net cannot set SO_SNDBUF on tcp/ipc sockets");
+  if (opts.receiveBufferSize > 0) {
+    warnNotApplied("receiveBufferSize", "node:net cannot set SO_RCVBUF on tcp/ipc sockets");
+  }
 }
 
 /**
