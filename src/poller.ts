@@ -8,7 +8,9 @@
  * Cost: a socket that is in no poller pays one null check per readiness transition (a queue going from
  * empty to non-empty, a full queue draining, a pipe coming or going) and nothing per message. A watched
  * socket tells its pollers of those transitions; a poller with no poll() waiting ignores them, one that
- * has re-checks the sockets that changed once per microtask turn.
+ * has re-checks the sockets that changed once per microtask turn. A change the application makes itself
+ * with send()/receive() (a REQ becoming writable once its reply is read) is seen by the next poll(), as
+ * zmq_poll sees it at its next call; it does not wake a poll already waiting.
  *
  * ```ts
  * const poller = new Poller()
