@@ -83,12 +83,16 @@ export class InprocRegistry {
 }
 
 const kValues = Symbol("zocket.context.options");
+/** @internal How many sockets of a context are open (libzmq's socket slots, limited by maxSockets). */
+export const kOpenSockets = Symbol("zocket.context.openSockets");
 
 export class Context {
   /** @internal */
   readonly [kInproc] = new InprocRegistry();
   /** @internal The option values, read and written by the accessors on the prototype. */
   readonly [kValues] = contextDefaults();
+  /** @internal Open sockets: a new one past `maxSockets` is EMFILE, as libzmq's zmq_socket. */
+  [kOpenSockets] = 0;
 
   /** As zeromq.js: sealed (an unknown property is a TypeError), then the options assigned in order. */
   constructor(options?: ContextOptions) {

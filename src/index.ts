@@ -20,6 +20,7 @@ export { Subscriber } from "./sockets/subscriber.ts";
 export { XPublisher, type XPublisherVerbosity } from "./sockets/xpublisher.ts";
 export { XSubscriber } from "./sockets/xsubscriber.ts";
 export { Proxy } from "./proxy.ts";
+export { Poller, type PollEvents, type PollItem, type PollOptions } from "./poller.ts";
 export type { SocketOptions, EventSubscriber } from "./public-types.ts";
 export { z85Encode, z85Decode } from "./protocol/z85.ts";
 export { curveKeyPair, type CurveKeyPair } from "./mechanisms/curve-keys.ts";

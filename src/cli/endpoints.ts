@@ -30,6 +30,11 @@ export const SOCKET_COMMON_OPTIONS: OptionTable = {
     help: "on exit, wait up to MS for queued messages to leave (default 2000, -1 forever)",
   },
   hwm: { type: "string", value: "N", help: "send and receive high-water mark in messages (default 1000)" },
+  "use-fd": {
+    type: "string",
+    value: "FD",
+    help: "bind adopts the listening socket FD (ZMQ_USE_FD); systemd's sockets are found by address anyway",
+  },
   events: { type: "boolean", short: "e", help: "print socket events (connect, handshake, disconnect...) on stderr" },
   verbose: { type: "boolean", short: "v", help: "say what is happening on stderr" },
 };
@@ -72,6 +77,7 @@ export function commonSettings(
 ): { hwm: number | undefined; events: boolean; verbose: boolean } {
   const linger = str(v, "linger");
   if (linger !== undefined) rt.linger = int(v, "linger", 2000, -1, "milliseconds (-1 = forever)");
+  if (str(v, "use-fd") !== undefined) rt.useFd = int(v, "use-fd", -1, 0, "a file descriptor number");
   const hwm = str(v, "hwm") === undefined ? undefined : int(v, "hwm", 1000, 0);
   return { hwm, events: v["events"] === true, verbose: v["verbose"] === true };
 }
@@ -99,6 +105,7 @@ export async function openSocket(rt: Runtime, cls: SocketClass, o: OpenOptions):
   try {
     sock = rt.track(new cls());
     sock.linger = rt.linger;
+    if (rt.useFd >= 0) (sock as Socket & { useFd: number }).useFd = rt.useFd;
     if (o.hwm !== undefined) {
       (sock as Socket & { sendHighWaterMark: number }).sendHighWaterMark = o.hwm;
       (sock as Socket & { receiveHighWaterMark: number }).receiveHighWaterMark = o.hwm;

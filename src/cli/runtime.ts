@@ -62,6 +62,8 @@ export class Runtime {
   #lastWarningAt = 0;
   /** Linger (ms) used when closing; -1 waits forever (only if the user asked for it). */
   linger = DEFAULT_LINGER;
+  /** --use-fd: the listening descriptor bind() adopts (ZMQ_USE_FD); -1 none. */
+  useFd = -1;
   /** Command name used as the prefix of messages on stderr. */
   readonly name: string;
   readonly #stderr: NodeJS.WritableStream;

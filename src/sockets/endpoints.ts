@@ -197,6 +197,7 @@ export class Endpoints {
     checkAddressArgument(address);
     if (core.socket.closed) throw closedError();
     const ep = parseEndpoint(address, "connect");
+    core.disconnected = true;
     if (ep.transport === "inproc") {
       const list = this.#inprocConnects.get(ep.address);
       if (!list) throw noEndpoint(address, "connected");

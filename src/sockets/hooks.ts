@@ -37,3 +37,7 @@ export const kConnectEndpoint = Symbol("zocket.connectEndpoint");
 export const kCore = Symbol("zocket.core");
 export const kPipeReadable = Symbol("zocket.pipeReadable");
 export const kPipeWritable = Symbol("zocket.pipeWritable");
+
+// Readiness for pollers (src/poller.ts): who is told of readiness transitions, and a guarded readiness check.
+export const kWatch = Symbol("zocket.watch");
+export const kReadiness = Symbol("zocket.readiness");

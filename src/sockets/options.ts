@@ -153,6 +153,22 @@ export const OPTIONS = {
   BINDTODEVICE: { id: 92, name: "interface", kind: "string", default: null },
   ZAP_ENFORCE_DOMAIN: { id: 93, name: "zapEnforceDomain", kind: "bool", default: false, relaxed: true },
   LOOPBACK_FASTPATH: { id: 94, name: "loopbackFastPath", kind: "bool", default: false, relaxed: true },
+  // libzmq options zeromq.js has no property for (zocket extras, also through the id accessors).
+  /** ZMQ_USE_FD: bind() adopts this already listening tcp/ipc descriptor instead of making a socket. */
+  USE_FD: { id: 89, name: "useFd", kind: "int", default: -1, min: -1, hint: "a listening descriptor, -1 = none" },
+  /** ZMQ_SOCKS_USERNAME / PASSWORD: RFC 1929 authentication with the SOCKS5 proxy (socksProxy). */
+  SOCKS_USERNAME: { id: 99, name: "socksUsername", kind: "string", default: null },
+  SOCKS_PASSWORD: { id: 100, name: "socksPassword", kind: "string", default: null },
+  /** DRAFT ZMQ_RECONNECT_STOP: stop reconnecting on 1 = refused, 2 = failed handshake, 4 = after disconnect. */
+  RECONNECT_STOP: {
+    id: 109,
+    name: "reconnectStop",
+    kind: "int",
+    default: 0,
+    min: 0,
+    max: 7,
+    hint: "bits: 1 = connection refused, 2 = handshake failed, 4 = after disconnect()",
+  },
   // zeromq.js defines these on every socket; its libzmq builds, like zocket, have no VMCI transport.
   VMCI_BUFFER_SIZE: { id: 85, name: "vmciBufferSize", kind: "int", width: "uint64", default: 0, unsupported: VMCI },
   VMCI_BUFFER_MIN_SIZE: {

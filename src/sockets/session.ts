@@ -25,6 +25,10 @@ export interface SessionOwner {
   netOptions(): NetOptions;
   reconnectIvl(): number;
   reconnectMaxIvl(): number;
+  /** ZMQ_RECONNECT_STOP bits: 1 connection refused, 2 handshake failed, 4 refused after a disconnect(). */
+  reconnectStop?(): number;
+  /** disconnect() was called on the socket (ZMQ_RECONNECT_STOP_AFTER_DISCONNECT). */
+  readonly disconnected?: boolean;
   isImmediate(): boolean;
   /** True if pipes may only be created once the peer is known (ROUTER-like, or immediate). */
   attachOnHandshake(): boolean;
@@ -129,6 +133,8 @@ export class ConnectSession implements EngineHost {
     this.endpoint = endpoint;
     this.#owner = owner;
     this.#interval = owner.reconnectIvl();
+    // What every attempt would refuse (an unknown source interface...) is thrown at connect().
+    streamTransport(endpoint).checkConnect?.(endpoint, owner.netOptions());
     if (!owner.attachOnHandshake()) {
       this.#pipe = owner.newPipe(endpoint.address, true, null);
       if (this.#pipe) this.#pipe.end = this;
@@ -164,7 +170,8 @@ export class ConnectSession implements EngineHost {
         return;
       }
       if (err || !stream || !info) {
-        this.#retryLater();
+        if (this.#stopsAfter(err)) this.stop();
+        else this.#retryLater();
         return;
       }
       this.#owner.emit({ type: "connect", address: this.endpoint.address });
@@ -173,6 +180,17 @@ export class ConnectSession implements EngineHost {
     });
     // libzmq: a non-blocking TCP connect is "in progress" (ZMQ_EVENT_CONNECT_DELAYED) until it completes.
     if (this.endpoint.transport === "tcp") this.#owner.emit({ type: "connect:delay", address: this.endpoint.address });
+  }
+
+  /**
+   * libzmq's ZMQ_RECONNECT_STOP: a refused connection ends the endpoint (CONN_REFUSED), and so does one
+   * refused on ipc once the socket has disconnected something (AFTER_DISCONNECT, as ipc_connecter.cpp).
+   */
+  #stopsAfter(err: Error | null | undefined): boolean {
+    const bits = this.#owner.reconnectStop?.() ?? 0;
+    if (bits === 0 || (err as NodeJS.ErrnoException | null)?.code !== "ECONNREFUSED") return false;
+    if ((bits & 1) !== 0) return true;
+    return (bits & 4) !== 0 && this.endpoint.transport === "ipc" && this.#owner.disconnected === true;
   }
 
   /** Not connected any more (connecting failed, or the engine closed): wait and connect again. */
@@ -254,7 +272,10 @@ export class ConnectSession implements EngineHost {
       this.#pipe = null;
       p.peerTerminated();
     }
-    if (!info.retry && info.duringHandshake) {
+    // ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED: any failure during the handshake ends the endpoint (libzmq
+    // stream_engine_base_t::error counts a dropped or timed-out handshake as a protocol error).
+    const handshakeStop = info.duringHandshake && ((this.#owner.reconnectStop?.() ?? 0) & 2) !== 0;
+    if ((!info.retry || handshakeStop) && info.duringHandshake) {
       // libzmq stops reconnecting after a protocol or auth failure during the handshake, and its session
       // terminates the pipe (session_base_t::engine_error): the socket must stop routing messages into a
       // pipe no connection will ever drain.

@@ -17,7 +17,7 @@
 import { Buffer } from "node:buffer";
 import { checkArgumentCount, ZmqError } from "../errors.ts";
 import { microtask, RESOLVED } from "../util/microtask.ts";
-import { Context, context as defaultContext } from "../context.ts";
+import { Context, context as defaultContext, kOpenSockets } from "../context.ts";
 import type { ByteStream } from "../transports/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
 import { lastReadPeer, setLastRead, type Msg, type PeerInfo, type Pipe } from "../pipe.ts";
@@ -32,8 +32,10 @@ import {
   kOptions,
   kPipeReadable,
   kPipeWritable,
+  kReadiness,
   kReceivesNow,
   kWaiting,
+  kWatch,
   kRetryPending,
   kTerminatePipe,
   xacceptsPipe,
@@ -62,9 +64,19 @@ import { SocketCore } from "./socket-core.ts";
 
 export type { MessageLike, Message } from "./message.ts";
 
+/** @internal What a socket tells of its readiness transitions (a poller, or several: src/poller.ts). */
+export interface ReadinessWatch {
+  changed(socket: Socket): void;
+}
+
 const asMsg = (m: Msg): Msg => m;
 const asResult = (value: Msg): IteratorResult<Msg, undefined> => ({ value, done: false });
 const iterationDone = (): IteratorResult<Msg, undefined> => ({ value: undefined, done: true });
+
+/** A socket collected without close() gives its context slot back (zeromq.js closes collected sockets). */
+const slots = new FinalizationRegistry<Context>((ctx) => {
+  ctx[kOpenSockets]--;
+});
 
 /**
  * How many send()/receive() calls in a row may complete synchronously before one waits for the event
@@ -102,7 +114,9 @@ export function finishSocket(socket: Socket, options: object | undefined): void 
   try {
     Object.assign(socket, options);
   } catch (err) {
-    // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind.
+    // The socket holds nothing yet (no endpoint, no timer): dropping it leaves nothing behind but its slot.
+    socket.context[kOpenSockets]--;
+    slots.unregister(socket);
     throw explainOption(err, socket.constructor.name);
   }
 }
@@ -112,6 +126,11 @@ export abstract class Socket {
   readonly [kOptions]: SocketOptionStore;
   /** @internal Pipes, sessions, endpoints: what the rest of zocket talks to. */
   readonly [kCore]: SocketCore;
+  /**
+   * @internal The pollers this socket is in (src/poller.ts), told of each readiness transition; null when
+   * none, so an unwatched socket pays one null check per transition and nothing per message.
+   */
+  [kWatch]: ReadinessWatch | null = null;
   #closed = false;
   /** Peer of the connection the last received message came from ({@link Socket.lastMessageProperties}). */
   #lastPeer: PeerInfo | null = null;
@@ -153,6 +172,10 @@ export abstract class Socket {
     const args = socketArguments(new.target, type, options, arguments.length);
     const ctx = args.hasContext ? args.context : defaultContext;
     if (!(ctx instanceof Context)) throw invalidArgument("options.context must be a zocket Context");
+    if (ctx[kOpenSockets] >= ctx.maxSockets) {
+      const why = `the context has ${ctx[kOpenSockets]} sockets open, its maxSockets: close one or raise it`;
+      throw new ZmqError("EMFILE", why);
+    }
     const store = newOptionStore(args.type);
     this[kOptions] = store;
     this.#context = ctx;
@@ -161,6 +184,8 @@ export abstract class Socket {
     // libzmq (ZMQ_BLOCKY): a context with blocky false gives its new sockets a linger of 0.
     if (!ctx.blocky) store.linger = 0;
     track(this);
+    ctx[kOpenSockets]++;
+    slots.register(this, ctx, this);
   }
 
   get context(): Context {
@@ -301,9 +326,12 @@ export abstract class Socket {
       return;
     }
     this.#closed = true;
+    this.#context[kOpenSockets]--;
+    slots.unregister(this);
     if (this.#pendingSend !== null) this.#settleSend(eagain());
     if (this.#pendingRecv !== null) this.#settleRecv(eagain());
     this[kCore].close();
+    this[kWatch]?.changed(this);
   }
 
   // ------------------------------------------------------------------ send/receive
@@ -525,6 +553,7 @@ export abstract class Socket {
   /** @internal A pipe has a message: the type takes note, and a waiting receive is answered. */
   [kPipeReadable](pipe: Pipe): void {
     this[xreadable](pipe);
+    if (this[kWatch] !== null) this[kWatch].changed(this);
     if (this.#pendingRecv === null) return;
     // From a connection: answered here and now, so a reply written in the receiver's continuation goes
     // out without waiting behind a microtask (docs/performance.md, design decision 24).
@@ -543,6 +572,7 @@ export abstract class Socket {
   /** @internal A pipe has room again: the type takes note, and a blocked send tries again. */
   [kPipeWritable](pipe: Pipe): void {
     this[xwritable](pipe);
+    if (this[kWatch] !== null) this[kWatch].changed(this);
     this.#retrySend();
   }
 
@@ -552,6 +582,23 @@ export abstract class Socket {
   [kRetryPending](): void {
     this.#retrySend();
     this.#retryRecv();
+    if (this[kWatch] !== null) this[kWatch].changed(this);
+  }
+
+  /**
+   * @internal Readiness for a poller: 1 = a message can be received now, 2 = one can be sent, 3 = both.
+   * A type's xhasIn may read ahead (SUB filters), and that read can wake an engine paused at the HWM: as
+   * in #retryRecv, what it delivers meanwhile must not answer a parked receive ahead of the read message.
+   */
+  [kReadiness](): number {
+    if (this.#closed) return 0;
+    const was = this.#retrying;
+    this.#retrying = true;
+    try {
+      return (this[xhasIn]() ? 1 : 0) | (this[xhasOut]() ? 2 : 0);
+    } finally {
+      this.#retrying = was;
+    }
   }
 
   /** @internal A receive is waiting, and a message arriving on `pipe` is handed to it at once. */

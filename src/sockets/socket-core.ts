@@ -183,6 +183,19 @@ export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, Inpro
       tcpKeepalive: o.tcpKeepalive,
       tcpKeepaliveIdle: o.tcpKeepaliveIdle,
       connectTimeout: o.connectTimeout,
+      tuning: {
+        sendBufferSize: o.sendBufferSize,
+        receiveBufferSize: o.receiveBufferSize,
+        typeOfService: o.typeOfService,
+        bindToDevice: o.interface,
+        tcpMaxRetransmitTimeout: o.tcpMaxRetransmitTimeout,
+        tcpKeepaliveCount: o.tcpKeepaliveCount,
+        tcpKeepaliveInterval: o.tcpKeepaliveInterval,
+        useFd: o.useFd,
+        socksProxy: o.socksProxy,
+        socksUsername: o.socksUsername,
+        socksPassword: o.socksPassword,
+      },
       tls: {
         keyPem: o.wssKeyPem,
         certPem: o.wssCertPem,
@@ -200,6 +213,9 @@ export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, Inpro
       ipv6: o.ipv6 || this.context.ipv6,
       multicastHops: o.multicastHops,
       multicastLoop: o.multicastLoop ?? true,
+      sendBufferSize: o.sendBufferSize,
+      receiveBufferSize: o.receiveBufferSize,
+      multicastMaxTransportDataUnit: o.multicastMaxTransportDataUnit,
       codec: DATAGRAM_USE[this.type]?.codec ?? "group",
       maxMessageSize: o.maxMessageSize,
     };
@@ -212,6 +228,13 @@ export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, Inpro
   reconnectMaxIvl(): number {
     return this.options.reconnectMaxInterval;
   }
+
+  reconnectStop(): number {
+    return this.options.reconnectStop;
+  }
+
+  /** disconnect() was called on this socket (ZMQ_RECONNECT_STOP_AFTER_DISCONNECT). */
+  disconnected = false;
 
   isImmediate(): boolean {
     return this.options.immediate;

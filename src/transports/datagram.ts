@@ -15,6 +15,11 @@ export interface DatagramOptions {
   ipv6: boolean;
   multicastHops: number;
   multicastLoop: boolean;
+  /** ZMQ_SNDBUF / ZMQ_RCVBUF (bytes, <= 0: the system's), applied with dgram's set*BufferSize. */
+  sendBufferSize?: number;
+  receiveBufferSize?: number;
+  /** ZMQ_MULTICAST_MAXTPDU: for pgm/norm in libzmq; accepted, not applied to udp (warned once). */
+  multicastMaxTransportDataUnit?: number;
 }
 
 /** Where a datagram came from (node:dgram's RemoteInfo has this shape). */

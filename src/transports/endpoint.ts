@@ -15,6 +15,8 @@ export type Endpoint =
       port: number;
       /** port was `*` or 0 */ anyPort: boolean;
       ipv6Literal: boolean;
+      /** connect only: libzmq's `tcp://source;destination`, the local end of the connection. */
+      source?: TcpSource;
     }
   | { transport: "ipc"; address: string; path: string; abstract: boolean }
   | {
@@ -29,6 +31,17 @@ export type Endpoint =
     }
   | { transport: "inproc"; address: string; name: string }
   | UdpEndpoint;
+
+/**
+ * The source of a tcp connect (`tcp://192.168.1.5:6000;server:5555`, `tcp://eth0;server:5555`): an IP
+ * literal or a network interface's name (no DNS, as libzmq), and a port (0: any).
+ */
+export interface TcpSource {
+  /** An IP literal, `*` (any address) or an interface name, resolved at connect time. */
+  host: string;
+  port: number;
+  ipv6Literal: boolean;
+}
 
 function invalid(address: string, why: string): ZmqError {
   return new ZmqError("EINVAL", `Invalid endpoint "${address}": ${why}`, { address });
@@ -94,8 +107,16 @@ function parseWs(address: string, transport: "ws" | "wss", rest: string, mode: "
 }
 
 function parseTcp(address: string, rest: string, mode: "bind" | "connect", scheme = "tcp"): Endpoint {
-  // libzmq allows "tcp://source;dest" for connect; zocket does not bind a source address yet.
-  if (rest.includes(";")) throw invalid(address, "source-address syntax (src;dst) is not supported");
+  const semi = rest.lastIndexOf(";");
+  if (semi !== -1) {
+    // libzmq's "tcp://source;destination": connect only, tcp only.
+    if (mode === "bind" || scheme !== "tcp") {
+      throw invalid(address, `a source address (src;dst) is only for connecting over tcp://`);
+    }
+    const source = parseSource(address, rest.slice(0, semi));
+    const dest = parseTcp(address, rest.slice(semi + 1), mode, scheme);
+    return { ...dest, source } as Endpoint;
+  }
   let host: string;
   let portText: string;
   let ipv6Literal = false;
@@ -129,4 +150,39 @@ function parseTcp(address: string, rest: string, mode: "bind" | "connect", schem
     if (port < 1 || port > 65535) throw invalid(address, `port ${port} is out of range 1-65535`);
   }
   return { transport: "tcp", address, host, port, anyPort, ipv6Literal };
+}
+
+/** The source part of `tcp://source;destination`: `host`, `host:port`, `[v6]:port`, `*:port`, `iface`. */
+function parseSource(address: string, text: string): TcpSource {
+  if (text === "") throw invalid(address, "empty source address before ';': write tcp://192.168.1.5:0;host:5555");
+  let host = text;
+  let portText = "0";
+  let ipv6Literal = false;
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close === -1) throw invalid(address, "missing ']' after the IPv6 source address");
+    host = text.slice(1, close);
+    ipv6Literal = true;
+    const after = text.slice(close + 1);
+    if (after !== "") {
+      if (!after.startsWith(":")) throw invalid(address, `unexpected "${after}" after the IPv6 source address`);
+      portText = after.slice(1);
+    }
+  } else {
+    const colon = text.lastIndexOf(":");
+    if (colon !== -1) {
+      host = text.slice(0, colon);
+      portText = text.slice(colon + 1);
+      if (host.includes(":")) throw invalid(address, "IPv6 source addresses must be in brackets: [::1]:0;...");
+    }
+  }
+  if (host === "") throw invalid(address, "missing source host: write 0.0.0.0:6000;... or *:6000;...");
+  if (/[\s;]/.test(host)) throw invalid(address, `source "${host}" is not an address or interface name`);
+  let port = 0;
+  if (portText !== "*" && portText !== "0") {
+    if (!/^\d{1,5}$/.test(portText)) throw invalid(address, `source port "${portText}" is not a number`);
+    port = Number(portText);
+    if (port > 65535) throw invalid(address, `source port ${port} is out of range 0-65535`);
+  }
+  return { host, port, ipv6Literal };
 }

@@ -18,6 +18,10 @@ import { ZmqError } from "../errors.ts";
 import type { ByteStream } from "./byte-stream.ts";
 import { adopt, dial } from "./direct-input.ts";
 import type { Endpoint } from "./endpoint.ts";
+import { adoptedEndpoint, descriptorFor, unclaim } from "./inherited.ts";
+import { socksConnect } from "./socks-connect.ts";
+import { parseProxy } from "./socks.ts";
+import { resolveSource, sourceError, tuneIpc, tuneTcp } from "./tcp-options.ts";
 import type { ConnInfo, Listener, NetOptions, StreamTransport } from "./transport.ts";
 
 type TcpEndpoint = Extract<Endpoint, { transport: "tcp" }>;
@@ -40,7 +44,8 @@ function configure(sock: net.Socket, ep: NetEndpoint, opts: NetOptions): void {
     sock.setNoDelay(true);
     if (opts.tcpKeepalive === 1) sock.setKeepAlive(true, Math.max(0, opts.tcpKeepaliveIdle) * 1000);
     else if (opts.tcpKeepalive === 0) sock.setKeepAlive(false);
-  }
+    if (opts.tuning !== undefined) tuneTcp(sock, opts.tuning);
+  } else if (opts.tuning !== undefined) tuneIpc(opts.tuning);
 }
 
 function info(sock: net.Socket, ep: NetEndpoint): ConnInfo {
@@ -112,7 +117,7 @@ async function listen(
   const server = net.createServer({ noDelay: true, pauseOnConnect: true });
   let endpoint: string;
   let unlinkPath: string | null = null;
-  const listenOn = (o: net.ListenOptions): Promise<void> =>
+  const listenOn = (o: net.ListenOptions & { fd?: number }): Promise<void> =>
     new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(o, () => {
@@ -120,8 +125,14 @@ async function listen(
         resolve();
       });
     });
+  let adopted: ReturnType<typeof descriptorFor> = null;
   try {
-    if (ep.transport === "tcp") {
+    // ZMQ_USE_FD, or a descriptor systemd passed for this endpoint (transports/inherited.ts).
+    adopted = descriptorFor(ep, opts.tuning?.useFd ?? -1);
+    if (adopted !== null) {
+      await listenOn({ fd: adopted.fd, backlog: opts.backlog });
+      endpoint = adoptedEndpoint(ep, adopted.local, server.address());
+    } else if (ep.transport === "tcp") {
       const host = await resolveBindHost(ep, opts.ipv6);
       await listenOn({ host, port: ep.port, backlog: opts.backlog, ipv6Only: false });
       const a = server.address() as net.AddressInfo;
@@ -144,6 +155,7 @@ async function listen(
     }
   } catch (err) {
     server.close();
+    if (adopted !== null) unclaim(adopted.fd);
     if (err instanceof ZmqError) throw err;
     // Node reports a missing directory for a Unix socket as EACCES; libzmq (and zeromq.js) say ENOENT.
     if (ep.transport === "ipc" && !ep.abstract && !fs.existsSync(path.dirname(ipcPath(ep)))) {
@@ -172,6 +184,22 @@ async function listen(
   };
 }
 
+/** The local end of a tcp connect (`tcp://source;destination`), or nothing. */
+function localEnd(ep: NetEndpoint, opts: NetOptions): { localAddress?: string; localPort?: number; family?: number } {
+  if (ep.transport !== "tcp" || ep.source === undefined) return {};
+  const destV6 = ep.ipv6Literal || net.isIP(ep.host) === 6;
+  const localAddress = resolveSource(ep.source, ep.address, opts.ipv6, destV6);
+  const family = net.isIP(localAddress);
+  return ep.source.port > 0 ? { localAddress, localPort: ep.source.port, family } : { localAddress, family };
+}
+
+/** What every attempt would refuse, thrown at connect(): an unknown source interface, a bad socksProxy. */
+function checkConnect(ep: NetEndpoint, opts: NetOptions): void {
+  localEnd(ep, opts);
+  const proxy = opts.tuning?.socksProxy;
+  if (ep.transport === "tcp" && proxy !== undefined && proxy !== null && proxy !== "") parseProxy(proxy);
+}
+
 function connect(
   ep: NetEndpoint,
   opts: NetOptions,
@@ -179,9 +207,23 @@ function connect(
 ): () => void {
   let finished = false;
   let timer: NodeJS.Timeout | null = null;
+  let local: ReturnType<typeof localEnd>;
+  try {
+    local = localEnd(ep, opts);
+  } catch (err) {
+    queueMicrotask(() => done(err as Error));
+    return () => {};
+  }
+  const proxy = opts.tuning?.socksProxy;
+  if (ep.transport === "tcp" && proxy !== undefined && proxy !== null && proxy !== "") {
+    return socksConnect(ep, opts, local, bodyReadMaxOf(ep), (err, stream, conn) => {
+      if (stream !== undefined) configure(stream as net.Socket & ByteStream, ep, opts);
+      done(err, stream, conn);
+    });
+  }
   const target: net.NetConnectOpts =
     ep.transport === "tcp"
-      ? { host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true }
+      ? { host: ep.host, port: ep.port, family: opts.ipv6 || ep.ipv6Literal ? 0 : 4, noDelay: true, ...local }
       : { path: ipcPath(ep) };
   const sock = dial(target, bodyReadMaxOf(ep));
   // As with libzmq's I/O threads, a connection (or an attempt) does not keep the process alive; a waiting
@@ -201,7 +243,8 @@ function connect(
       done(null, sock, info(sock, ep));
     }
   };
-  const onError = (err: Error): void => finish(err);
+  const onError = (err: Error): void =>
+    finish(ep.transport === "tcp" && ep.source !== undefined ? sourceError(err, ep.source, ep.address) : err);
   const onConnect = (): void => finish(null);
   sock.once("error", onError);
   sock.once("connect", onConnect);
@@ -219,4 +262,4 @@ function connect(
 }
 
 /** tcp:// and ipc://, registered for both schemes in transports/registry.ts. */
-export const netTransport: StreamTransport = { listen, connect };
+export const netTransport: StreamTransport = { listen, connect, checkConnect };

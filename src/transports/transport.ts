@@ -21,6 +21,28 @@ export interface NetOptions {
   connectTimeout: number;
   /** TLS for transports that have it (wss://); absent: defaults (docs/ws-notes.md §16). */
   tls?: TlsOptions;
+  /** tcp/ipc beyond node:net's defaults (transports/tcp-options.ts); absent: libzmq's defaults. */
+  tuning?: NetTuning;
+}
+
+/**
+ * libzmq's other transport options: ZMQ_SNDBUF/RCVBUF, TOS, BINDTODEVICE, TCP_MAXRT, TCP_KEEPALIVE_CNT/INTVL
+ * (applied where node:net can, else warned about once), ZMQ_USE_FD (bind adopts a listening descriptor)
+ * and the SOCKS5 proxy of tcp connects (ZMQ_SOCKS_PROXY/USERNAME/PASSWORD).
+ */
+export interface NetTuning {
+  sendBufferSize: number;
+  receiveBufferSize: number;
+  typeOfService: number;
+  bindToDevice: string | null;
+  tcpMaxRetransmitTimeout: number;
+  tcpKeepaliveCount: number;
+  tcpKeepaliveInterval: number;
+  /** A listening tcp/ipc descriptor bind() adopts; -1: none (systemd's are found by address). */
+  useFd: number;
+  socksProxy: string | null;
+  socksUsername: string | null;
+  socksPassword: string | null;
 }
 
 /** TLS settings (libzmq ZMQ_WSS_KEY_PEM, _CERT_PEM, _TRUST_PEM, _HOSTNAME, _TRUST_SYSTEM). */
@@ -71,4 +93,6 @@ export interface StreamTransport {
     opts: NetOptions,
     done: (err: Error | null, stream?: ByteStream, info?: ConnInfo) => void,
   ): () => void;
+  /** What connect() would refuse every time (an unknown source interface): thrown at the connect() call. */
+  checkConnect?(ep: StreamEndpoint, opts: NetOptions): void;
 }

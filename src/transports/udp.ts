@@ -20,7 +20,20 @@ import type {
   DatagramSink,
   DatagramTransport,
 } from "./datagram.ts";
+import { warnNotApplied } from "./not-applied.ts";
 import { ipFamily } from "./udp-address.ts";
+
+/** ZMQ_SNDBUF / ZMQ_RCVBUF on a bound udp socket (the kernel doubles them, as for libzmq's setsockopt). */
+function applyOptions(sock: UdpSocket, opts: DatagramOptions): void {
+  if ((opts.sendBufferSize ?? -1) > 0) sock.setSendBufferSize(opts.sendBufferSize!);
+  if ((opts.receiveBufferSize ?? -1) > 0) sock.setRecvBufferSize(opts.receiveBufferSize!);
+  if ((opts.multicastMaxTransportDataUnit ?? 1500) !== 1500) {
+    warnNotApplied(
+      "multicastMaxTransportDataUnit",
+      "it sizes pgm/norm packets; zocket has neither, and udp sends whole datagrams",
+    );
+  }
+}
 
 function failed(ep: DatagramEndpoint, err: unknown): ZmqError {
   if (err instanceof ZmqError) return err;
@@ -138,6 +151,7 @@ export const udpTransport: DatagramTransport = {
       const iface = ep.multicast ? multicastInterface(ep, family6) : undefined;
       const address = ep.multicast ? (family6 ? "::" : "0.0.0.0") : await resolveHost(ep, ep.host, family6, true);
       await bindSocket(sock, ep.port, address);
+      applyOptions(sock, opts);
       if (ep.multicast) sock.addMembership(ep.host, iface);
       sock.unref();
       listen(sock, sink);
@@ -163,6 +177,7 @@ export const udpTransport: DatagramTransport = {
     try {
       // Bound to an ephemeral port, as libzmq's never-bound send socket ends up (§19).
       await bindSocket(sock, 0, ipv6 ? "::" : "0.0.0.0");
+      applyOptions(sock, opts);
       if (ep.multicast) {
         sock.setMulticastLoopback(opts.multicastLoop);
         if (opts.multicastHops > 0) sock.setMulticastTTL(opts.multicastHops);

@@ -112,6 +112,11 @@ const SOCKET = [
   "wssTrustPem",
   "wssHostname",
   "wssTrustSystem",
+  // libzmq options zeromq.js has no property for: ZMQ_USE_FD, ZMQ_SOCKS_USERNAME/PASSWORD, ZMQ_RECONNECT_STOP
+  "useFd",
+  "socksUsername",
+  "socksPassword",
+  "reconnectStop",
 ];
 
 const OWN: Record<string, { make: () => { close(): void }; names: string[] }> = {
