@@ -95,9 +95,9 @@ export class Handshake implements MechanismHost {
     }
   }
 
-  /** The greeting's first 10 bytes, sent on connect or accept without waiting. */
+  /** The greeting's first 11 bytes (signature and major version), sent on connect or accept without waiting. */
   signature(): Buffer {
-    return this.#greeting!.signature();
+    return this.#greeting!.opening();
   }
 
   /**

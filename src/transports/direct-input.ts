@@ -148,21 +148,51 @@ export function dial(options: net.NetConnectOpts, bodyReadMax: number): DirectSo
 }
 
 /**
- * An accepted connection (the server runs with pauseOnConnect, so nothing has been read yet): its handle
- * moves into a Socket created with `onread`. Relies on net.Socket's `handle` option and `_handle`
- * (what child_process uses to pass sockets); falls back to 'data' events where they are missing.
+ * net.Socket's private `onread` fields (node's lib/internal/stream_base_commons.js), found by their symbols'
+ * descriptions on a probe socket; null where the runtime has other internals.
+ */
+const ONREAD_SYMBOLS = ((): { buffer: symbol; gen: symbol; cb: symbol } | null => {
+  const probe = new net.Socket();
+  const byName = new Map(Object.getOwnPropertySymbols(probe).map((s) => [s.description, s]));
+  probe.destroy();
+  const buffer = byName.get("kBuffer");
+  const gen = byName.get("kBufferGen");
+  const cb = byName.get("kBufferCb");
+  return buffer && gen && cb ? { buffer, gen, cb } : null;
+})();
+
+type Handle = { readStart?: unknown; useUserBuffer?: (buf: Uint8Array) => void } | null;
+
+/**
+ * An accepted connection (the server runs with pauseOnConnect, so nothing has been read yet) gets direct
+ * input. Where node's `onread` fields can be found, they are set on the accepted socket itself, as its
+ * constructor sets them from the `onread` option: a burst of connections then costs one Socket each, not
+ * two (issue 27). Else its handle moves into a Socket created with `onread` (net.Socket's `handle` option
+ * and `_handle`, what child_process uses to pass sockets); without those, the stream uses 'data' events.
  */
 export function adopt(accepted: net.Socket, bodyReadMax: number = Number.POSITIVE_INFINITY): ByteStream {
-  type Handle = { readStart?: unknown; useUserBuffer?: unknown } | null;
   const handle = (accepted as unknown as { _handle?: Handle })._handle;
   if (handle == null || typeof handle.readStart !== "function" || typeof handle.useUserBuffer !== "function") {
     accepted.resume();
     return accepted;
   }
+  const input = new DirectInput(bodyReadMax);
+  const sym = ONREAD_SYMBOLS;
+  const fields = accepted as unknown as Record<symbol, unknown>;
+  if (sym !== null && fields[sym.buffer] === null && fields[sym.gen] === null && fields[sym.cb] === null) {
+    // As the constructor does: the current buffer, the function that makes the next, the callback.
+    const first = input.options.buffer();
+    fields[sym.buffer] = first;
+    fields[sym.gen] = input.options.buffer;
+    fields[sym.cb] = input.options.callback;
+    handle.useUserBuffer(first);
+    const sock = withReader(accepted, input);
+    accepted.resume();
+    return sock;
+  }
   (accepted as unknown as { _handle: unknown })._handle = null;
   // The shell closes without touching the handle (it has none now) and the server counts it as gone.
   accepted.destroy();
-  const input = new DirectInput(bodyReadMax);
   const opts = { handle, readable: true, writable: true, onread: input.options };
   return withReader(new net.Socket(opts as unknown as net.SocketConstructorOpts), input);
 }
