@@ -17,7 +17,7 @@ export type LibName = "zocket" | "zocket@base" | "zeromq" | "libzmq" | "net";
 export type Transport = "tcp" | "ipc" | "inproc";
 /** Benchmarks that run as a pair of roles (server binds, client connects). */
 export type PairBench = "thr" | "lat" | "dr" | "multi" | "fanout";
-export type BenchKind = PairBench | "conns";
+export type BenchKind = PairBench | "conns" | "burst" | "pubmem";
 
 /** The libraries `--libs` names ("zocket@base" comes with `--baseline DIR` instead). */
 export const ALL_LIBS: readonly LibName[] = ["zocket", "zeromq", "libzmq", "net"];
@@ -26,7 +26,7 @@ export const BASELINE_LIB = "zocket@base";
 /** Every library a worker can be asked to load. */
 export const KNOWN_LIBS: readonly LibName[] = [...ALL_LIBS, BASELINE_LIB];
 export const ALL_TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"];
-export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "conns"];
+export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "conns", "burst", "pubmem"];
 
 // ---------------------------------------------------------------------------
 // The socket API that zocket and zeromq.js share (the part the bench uses).
