@@ -24,7 +24,7 @@ function malformed(code: ProtoErrorCode, text: string): ProtocolError {
  * (`zap_client.cpp` receive_and_process_zap_reply). A reply that fails is a protocol error of the
  * connection being authenticated (ZMQ_PROTOCOL_ERROR_ZAP_*): it throws a {@link ProtocolError}.
  */
-function parseZapReply(frames: Buffer[]): ZapReply {
+export function parseZapReply(frames: Buffer[]): ZapReply {
   // [ "", "1.0", "1", status, text, user id, metadata ]
   if (frames.length !== 7) throw malformed("ERR_ZAP_MALFORMED_REPLY", `${frames.length} frames, expected 7`);
   const [delim, version, requestId, status, text, userId, meta] = frames as [
