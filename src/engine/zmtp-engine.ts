@@ -376,6 +376,7 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     this.#out.end(graceful);
     const result: EngineClose = { duringHandshake, kind, retry };
     if (error) result.error = error;
+    if ((error as { quiet?: unknown } | undefined)?.quiet === true) result.quiet = true;
     if (duringHandshake && kind === "io" && !error) {
       // An EOF during the handshake is how libzmq refuses (type or mechanism mismatch): retryable
       // (docs/zmtp-notes.md G8).

@@ -146,7 +146,9 @@ export class Greeting {
       }
       if (this.#opts.refuseLegacy) {
         // libzmq: a ZMTP 2.0 peer cannot do security, so it is refused when a mechanism or ZAP domain is set.
-        throw new ProtocolError("ERR_ZMTP_MECHANISM_MISMATCH", "ZMTP 2.0 peer refused: security is configured");
+        // libzmq closes such a peer without a handshake event (zeromq.js shows only "disconnect"): `quiet`.
+        const err = new ProtocolError("ERR_ZMTP_MECHANISM_MISMATCH", "ZMTP 2.0 peer refused: security is configured");
+        throw Object.assign(err, { quiet: true });
       }
       if (!this.#sentRest) {
         this.#sentRest = true;
