@@ -18,7 +18,7 @@ export type Transport = "tcp" | "ipc" | "inproc" | "ws";
 /** Benchmarks that run as a pair of roles (server binds, client connects). */
 /** "curve": thr with the CURVE mechanism (PULL the CURVE server), tcp only, zocket and zeromq.js only. */
 export type PairBench = "thr" | "lat" | "dr" | "multi" | "fanout" | "curve";
-export type BenchKind = PairBench | "conns";
+export type BenchKind = PairBench | "conns" | "burst" | "pubmem";
 
 /** The libraries `--libs` names ("zocket@base" comes with `--baseline DIR` instead). */
 export const ALL_LIBS: readonly LibName[] = ["zocket", "zeromq", "libzmq", "net"];
@@ -30,7 +30,17 @@ export const KNOWN_LIBS: readonly LibName[] = [...ALL_LIBS, BASELINE_LIB];
 export const ALL_TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"];
 /** Every transport `--transports` accepts: ws (ZWS 2.0 over loopback) only when asked for. */
 export const KNOWN_TRANSPORTS: readonly Transport[] = [...ALL_TRANSPORTS, "ws"];
-export const ALL_BENCHES: readonly BenchKind[] = ["thr", "lat", "dr", "multi", "fanout", "curve", "conns"];
+export const ALL_BENCHES: readonly BenchKind[] = [
+  "thr",
+  "lat",
+  "dr",
+  "multi",
+  "fanout",
+  "curve",
+  "conns",
+  "burst",
+  "pubmem",
+];
 
 // ---------------------------------------------------------------------------
 // The socket API that zocket and zeromq.js share (the part the bench uses).

@@ -29,6 +29,10 @@ import type { BenchKind, CaseSpec, LibName, Measurement, PairBench, Transport } 
 import { buildNative, nativeChildren } from "./native.ts";
 import { liveChildren, probeLib, runConns, runMeasurement } from "./orchestrate.ts";
 import type { ConnsResult } from "./orchestrate.ts";
+import { runBurst, stormMedian } from "./burst.ts";
+import type { BurstResult } from "./burst.ts";
+import { runPubMem } from "./pubmem.ts";
+import type { MemFigures, PubMemResult } from "./pubmem.ts";
 
 const DEFAULT_SIZES = [8, 100, 1024, 65536, 1048576];
 const QUICK_SIZES = [8, 65536];
@@ -47,6 +51,10 @@ interface Options {
   parts: number;
   subscribers: number;
   connections: number;
+  /** burst: DEALERs of the one-shot burst; pubmem: the publish rate (msg/s) and its duration (ms). */
+  burstConnections: number;
+  pubRate: number;
+  pubMs: number;
   /** Extra live heap (MB) every worker holds, as an application would (0: none). */
   heapMb: number;
   /** `--baseline DIR`: another checkout whose build is measured beside this one as "zocket@base". */
@@ -72,6 +80,11 @@ const HELP = `usage: npm run bench -- [options]
                            conns  idle tcp connections to one ROUTER (zocket only;
                                   zeromq only when zocket is not in --libs;
                                   never libzmq)
+                           burst  --burst-connections DEALERs connect at once, one round trip each;
+                                  then 10 storm rounds of 200 (connect, round trip, close);
+                                  each JavaScript library against itself, default backlog
+                           pubmem PUB -> 9 fast SUBs + 1 slow SUB at one publish rate for every
+                                  library (--pub-rate); RSS, heap, external of each process
   --transports LIST      tcp,ipc,inproc,ws (default: tcp,ipc,inproc; ws only when named)
   --sizes LIST           bytes per part (default: ${DEFAULT_SIZES.join(",")}; quick: ${QUICK_SIZES.join(",")})
   --runs N               repeat each measurement N times, report the median (default 3; quick 1)
@@ -81,6 +94,9 @@ const HELP = `usage: npm run bench -- [options]
   --parts N              parts per message for multi (default 4)
   --subscribers N        subscribers for fanout (default 100)
   --connections N        idle connections for conns (default 10000)
+  --burst-connections N  DEALERs of the burst (default 1000)
+  --pub-rate N           pubmem: messages a second, 1 KiB each (default 5000)
+  --pub-ms MS            pubmem: how long it publishes (default 20000; quick 5000)
   --heap MB              every worker process (all libraries) first fills this much
                          heap with live objects, as an application would (default 0);
                          see docs/performance.md, design decision 15
@@ -139,6 +155,9 @@ function parseArgs(argv: readonly string[]): Options {
     parts: 4,
     subscribers: 100,
     connections: 10_000,
+    burstConnections: 1000,
+    pubRate: 5000,
+    pubMs: 0,
     heapMb: 0,
     baseline: null,
     explicitSizes: false,
@@ -201,6 +220,15 @@ function parseArgs(argv: readonly string[]): Options {
       case "--connections":
         o.connections = positiveInt(value(), "--connections");
         break;
+      case "--burst-connections":
+        o.burstConnections = positiveInt(value(), "--burst-connections");
+        break;
+      case "--pub-rate":
+        o.pubRate = positiveInt(value(), "--pub-rate");
+        break;
+      case "--pub-ms":
+        o.pubMs = positiveInt(value(), "--pub-ms");
+        break;
       case "--heap":
         o.heapMb = nonNegativeInt(value(), "--heap", "MB");
         break;
@@ -223,6 +251,7 @@ function parseArgs(argv: readonly string[]): Options {
   o.runs = runs ?? (o.quick ? 1 : 3);
   o.durationMs = duration ?? (o.quick ? 300 : 1500);
   o.warmupMs = warmup ?? (o.quick ? 100 : 500);
+  if (o.pubMs === 0) o.pubMs = o.quick ? 5000 : 20_000;
   return o;
 }
 
@@ -249,7 +278,7 @@ function hwmFor(size: number, parts: number): number {
 
 function casesOf(o: Options): Case[] {
   const out: Case[] = [];
-  const pairBenches = o.only.filter((b): b is PairBench => b !== "conns");
+  const pairBenches = o.only.filter((b): b is PairBench => b !== "conns" && b !== "burst" && b !== "pubmem");
   for (const bench of pairBenches) {
     const extra = bench === "dr" || bench === "multi" || bench === "fanout";
     let transports = o.transports;
@@ -439,6 +468,70 @@ function connsTable(rs: readonly ConnsResult[]): string {
   return markdownTable(header, rows, 1);
 }
 
+function burstTable(rs: readonly BurstResult[], libs: readonly LibName[]): string {
+  const header = ["lib", "connections", "burst ms", "storm round ms (median)", "storm max ms", "rounds ≥ 1 s", "runs"];
+  const rows: string[][] = [];
+  const medians = new Map<LibName, { burst: number; storm: number }>();
+  for (const l of libs) {
+    const mine = rs.filter((r) => r.lib === l);
+    if (mine.length === 0) continue;
+    const storms = mine.flatMap((r) => r.stormMs);
+    const burst = median(mine.map((r) => r.burstMs));
+    const storm = median(mine.map(stormMedian));
+    medians.set(l, { burst, storm });
+    rows.push([
+      l,
+      String(mine[0]?.connections ?? 0),
+      burst.toFixed(0),
+      storm.toFixed(0),
+      Math.max(...storms).toFixed(0),
+      `${storms.filter((x) => x >= 1000).length} of ${storms.length}`,
+      mine.map((r) => r.burstMs.toFixed(0)).join(", "),
+    ]);
+  }
+  const a = medians.get("zocket");
+  const b = medians.get("zeromq");
+  const ratio =
+    a !== undefined && b !== undefined
+      ? `\nzocket/zeromq (time, <1: zocket is faster): burst ${(a.burst / b.burst).toFixed(2)}×, ` +
+        `storm round ${(a.storm / b.storm).toFixed(2)}×`
+      : "";
+  return markdownTable(header, rows, 1) + ratio;
+}
+
+function pubMemTable(rs: readonly PubMemResult[], libs: readonly LibName[]): string {
+  const header = ["lib", "process", "RSS MiB", "RSS peak", "heap MiB", "external MiB", "published/s", "fast got"];
+  const rows: string[][] = [];
+  const rssOf = new Map<string, number>();
+  for (const l of libs) {
+    const mine = rs.filter((r) => r.lib === l);
+    if (mine.length === 0) continue;
+    for (const proc of ["pub", "fast", "slow"] as const) {
+      const m = (k: keyof MemFigures): number => median(mine.map((r) => r[proc][k]));
+      rssOf.set(`${l} ${proc}`, m("rss"));
+      rows.push([
+        l,
+        proc === "pub" ? "PUB" : proc === "fast" ? "9 fast SUBs" : "1 slow SUB",
+        m("rss").toFixed(1),
+        m("rssPeak").toFixed(1),
+        m("heap").toFixed(1),
+        m("external").toFixed(1),
+        proc === "pub" ? median(mine.map((r) => r.achievedRate)).toFixed(0) : "",
+        proc === "fast" ? `${(100 * median(mine.map((r) => r.fastDelivered))).toFixed(1)} %` : "",
+      ]);
+    }
+  }
+  const ratios = (["pub", "fast", "slow"] as const)
+    .map((p) => {
+      const a = rssOf.get(`zocket ${p}`);
+      const b = rssOf.get(`zeromq ${p}`);
+      return a !== undefined && b !== undefined ? `${p} ${(a / b).toFixed(2)}×` : "";
+    })
+    .filter((x) => x !== "");
+  const tail = ratios.length > 0 ? `\nRSS zocket/zeromq (<1: zocket holds less): ${ratios.join(", ")}` : "";
+  return markdownTable(header, rows, 2) + tail;
+}
+
 // --- A/B: zocket against the baseline build (--baseline) ------------------------
 
 /** The short commit of the checkout at `dir`, or "?" when git cannot tell (read-only: no index refresh). */
@@ -568,7 +661,12 @@ async function main(): Promise<number> {
   const zocketConns: LibName[] = libs.includes(BASELINE_LIB) ? ["zocket", BASELINE_LIB] : ["zocket"];
   const jsLibs = libs.filter((l) => l !== "net" && l !== "libzmq");
   const connsLibs = o.only.includes("conns") ? (libs.includes("zocket") ? zocketConns : jsLibs) : [];
-  const total = cases.reduce((n, c) => n + libsFor(c, libs).length * o.runs, 0) + connsLibs.length;
+  const burstLibs = o.only.includes("burst") ? jsLibs : [];
+  const pubMemLibs = o.only.includes("pubmem") ? jsLibs : [];
+  const total =
+    cases.reduce((n, c) => n + libsFor(c, libs).length * o.runs, 0) +
+    connsLibs.length +
+    (burstLibs.length + pubMemLibs.length) * o.runs;
   let done = 0;
   let failures = 0;
   const results: CaseResult[] = [];
@@ -637,6 +735,40 @@ async function main(): Promise<number> {
     }
   }
 
+  const bursts: BurstResult[] = [];
+  const pubMems: PubMemResult[] = [];
+  const otherErrors: string[] = [];
+  for (let run = 1; run <= o.runs; run++) {
+    for (const l of runOrder(burstLibs, run)) {
+      const label = `[${String(++done).padStart(String(total).length)}/${total}] burst of ${o.burstConnections} (${l}) #${run}`;
+      try {
+        const r = await runBurst({ lib: l, connections: o.burstConnections, stormPeers: 200, stormRounds: 10 });
+        bursts.push(r);
+        progress(`${label}: ${r.burstMs.toFixed(0)} ms; storm rounds ${r.stormMs.map((x) => x.toFixed(0)).join(" ")}`);
+      } catch (e) {
+        failures++;
+        otherErrors.push(`- burst ${l}: ${errorMessage(e)}`);
+        progress(`${label}: FAILED: ${errorMessage(e)}`);
+      }
+    }
+  }
+  for (let run = 1; run <= o.runs; run++) {
+    for (const l of runOrder(pubMemLibs, run)) {
+      const label = `[${String(++done).padStart(String(total).length)}/${total}] pubmem ${o.pubRate}/s (${l}) #${run}`;
+      try {
+        const spec = { lib: l, rate: o.pubRate, size: 1024, durationMs: o.pubMs, fastSubscribers: 9, slowEveryMs: 1 };
+        const r = await runPubMem(spec);
+        pubMems.push(r);
+        const rss = `RSS pub ${r.pub.rss.toFixed(1)}, fast ${r.fast.rss.toFixed(1)}, slow ${r.slow.rss.toFixed(1)} MiB`;
+        progress(`${label}: ${r.achievedRate.toFixed(0)}/s; ${rss}`);
+      } catch (e) {
+        failures++;
+        otherErrors.push(`- pubmem ${l}: ${errorMessage(e)}`);
+        progress(`${label}: FAILED: ${errorMessage(e)}`);
+      }
+    }
+  }
+
   // --- report
   const out: string[] = [];
   out.push(
@@ -666,6 +798,11 @@ async function main(): Promise<number> {
     if (ab.summary !== "") out.push(ab.summary, "");
   }
   if (conns.length > 0) out.push(connsTable(conns), "");
+  if (bursts.length > 0) out.push(burstTable(bursts, burstLibs), "");
+  if (pubMems.length > 0) {
+    const what = `pubmem: PUB → 9 fast + 1 slow SUB, ${o.pubRate} msg/s of 1 KiB for ${o.pubMs / 1000} s`;
+    out.push(`${what}; means over the last three quarters of the run`, "", pubMemTable(pubMems, pubMemLibs), "");
+  }
   const errs: string[] = [];
   for (const r of results) {
     for (const [l, lr] of Object.entries(r.results)) {
@@ -673,6 +810,7 @@ async function main(): Promise<number> {
     }
   }
   for (const [l, e] of Object.entries(connsErrors)) errs.push(`- conns ${l}: ${e}`);
+  errs.push(...otherErrors);
   if (errs.length > 0)
     out.push("Failures (ERR: every run failed; *: some runs failed, median of the others):", ...errs, "");
   process.stdout.write(`${out.join("\n")}\n`);
@@ -694,6 +832,8 @@ async function main(): Promise<number> {
     results,
     conns,
     connsErrors,
+    bursts,
+    pubMems,
     failures,
   };
   mkdirSync(dirname(o.json), { recursive: true });

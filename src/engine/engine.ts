@@ -38,6 +38,8 @@ export interface EngineClose {
    * handshake: stream_engine_base.cpp error(), session_base.cpp engine_error()).
    */
   retry: boolean;
+  /** Closed without a handshake event (a refused ZMTP 2.0 peer, as libzmq does): only "disconnect". */
+  quiet?: boolean;
 }
 
 /** The session side of an engine (the part every engine calls). */

@@ -73,6 +73,8 @@ export class Handshake implements MechanismHost {
   /** Ended: ready, or the connection closed. */
   #over = false;
   #timer: NodeJS.Timeout | null = null;
+  /** Cancels a pending ZAP request when the handshake ends. */
+  #zapAbort: AbortController | null = null;
 
   constructor(host: HandshakeHost, opts: EngineOptions, remoteAddress: string, peerAddress: string) {
     this.#host = host;
@@ -95,9 +97,9 @@ export class Handshake implements MechanismHost {
     }
   }
 
-  /** The greeting's first 10 bytes, sent on connect or accept without waiting. */
+  /** The greeting's first 11 bytes (signature and major version), sent on connect or accept without waiting. */
   signature(): Buffer {
-    return this.#greeting!.signature();
+    return this.#greeting!.opening();
   }
 
   /**
@@ -182,6 +184,7 @@ export class Handshake implements MechanismHost {
 
   #end(): void {
     this.#over = true;
+    this.#zapAbort?.abort();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
   }
@@ -226,6 +229,9 @@ export class Handshake implements MechanismHost {
   }
 
   zap(request: ZapRequest): Promise<ZapReply | null> {
+    // A handler that never answers must not keep the request open after the handshake is over (#end).
+    this.#zapAbort ??= new AbortController();
+    request = { ...request, signal: this.#zapAbort.signal };
     // libzmq (zap_client.cpp receive_and_process_zap_reply): a malformed ZAP reply is a protocol error of
     // this connection (ZMQ_PROTOCOL_ERROR_ZAP_*), closed without ERROR. The mechanism never hears back.
     return this.#host.zap(request).catch((err: unknown) => {

@@ -88,7 +88,16 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     this.#rx++;
     try {
       if (this.#phase === Phase.GREETING) {
-        const rest = this.#handshake!.greet(chunk);
+        // The rest of our greeting and the mechanism's first command (READY, HELLO) often follow from one
+        // chunk: corked, they leave in one write (issue 27, connection bursts).
+        const stream = this.#stream;
+        stream.cork();
+        let rest: Buffer | null;
+        try {
+          rest = this.#handshake!.greet(chunk);
+        } finally {
+          stream.uncork();
+        }
         if (rest === null || this.#isClosed() || rest.length === 0) return;
         chunk = rest;
       }
@@ -377,6 +386,7 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     this.#out.end(graceful);
     const result: EngineClose = { duringHandshake, kind, retry };
     if (error) result.error = error;
+    if ((error as { quiet?: unknown } | undefined)?.quiet === true) result.quiet = true;
     if (duringHandshake && kind === "io" && !error) {
       // An EOF during the handshake is how libzmq refuses (type or mechanism mismatch): retryable
       // (docs/zmtp-notes.md G8).

@@ -18,6 +18,8 @@ export interface ZapRequest {
   mechanism: MechanismName;
   /** PLAIN: [username, password]; CURVE: [32-byte client public key]; NULL: []. */
   credentials: Buffer[];
+  /** Aborted when the handshake ends first (timeout, peer gone): the request is dropped, not left waiting. */
+  signal?: AbortSignal;
 }
 
 export interface ZapReply {

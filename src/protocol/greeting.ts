@@ -3,7 +3,8 @@
  * (docs/zmtp-notes.md §1.2):
  *
  * 1. on connect/accept send 10 bytes: `ff <u64be(idlen+1)> 7f`;
- * 2. once the peer's 10 bytes are in (byte 9 bit 0 set), send our major version `03`;
+ * 2. once the peer's 10 bytes are in (byte 9 bit 0 set), send our major version `03` (the engine sends
+ *    1 and 2 together, see {@link Greeting.opening});
  * 3. once the peer's byte 10 is in: a ZMTP 2.0 peer (revision 01) gets our socket-type byte and the
  *    legacy framing; a 3.x peer gets the remaining 53 bytes (minor, mechanism, as-server, filler).
  *
@@ -74,6 +75,19 @@ export class Greeting {
     return b;
   }
 
+  /**
+   * What a connection sends first: the signature and our major version together. libzmq sends the major
+   * only once the peer's signature shows it is not a ZMTP 1.0 peer; zocket refuses those (docs/compatibility.md),
+   * so it need not wait, and each side saves a write and a round trip per connection (issue 27).
+   */
+  opening(): Buffer {
+    const b = Buffer.alloc(SIGNATURE_SIZE + 1);
+    this.signature().copy(b);
+    b[SIGNATURE_SIZE] = ZMTP_MAJOR;
+    this.#sentMajor = true;
+    return b;
+  }
+
   /** Feed received bytes. Throws ProtocolError for a peer we cannot talk to. */
   push(chunk: Buffer): GreetingStep {
     const send: Buffer[] = [];
@@ -132,7 +146,9 @@ export class Greeting {
       }
       if (this.#opts.refuseLegacy) {
         // libzmq: a ZMTP 2.0 peer cannot do security, so it is refused when a mechanism or ZAP domain is set.
-        throw new ProtocolError("ERR_ZMTP_MECHANISM_MISMATCH", "ZMTP 2.0 peer refused: security is configured");
+        // libzmq closes such a peer without a handshake event (zeromq.js shows only "disconnect"): `quiet`.
+        const err = new ProtocolError("ERR_ZMTP_MECHANISM_MISMATCH", "ZMTP 2.0 peer refused: security is configured");
+        throw Object.assign(err, { quiet: true });
       }
       if (!this.#sentRest) {
         this.#sentRest = true;

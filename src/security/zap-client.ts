@@ -24,7 +24,7 @@ function malformed(code: ProtoErrorCode, text: string): ProtocolError {
  * (`zap_client.cpp` receive_and_process_zap_reply). A reply that fails is a protocol error of the
  * connection being authenticated (ZMQ_PROTOCOL_ERROR_ZAP_*): it throws a {@link ProtocolError}.
  */
-function parseZapReply(frames: Buffer[]): ZapReply {
+export function parseZapReply(frames: Buffer[]): ZapReply {
   // [ "", "1.0", "1", status, text, user id, metadata ]
   if (frames.length !== 7) throw malformed("ERR_ZAP_MALFORMED_REPLY", `${frames.length} frames, expected 7`);
   const [delim, version, requestId, status, text, userId, meta] = frames as [
@@ -52,6 +52,19 @@ function parseZapReply(frames: Buffer[]): ZapReply {
   return { statusCode: code, statusText: text.toString(), userId: userId.toString(), metadata };
 }
 
+/** `p`, or a rejection once `signal` aborts (the handshake that asked is over). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error("the handshake ended before the ZAP reply"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error("the handshake ended before the ZAP reply"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener("abort", onAbort), reject(e)),
+    );
+  });
+}
+
 /**
  * Ask the context's ZAP handler. Resolves null when no handler is bound. Rejects only with a
  * {@link ProtocolError} for a malformed reply (the engine then drops the connection, as libzmq does);
@@ -73,7 +86,8 @@ export async function zapRequest(context: Context, request: ZapRequest): Promise
       request.mechanism,
       ...request.credentials,
     ]);
-    reply = await dealer.receive();
+    const signal = request.signal;
+    reply = await (signal === undefined ? dealer.receive() : untilAborted(dealer.receive(), signal));
   } catch (err) {
     const text = `ZAP request failed: ${err instanceof Error ? err.message : String(err)}`;
     return { statusCode: "500", statusText: text, userId: "", metadata: [] };

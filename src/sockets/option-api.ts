@@ -140,6 +140,7 @@ class SocketHost implements OptionHost {
   }
   written(entry: OptionEntry): void {
     pickMechanism(this.store(), entry);
+    noteBacklog(this.store(), entry);
   }
 }
 
@@ -186,6 +187,7 @@ export function setNamed(socket: Socket, entry: OptionEntry, value: unknown): vo
       ? (value as OptionValue)
       : toStored(entry, castValue(accessor, value), socket.constructor.name);
   pickMechanism(store, entry);
+  noteBacklog(store, entry);
 }
 
 /** Put zeromq.js's id accessors on Socket.prototype (`getInt32Option(id)`, `setInt32Option(id, v)`, ...). */
@@ -270,6 +272,26 @@ function className(type: SocketTypeName): string {
  * libzmq: the security mechanism is whatever security option was set last (a server flag, PLAIN
  * credentials or a CURVE server key); clearing the flag that chose it falls back to NULL.
  */
+/**
+ * The listen queue zocket asks for when the application leaves ZMQ_BACKLOG alone. libzmq's 100 is enough
+ * for a C I/O thread that accepts in a tight loop; zocket accepts on the JavaScript thread, which a burst of
+ * handshakes keeps busy, so 100 overflows and the dropped peers wait for the kernel's 1 s SYN retry. The
+ * kernel caps it at net.core.somaxconn (docs/compatibility.md). A backlog the application sets is used as is.
+ */
+export const DEFAULT_LISTEN_QUEUE = 4096;
+
+/** Option stores whose backlog the application set (by name or id): only these listen with their value. */
+const BACKLOG_SET = new WeakSet<object>();
+
+function noteBacklog(o: Record<string, OptionValue>, entry: OptionEntry): void {
+  if (entry === OPTIONS.BACKLOG) BACKLOG_SET.add(o);
+}
+
+/** The queue length a bind passes to listen(): the backlog the application set, else DEFAULT_LISTEN_QUEUE. */
+export function listenQueue(o: object & { backlog: number }): number {
+  return BACKLOG_SET.has(o) ? o.backlog : DEFAULT_LISTEN_QUEUE;
+}
+
 function pickMechanism(o: Record<string, OptionValue>, entry: OptionEntry): void {
   const mech = o["securityMechanism"] ?? null;
   switch (entry) {

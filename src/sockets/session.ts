@@ -58,7 +58,7 @@ function newEngine(owner: SessionOwner, stream: ByteStream, host: EngineHost, in
  */
 function closeEvents(info: EngineClose, address: string): Event[] {
   const disconnect: Event = { type: "disconnect", address };
-  if (!info.duringHandshake) return [disconnect];
+  if (!info.duringHandshake || info.quiet === true) return [disconnect];
   const error = info.error ?? new ZmqError("ECONNRESET", "connection closed during the handshake");
   if (info.kind === "auth") return [{ type: "handshake:error:auth", address, error }, disconnect];
   if (info.kind === "protocol") return [{ type: "handshake:error:protocol", address, error }, disconnect];

@@ -29,6 +29,7 @@ import {
   xterminated,
 } from "./hooks.ts";
 import { acceptInproc } from "./inproc.ts";
+import { listenQueue } from "./option-api.ts";
 import { kEmit, type Event, type Observer } from "./observer.ts";
 import type { OptionStore, SocketOptionStore } from "./options.ts";
 import { securityHooks } from "./security-hooks.ts";
@@ -179,7 +180,7 @@ export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, Inpro
     const o = this.options;
     return {
       ipv6: o.ipv6 || this.context.ipv6,
-      backlog: o.backlog,
+      backlog: listenQueue(o),
       tcpKeepalive: o.tcpKeepalive,
       tcpKeepaliveIdle: o.tcpKeepaliveIdle,
       connectTimeout: o.connectTimeout,

@@ -6,7 +6,9 @@
  * - else, on a quiet connection, one process-wide scratch buffer, the bytes copied out (a read this size is
  *   a message or two), so 10,000 idle connections hold no read buffer at all;
  * - else, on a streaming connection (a read of BURST bytes or more), a private slab the decoder gets views
- *   of; the slab is dropped when reads get small again.
+ *   of; the slab is dropped when reads get small again. Slabs start at 32 KiB and double, up to 128 KiB,
+ *   while reads fill them (the kernel had more): a moderate stream, whose reads are a few tens of KiB,
+ *   then allocates about what it reads instead of a 128 KiB slab a read (issue 27, docs/performance.md).
  * Accepted sockets get the same by moving the accepted handle into a Socket created with `onread`
  * (net.Server has no such option); where that is not possible the stream falls back to 'data' events.
  */
@@ -18,9 +20,9 @@ import { ReadShaper } from "./read-shaper.ts";
 
 /** Shared by every quiet connection: filled by one read, copied out before the next read can happen. */
 const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
-const SLAB_SIZE = 128 * 1024;
-/** A slab with less room than this is replaced (so reads stay large). */
-const SLAB_MIN_FREE = 32 * 1024;
+const SLAB_START = 32 * 1024;
+const SLAB_MAX = 128 * 1024;
+/** A slab with less room than a quarter of its size is replaced (so reads stay large). */
 /** A read this large means the peer is streaming: switch to a private slab (no copy). */
 const BURST = 16 * 1024;
 /** A read smaller than this in slab mode: traffic is light again, back to the scratch buffer. */
@@ -44,6 +46,10 @@ export class DirectInput {
   /** Reads that arrived before the reader was set (normally none). */
   #early: Buffer[] = [];
   #slab: Buffer | null = null;
+  /** The size of the next slab: doubles while reads fill the room offered, back to SLAB_START when quiet. */
+  #slabSize = SLAB_START;
+  /** The room the current slab read was offered. */
+  #offered = 0;
   #pos = 0;
   #mode = M_SCRATCH;
   /** The most one read into a large body takes (tcp: 64 KiB, see transports/net.ts). */
@@ -89,14 +95,17 @@ export class DirectInput {
       return SCRATCH;
     }
     this.#mode = M_SLAB;
-    if (slab.length - this.#pos < SLAB_MIN_FREE) return this.#freshSlab();
+    const room = slab.length - this.#pos;
+    if (room < slab.length >>> 2) return this.#freshSlab();
+    this.#offered = room;
     return slab.subarray(this.#pos);
   }
 
   /** A new private slab; views handed out from the old one keep it alive as long as they need it. */
   #freshSlab(): Buffer {
-    this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    this.#slab = Buffer.allocUnsafeSlow(this.#slabSize);
     this.#pos = 0;
+    this.#offered = this.#slabSize;
     return this.#slab;
   }
 
@@ -108,13 +117,20 @@ export class DirectInput {
         for (let i = 0; i < n; i++) chunk[i] = SCRATCH[i]!;
       } else {
         SCRATCH.copy(chunk, 0, 0, n);
-        if (n >= BURST) this.#freshSlab();
+        if (n >= BURST) {
+          // A read that filled the scratch buffer: a full-speed stream, straight to the largest slab.
+          if (n === SCRATCH.length) this.#slabSize = SLAB_MAX;
+          this.#freshSlab();
+        }
       }
     } else {
       chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
       if (this.#mode === M_SLAB) {
         this.#pos += n;
-        if (n < QUIET) this.#slab = null;
+        if (n < QUIET) {
+          this.#slab = null;
+          this.#slabSize = SLAB_START;
+        } else if (n === this.#offered && this.#slabSize < SLAB_MAX) this.#slabSize *= 2;
       } else if (this.#mode === M_SHAPED) {
         chunk = this.shaper.landed(chunk);
       }
@@ -148,21 +164,51 @@ export function dial(options: net.NetConnectOpts, bodyReadMax: number): DirectSo
 }
 
 /**
- * An accepted connection (the server runs with pauseOnConnect, so nothing has been read yet): its handle
- * moves into a Socket created with `onread`. Relies on net.Socket's `handle` option and `_handle`
- * (what child_process uses to pass sockets); falls back to 'data' events where they are missing.
+ * net.Socket's private `onread` fields (node's lib/internal/stream_base_commons.js), found by their symbols'
+ * descriptions on a probe socket; null where the runtime has other internals.
+ */
+const ONREAD_SYMBOLS = ((): { buffer: symbol; gen: symbol; cb: symbol } | null => {
+  const probe = new net.Socket();
+  const byName = new Map(Object.getOwnPropertySymbols(probe).map((s) => [s.description, s]));
+  probe.destroy();
+  const buffer = byName.get("kBuffer");
+  const gen = byName.get("kBufferGen");
+  const cb = byName.get("kBufferCb");
+  return buffer && gen && cb ? { buffer, gen, cb } : null;
+})();
+
+type Handle = { readStart?: unknown; useUserBuffer?: (buf: Uint8Array) => void } | null;
+
+/**
+ * An accepted connection (the server runs with pauseOnConnect, so nothing has been read yet) gets direct
+ * input. Where node's `onread` fields can be found, they are set on the accepted socket itself, as its
+ * constructor sets them from the `onread` option: a burst of connections then costs one Socket each, not
+ * two (issue 27). Else its handle moves into a Socket created with `onread` (net.Socket's `handle` option
+ * and `_handle`, what child_process uses to pass sockets); without those, the stream uses 'data' events.
  */
 export function adopt(accepted: net.Socket, bodyReadMax: number = Number.POSITIVE_INFINITY): ByteStream {
-  type Handle = { readStart?: unknown; useUserBuffer?: unknown } | null;
   const handle = (accepted as unknown as { _handle?: Handle })._handle;
   if (handle == null || typeof handle.readStart !== "function" || typeof handle.useUserBuffer !== "function") {
     accepted.resume();
     return accepted;
   }
+  const input = new DirectInput(bodyReadMax);
+  const sym = ONREAD_SYMBOLS;
+  const fields = accepted as unknown as Record<symbol, unknown>;
+  if (sym !== null && fields[sym.buffer] === null && fields[sym.gen] === null && fields[sym.cb] === null) {
+    // As the constructor does: the current buffer, the function that makes the next, the callback.
+    const first = input.options.buffer();
+    fields[sym.buffer] = first;
+    fields[sym.gen] = input.options.buffer;
+    fields[sym.cb] = input.options.callback;
+    handle.useUserBuffer(first);
+    const sock = withReader(accepted, input);
+    accepted.resume();
+    return sock;
+  }
   (accepted as unknown as { _handle: unknown })._handle = null;
   // The shell closes without touching the handle (it has none now) and the server counts it as gone.
   accepted.destroy();
-  const input = new DirectInput(bodyReadMax);
   const opts = { handle, readable: true, writable: true, onread: input.options };
   return withReader(new net.Socket(opts as unknown as net.SocketConstructorOpts), input);
 }
