@@ -427,15 +427,24 @@ export class RawPeer {
 
 /** A TCP port that nobody listens on right now (bound then released). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+  // The kernel may hand the same free port out again before the first caller has bound it (a case that asks
+  // for several addresses, then binds them): a port is given out once per process.
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
     });
-  });
+    if (!givenPorts.has(port)) {
+      givenPorts.add(port);
+      return port;
+    }
+  }
 }
+const givenPorts = new Set<number>();
 
 /** Port of a `tcp://host:port` endpoint. */
 export function portOf(endpoint: string): number {

@@ -40,10 +40,18 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Ports given out by {@link uniqAddress}: the kernel may offer one again before its first taker has bound it. */
+const givenPorts = new Set<number>();
+
 /** An address no other case uses, as zeromq.js's `uniqAddress`. */
 export async function uniqAddress(proto: Proto): Promise<string> {
   const id = `${process.pid}-${seq++}`;
-  if (proto === "tcp") return `tcp://127.0.0.1:${await freePort()}`;
+  if (proto === "tcp") {
+    let port = await freePort();
+    while (givenPorts.has(port)) port = await freePort();
+    givenPorts.add(port);
+    return `tcp://127.0.0.1:${port}`;
+  }
   if (proto === "ipc") return `ipc://${join(tmpdir(), `zocket-zjs-${id}.sock`)}`;
   return `inproc://zjs-${id}`;
 }
