@@ -15,15 +15,15 @@
 ;; the one-time Poly1305 key (NaCl's construction).
 ;;
 ;; Speed (docs/performance.md, design decision 26):
-;; - Salsa20 runs eight blocks at a time: two sets of sixteen i32x4 vectors, block j of a set in lane j
-;;   (two independent sets keep more of the CPU's vector units busy than one). v128 has no rotate, so a
-;;   rotation is shl | shr_u.
+;; - Salsa20 runs four blocks at a time: sixteen i32x4 vectors, block j in lane j, which is what the 16
+;;   vector registers of x86-64 hold (a second set of sixteen, interleaved, spilled: 1.94 -> 1.51 ns/B when
+;;   it went). v128 has no rotate, so a rotation is shl | shr_u. $core8 runs two such sets for a 512-byte window.
 ;; - Poly1305 is scalar: five 26-bit limbs, i64 products (poly1305-donna's 32-bit design; a product of two
 ;;   limbs and the sum of five fit in 64 bits). Its blocks are a serial chain of multiplies, so they run
-;;   *inside* the Salsa20 rounds ($core8 absorbs up to 32 blocks while it computes the next 512 bytes of
-;;   keystream): integer and vector units work at the same time (measured on the development machine:
-;;   rounds alone 0.73 ns/B, MAC alone 0.43 ns/B, both interleaved 1.05 ns/B). A whole 512-byte window is XORed
-;;   in $core8 itself; a partial one goes through KS.
+;;   *inside* the Salsa20 rounds ($core4 absorbs one block per round while it computes 256 bytes of
+;;   keystream): integer and vector units work at the same time (measured on the CI machine: rounds alone
+;;   1.06 ns/B, MAC alone 0.80 ns/B, interleaved 1.51 ns/B). A whole window is XORed in $core4 itself; a
+;;   partial one goes through KS.
 ;; - HSalsa20 and block 0 (the Poly1305 key and the first 32 message bytes) use a scalar core ($core1),
 ;;   so a short message does not pay for eight blocks.
 ;; - The block counter lives in word 8 only (word 9 stays 0): a box may hold up to 2^32 blocks (256 GiB).
@@ -144,28 +144,39 @@
     (i32.store offset=60 (local.get $out) (local.get $x15))
   )
 
-  ;; Salsa20/20 of eight consecutive blocks, counters TPL[8] + 0..7 (x: blocks 0-3, y: blocks 4-7, block j
-  ;; of a set in lane j), into KS (block j at KS + 64 j), or XORed straight into the 512 bytes at $dst when
-  ;; $dst is not 0 (a whole window of data: no keystream stored and loaded again); meanwhile absorbs
-  ;; the $mn (at most 32) full 16-byte blocks at $mp into the MAC, 2 at a time, 2x per double round.
+  ;; Salsa20/20 of eight consecutive blocks, counters TPL[8] + 0..7, as two sets of four ($core4), into KS
+  ;; (block j at KS + 64 j), or XORed straight into the 512 bytes at $dst when $dst is not 0 (a whole window
+  ;; of data: no keystream stored and loaded again); meanwhile absorbs the $mn (at most 32) full 16-byte
+  ;; blocks at $mp into the MAC, the first 16 during the first set.
   (func $core8 (param $mp i32) (param $mn i32) (param $dst i32)
+    (local $first i32)
+    (local.set $first (select (local.get $mn) (i32.const 16) (i32.lt_u (local.get $mn) (i32.const 16))))
+    (if (local.get $dst)
+      (then
+        (call $core4 (local.get $mp) (local.get $first) (local.get $dst) (i32.const -1) (i32.const 0))
+        (call $core4 (i32.add (local.get $mp) (i32.const 256)) (i32.sub (local.get $mn) (local.get $first))
+          (i32.add (local.get $dst) (i32.const 256)) (i32.const -1) (i32.const 4)))
+      (else
+        (call $core4 (local.get $mp) (local.get $first) (i32.const 64) (i32.const 0) (i32.const 0))
+        (call $core4 (i32.add (local.get $mp) (i32.const 256)) (i32.sub (local.get $mn) (local.get $first))
+          (i32.const 320) (i32.const 0) (i32.const 4)))))
+
+  ;; Salsa20/20 of the four blocks with counters TPL[8] + $lane .. + $lane + 3 (block j in lane j of sixteen
+  ;; i32x4 vectors), written to the 256 bytes at $out: XORed into them when $xor is -1, stored when 0. One
+  ;; set of sixteen vectors fits the CPU's vector registers (two sets spill). Meanwhile absorbs up to $mn
+  ;; (at most 20) full 16-byte blocks at $mp into the MAC, one per round: the MAC's serial multiplies run
+  ;; on the integer units while the rounds keep the vector units busy.
+  (func $core4 (param $mp i32) (param $mn i32) (param $out i32) (param $xor i32) (param $lane i32)
     (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
     (local $x4 v128) (local $x5 v128) (local $x6 v128) (local $x7 v128)
     (local $x8 v128) (local $x9 v128) (local $x10 v128) (local $x11 v128)
     (local $x12 v128) (local $x13 v128) (local $x14 v128) (local $x15 v128)
-    (local $y0 v128) (local $y1 v128) (local $y2 v128) (local $y3 v128)
-    (local $y4 v128) (local $y5 v128) (local $y6 v128) (local $y7 v128)
-    (local $y8 v128) (local $y9 v128) (local $y10 v128) (local $y11 v128)
-    (local $y12 v128) (local $y13 v128) (local $y14 v128) (local $y15 v128)
-    (local $t v128) (local $i i32) (local $k i32) (local $top i64)
+    (local $t v128) (local $mask v128) (local $ctr v128) (local $i i32)
     (local $ab01 v128) (local $ab23 v128) (local $cd01 v128) (local $cd23 v128)
-    (local $r0 i64) (local $r1 i64) (local $r2 i64) (local $r3 i64)
-    (local $r4 i64)
+    (local $r0 i64) (local $r1 i64) (local $r2 i64) (local $r3 i64) (local $r4 i64)
     (local $s1 i64) (local $s2 i64) (local $s3 i64) (local $s4 i64)
-    (local $h0 i64) (local $h1 i64) (local $h2 i64) (local $h3 i64)
-    (local $h4 i64)
-    (local $d0 i64) (local $d1 i64) (local $d2 i64) (local $d3 i64)
-    (local $d4 i64)
+    (local $h0 i64) (local $h1 i64) (local $h2 i64) (local $h3 i64) (local $h4 i64)
+    (local $d0 i64) (local $d1 i64) (local $d2 i64) (local $d3 i64) (local $d4 i64)
     (local $lo i64) (local $hi i64)
     (local.set $r0 (i64.load offset=656 (i32.const 0)))
     (local.set $r1 (i64.load offset=664 (i32.const 0)))
@@ -181,7 +192,10 @@
     (local.set $h2 (i64.load offset=744 (i32.const 0)))
     (local.set $h3 (i64.load offset=752 (i32.const 0)))
     (local.set $h4 (i64.load offset=760 (i32.const 0)))
-    (local.set $top (i64.const 0x1000000))
+    (local.set $mask (i32x4.splat (local.get $xor)))
+    ;; the counter word of each lane: TPL[8] + $lane + j
+    (local.set $ctr (i32x4.add (i32x4.splat (i32.add (i32.load offset=32 (i32.const 0)) (local.get $lane)))
+      (v128.const i32x4 0 1 2 3)))
     (local.set $x0 (v128.load32_splat offset=0 (i32.const 0)))
     (local.set $x1 (v128.load32_splat offset=4 (i32.const 0)))
     (local.set $x2 (v128.load32_splat offset=8 (i32.const 0)))
@@ -190,7 +204,7 @@
     (local.set $x5 (v128.load32_splat offset=20 (i32.const 0)))
     (local.set $x6 (v128.load32_splat offset=24 (i32.const 0)))
     (local.set $x7 (v128.load32_splat offset=28 (i32.const 0)))
-    (local.set $x8 (i32x4.add (v128.load32_splat offset=32 (i32.const 0)) (v128.const i32x4 0 1 2 3)))
+    (local.set $x8 (local.get $ctr))
     (local.set $x9 (v128.load32_splat offset=36 (i32.const 0)))
     (local.set $x10 (v128.load32_splat offset=40 (i32.const 0)))
     (local.set $x11 (v128.load32_splat offset=44 (i32.const 0)))
@@ -198,325 +212,199 @@
     (local.set $x13 (v128.load32_splat offset=52 (i32.const 0)))
     (local.set $x14 (v128.load32_splat offset=56 (i32.const 0)))
     (local.set $x15 (v128.load32_splat offset=60 (i32.const 0)))
-    (local.set $y0 (v128.load32_splat offset=0 (i32.const 0)))
-    (local.set $y1 (v128.load32_splat offset=4 (i32.const 0)))
-    (local.set $y2 (v128.load32_splat offset=8 (i32.const 0)))
-    (local.set $y3 (v128.load32_splat offset=12 (i32.const 0)))
-    (local.set $y4 (v128.load32_splat offset=16 (i32.const 0)))
-    (local.set $y5 (v128.load32_splat offset=20 (i32.const 0)))
-    (local.set $y6 (v128.load32_splat offset=24 (i32.const 0)))
-    (local.set $y7 (v128.load32_splat offset=28 (i32.const 0)))
-    (local.set $y8 (i32x4.add (v128.load32_splat offset=32 (i32.const 0)) (v128.const i32x4 4 5 6 7)))
-    (local.set $y9 (v128.load32_splat offset=36 (i32.const 0)))
-    (local.set $y10 (v128.load32_splat offset=40 (i32.const 0)))
-    (local.set $y11 (v128.load32_splat offset=44 (i32.const 0)))
-    (local.set $y12 (v128.load32_splat offset=48 (i32.const 0)))
-    (local.set $y13 (v128.load32_splat offset=52 (i32.const 0)))
-    (local.set $y14 (v128.load32_splat offset=56 (i32.const 0)))
-    (local.set $y15 (v128.load32_splat offset=60 (i32.const 0)))
     (local.set $i (i32.const 10))
     (loop $doubleround
       ;; column round: (0 4 8 12) (5 9 13 1) (10 14 2 6) (15 3 7 11)
-      ;; up to 2 MAC blocks
-      (local.set $k (i32.const 2))
-      (block $slot_done
-        (loop $slot
-          (br_if $slot_done (i32.or (i32.eqz (local.get $mn)) (i32.eqz (local.get $k))))
-          (local.set $lo (i64.load (local.get $mp)))
-          (local.set $hi (i64.load offset=8 (local.get $mp)))
-          (local.set $h0 (i64.add (local.get $h0) (i64.and (local.get $lo) (i64.const 0x3ffffff))))
-          (local.set $h1 (i64.add (local.get $h1)
-            (i64.and (i64.shr_u (local.get $lo) (i64.const 26)) (i64.const 0x3ffffff))))
-          (local.set $h2 (i64.add (local.get $h2) (i64.and
-            (i64.or (i64.shr_u (local.get $lo) (i64.const 52)) (i64.shl (local.get $hi) (i64.const 12)))
-            (i64.const 0x3ffffff))))
-          (local.set $h3 (i64.add (local.get $h3)
-            (i64.and (i64.shr_u (local.get $hi) (i64.const 14)) (i64.const 0x3ffffff))))
-          (local.set $h4 (i64.add (local.get $h4)
-            (i64.or (i64.shr_u (local.get $hi) (i64.const 40)) (local.get $top))))
-          (local.set $d0 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r0)) (i64.mul (local.get $h1) (local.get $s4)))
-            (i64.mul (local.get $h2) (local.get $s3))) (i64.mul (local.get $h3) (local.get $s2)))
-            (i64.mul (local.get $h4) (local.get $s1))))
-          (local.set $d1 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r1)) (i64.mul (local.get $h1) (local.get $r0)))
-            (i64.mul (local.get $h2) (local.get $s4))) (i64.mul (local.get $h3) (local.get $s3)))
-            (i64.mul (local.get $h4) (local.get $s2))))
-          (local.set $d2 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r2)) (i64.mul (local.get $h1) (local.get $r1)))
-            (i64.mul (local.get $h2) (local.get $r0))) (i64.mul (local.get $h3) (local.get $s4)))
-            (i64.mul (local.get $h4) (local.get $s3))))
-          (local.set $d3 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r3)) (i64.mul (local.get $h1) (local.get $r2)))
-            (i64.mul (local.get $h2) (local.get $r1))) (i64.mul (local.get $h3) (local.get $r0)))
-            (i64.mul (local.get $h4) (local.get $s4))))
-          (local.set $d4 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r4)) (i64.mul (local.get $h1) (local.get $r3)))
-            (i64.mul (local.get $h2) (local.get $r2))) (i64.mul (local.get $h3) (local.get $r1)))
-            (i64.mul (local.get $h4) (local.get $r0))))
-          (local.set $h0 (i64.and (local.get $d0) (i64.const 0x3ffffff)))
-          (local.set $d1 (i64.add (local.get $d1) (i64.shr_u (local.get $d0) (i64.const 26))))
-          (local.set $h1 (i64.and (local.get $d1) (i64.const 0x3ffffff)))
-          (local.set $d2 (i64.add (local.get $d2) (i64.shr_u (local.get $d1) (i64.const 26))))
-          (local.set $h2 (i64.and (local.get $d2) (i64.const 0x3ffffff)))
-          (local.set $d3 (i64.add (local.get $d3) (i64.shr_u (local.get $d2) (i64.const 26))))
-          (local.set $h3 (i64.and (local.get $d3) (i64.const 0x3ffffff)))
-          (local.set $d4 (i64.add (local.get $d4) (i64.shr_u (local.get $d3) (i64.const 26))))
-          (local.set $h4 (i64.and (local.get $d4) (i64.const 0x3ffffff)))
-          (local.set $h0 (i64.add (local.get $h0)
-            (i64.mul (i64.shr_u (local.get $d4) (i64.const 26)) (i64.const 5))))
-          (local.set $h1 (i64.add (local.get $h1) (i64.shr_u (local.get $h0) (i64.const 26))))
-          (local.set $h0 (i64.and (local.get $h0) (i64.const 0x3ffffff)))
-          (local.set $mp (i32.add (local.get $mp) (i32.const 16)))
-          (local.set $mn (i32.sub (local.get $mn) (i32.const 1)))
-          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-          (br $slot)))
+      (if (local.get $mn) (then
+      (local.set $lo (i64.load (local.get $mp)))
+      (local.set $hi (i64.load offset=8 (local.get $mp)))
+      (local.set $h0 (i64.add (local.get $h0) (i64.and (local.get $lo) (i64.const 0x3ffffff))))
+      (local.set $h1 (i64.add (local.get $h1)
+        (i64.and (i64.shr_u (local.get $lo) (i64.const 26)) (i64.const 0x3ffffff))))
+      (local.set $h2 (i64.add (local.get $h2) (i64.and
+        (i64.or (i64.shr_u (local.get $lo) (i64.const 52)) (i64.shl (local.get $hi) (i64.const 12)))
+        (i64.const 0x3ffffff))))
+      (local.set $h3 (i64.add (local.get $h3)
+        (i64.and (i64.shr_u (local.get $hi) (i64.const 14)) (i64.const 0x3ffffff))))
+      (local.set $h4 (i64.add (local.get $h4)
+        (i64.or (i64.shr_u (local.get $hi) (i64.const 40)) (i64.const 0x1000000))))
+      (local.set $d0 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r0)) (i64.mul (local.get $h1) (local.get $s4)))
+        (i64.mul (local.get $h2) (local.get $s3))) (i64.mul (local.get $h3) (local.get $s2)))
+        (i64.mul (local.get $h4) (local.get $s1))))
+      (local.set $d1 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r1)) (i64.mul (local.get $h1) (local.get $r0)))
+        (i64.mul (local.get $h2) (local.get $s4))) (i64.mul (local.get $h3) (local.get $s3)))
+        (i64.mul (local.get $h4) (local.get $s2))))
+      (local.set $d2 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r2)) (i64.mul (local.get $h1) (local.get $r1)))
+        (i64.mul (local.get $h2) (local.get $r0))) (i64.mul (local.get $h3) (local.get $s4)))
+        (i64.mul (local.get $h4) (local.get $s3))))
+      (local.set $d3 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r3)) (i64.mul (local.get $h1) (local.get $r2)))
+        (i64.mul (local.get $h2) (local.get $r1))) (i64.mul (local.get $h3) (local.get $r0)))
+        (i64.mul (local.get $h4) (local.get $s4))))
+      (local.set $d4 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r4)) (i64.mul (local.get $h1) (local.get $r3)))
+        (i64.mul (local.get $h2) (local.get $r2))) (i64.mul (local.get $h3) (local.get $r1)))
+        (i64.mul (local.get $h4) (local.get $r0))))
+      (local.set $h0 (i64.and (local.get $d0) (i64.const 0x3ffffff)))
+      (local.set $d1 (i64.add (local.get $d1) (i64.shr_u (local.get $d0) (i64.const 26))))
+      (local.set $h1 (i64.and (local.get $d1) (i64.const 0x3ffffff)))
+      (local.set $d2 (i64.add (local.get $d2) (i64.shr_u (local.get $d1) (i64.const 26))))
+      (local.set $h2 (i64.and (local.get $d2) (i64.const 0x3ffffff)))
+      (local.set $d3 (i64.add (local.get $d3) (i64.shr_u (local.get $d2) (i64.const 26))))
+      (local.set $h3 (i64.and (local.get $d3) (i64.const 0x3ffffff)))
+      (local.set $d4 (i64.add (local.get $d4) (i64.shr_u (local.get $d3) (i64.const 26))))
+      (local.set $h4 (i64.and (local.get $d4) (i64.const 0x3ffffff)))
+      (local.set $h0 (i64.add (local.get $h0) (i64.mul (i64.shr_u (local.get $d4) (i64.const 26)) (i64.const 5))))
+      (local.set $h1 (i64.add (local.get $h1) (i64.shr_u (local.get $h0) (i64.const 26))))
+      (local.set $h0 (i64.and (local.get $h0) (i64.const 0x3ffffff)))
+        (local.set $mp (i32.add (local.get $mp) (i32.const 16)))
+        (local.set $mn (i32.sub (local.get $mn) (i32.const 1)))))
       (local.set $x4 (v128.xor (local.get $x4) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x0) (local.get $x12))) (i32.const 7))
-        (i32x4.shr_u (local.get $t) (i32.const 25)))))
-      (local.set $y4 (v128.xor (local.get $y4) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y0) (local.get $y12))) (i32.const 7))
         (i32x4.shr_u (local.get $t) (i32.const 25)))))
       (local.set $x9 (v128.xor (local.get $x9) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x5) (local.get $x1))) (i32.const 7))
         (i32x4.shr_u (local.get $t) (i32.const 25)))))
-      (local.set $y9 (v128.xor (local.get $y9) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y5) (local.get $y1))) (i32.const 7))
-        (i32x4.shr_u (local.get $t) (i32.const 25)))))
       (local.set $x14 (v128.xor (local.get $x14) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x10) (local.get $x6))) (i32.const 7))
-        (i32x4.shr_u (local.get $t) (i32.const 25)))))
-      (local.set $y14 (v128.xor (local.get $y14) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y10) (local.get $y6))) (i32.const 7))
         (i32x4.shr_u (local.get $t) (i32.const 25)))))
       (local.set $x3 (v128.xor (local.get $x3) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x15) (local.get $x11))) (i32.const 7))
         (i32x4.shr_u (local.get $t) (i32.const 25)))))
-      (local.set $y3 (v128.xor (local.get $y3) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y15) (local.get $y11))) (i32.const 7))
-        (i32x4.shr_u (local.get $t) (i32.const 25)))))
       (local.set $x8 (v128.xor (local.get $x8) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x4) (local.get $x0))) (i32.const 9))
-        (i32x4.shr_u (local.get $t) (i32.const 23)))))
-      (local.set $y8 (v128.xor (local.get $y8) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y4) (local.get $y0))) (i32.const 9))
         (i32x4.shr_u (local.get $t) (i32.const 23)))))
       (local.set $x13 (v128.xor (local.get $x13) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x9) (local.get $x5))) (i32.const 9))
         (i32x4.shr_u (local.get $t) (i32.const 23)))))
-      (local.set $y13 (v128.xor (local.get $y13) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y9) (local.get $y5))) (i32.const 9))
-        (i32x4.shr_u (local.get $t) (i32.const 23)))))
       (local.set $x2 (v128.xor (local.get $x2) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x14) (local.get $x10))) (i32.const 9))
-        (i32x4.shr_u (local.get $t) (i32.const 23)))))
-      (local.set $y2 (v128.xor (local.get $y2) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y14) (local.get $y10))) (i32.const 9))
         (i32x4.shr_u (local.get $t) (i32.const 23)))))
       (local.set $x7 (v128.xor (local.get $x7) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x3) (local.get $x15))) (i32.const 9))
         (i32x4.shr_u (local.get $t) (i32.const 23)))))
-      (local.set $y7 (v128.xor (local.get $y7) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y3) (local.get $y15))) (i32.const 9))
-        (i32x4.shr_u (local.get $t) (i32.const 23)))))
       (local.set $x12 (v128.xor (local.get $x12) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x8) (local.get $x4))) (i32.const 13))
-        (i32x4.shr_u (local.get $t) (i32.const 19)))))
-      (local.set $y12 (v128.xor (local.get $y12) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y8) (local.get $y4))) (i32.const 13))
         (i32x4.shr_u (local.get $t) (i32.const 19)))))
       (local.set $x1 (v128.xor (local.get $x1) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x13) (local.get $x9))) (i32.const 13))
         (i32x4.shr_u (local.get $t) (i32.const 19)))))
-      (local.set $y1 (v128.xor (local.get $y1) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y13) (local.get $y9))) (i32.const 13))
-        (i32x4.shr_u (local.get $t) (i32.const 19)))))
       (local.set $x6 (v128.xor (local.get $x6) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x2) (local.get $x14))) (i32.const 13))
-        (i32x4.shr_u (local.get $t) (i32.const 19)))))
-      (local.set $y6 (v128.xor (local.get $y6) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y2) (local.get $y14))) (i32.const 13))
         (i32x4.shr_u (local.get $t) (i32.const 19)))))
       (local.set $x11 (v128.xor (local.get $x11) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x7) (local.get $x3))) (i32.const 13))
         (i32x4.shr_u (local.get $t) (i32.const 19)))))
-      (local.set $y11 (v128.xor (local.get $y11) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y7) (local.get $y3))) (i32.const 13))
-        (i32x4.shr_u (local.get $t) (i32.const 19)))))
       (local.set $x0 (v128.xor (local.get $x0) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x12) (local.get $x8))) (i32.const 18))
-        (i32x4.shr_u (local.get $t) (i32.const 14)))))
-      (local.set $y0 (v128.xor (local.get $y0) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y12) (local.get $y8))) (i32.const 18))
         (i32x4.shr_u (local.get $t) (i32.const 14)))))
       (local.set $x5 (v128.xor (local.get $x5) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x1) (local.get $x13))) (i32.const 18))
         (i32x4.shr_u (local.get $t) (i32.const 14)))))
-      (local.set $y5 (v128.xor (local.get $y5) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y1) (local.get $y13))) (i32.const 18))
-        (i32x4.shr_u (local.get $t) (i32.const 14)))))
       (local.set $x10 (v128.xor (local.get $x10) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x6) (local.get $x2))) (i32.const 18))
-        (i32x4.shr_u (local.get $t) (i32.const 14)))))
-      (local.set $y10 (v128.xor (local.get $y10) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y6) (local.get $y2))) (i32.const 18))
         (i32x4.shr_u (local.get $t) (i32.const 14)))))
       (local.set $x15 (v128.xor (local.get $x15) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x11) (local.get $x7))) (i32.const 18))
         (i32x4.shr_u (local.get $t) (i32.const 14)))))
-      (local.set $y15 (v128.xor (local.get $y15) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y11) (local.get $y7))) (i32.const 18))
-        (i32x4.shr_u (local.get $t) (i32.const 14)))))
       ;; row round: (0 1 2 3) (5 6 7 4) (10 11 8 9) (15 12 13 14)
-      ;; up to 2 MAC blocks
-      (local.set $k (i32.const 2))
-      (block $slot_done
-        (loop $slot
-          (br_if $slot_done (i32.or (i32.eqz (local.get $mn)) (i32.eqz (local.get $k))))
-          (local.set $lo (i64.load (local.get $mp)))
-          (local.set $hi (i64.load offset=8 (local.get $mp)))
-          (local.set $h0 (i64.add (local.get $h0) (i64.and (local.get $lo) (i64.const 0x3ffffff))))
-          (local.set $h1 (i64.add (local.get $h1)
-            (i64.and (i64.shr_u (local.get $lo) (i64.const 26)) (i64.const 0x3ffffff))))
-          (local.set $h2 (i64.add (local.get $h2) (i64.and
-            (i64.or (i64.shr_u (local.get $lo) (i64.const 52)) (i64.shl (local.get $hi) (i64.const 12)))
-            (i64.const 0x3ffffff))))
-          (local.set $h3 (i64.add (local.get $h3)
-            (i64.and (i64.shr_u (local.get $hi) (i64.const 14)) (i64.const 0x3ffffff))))
-          (local.set $h4 (i64.add (local.get $h4)
-            (i64.or (i64.shr_u (local.get $hi) (i64.const 40)) (local.get $top))))
-          (local.set $d0 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r0)) (i64.mul (local.get $h1) (local.get $s4)))
-            (i64.mul (local.get $h2) (local.get $s3))) (i64.mul (local.get $h3) (local.get $s2)))
-            (i64.mul (local.get $h4) (local.get $s1))))
-          (local.set $d1 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r1)) (i64.mul (local.get $h1) (local.get $r0)))
-            (i64.mul (local.get $h2) (local.get $s4))) (i64.mul (local.get $h3) (local.get $s3)))
-            (i64.mul (local.get $h4) (local.get $s2))))
-          (local.set $d2 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r2)) (i64.mul (local.get $h1) (local.get $r1)))
-            (i64.mul (local.get $h2) (local.get $r0))) (i64.mul (local.get $h3) (local.get $s4)))
-            (i64.mul (local.get $h4) (local.get $s3))))
-          (local.set $d3 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r3)) (i64.mul (local.get $h1) (local.get $r2)))
-            (i64.mul (local.get $h2) (local.get $r1))) (i64.mul (local.get $h3) (local.get $r0)))
-            (i64.mul (local.get $h4) (local.get $s4))))
-          (local.set $d4 (i64.add (i64.add (i64.add (i64.add
-            (i64.mul (local.get $h0) (local.get $r4)) (i64.mul (local.get $h1) (local.get $r3)))
-            (i64.mul (local.get $h2) (local.get $r2))) (i64.mul (local.get $h3) (local.get $r1)))
-            (i64.mul (local.get $h4) (local.get $r0))))
-          (local.set $h0 (i64.and (local.get $d0) (i64.const 0x3ffffff)))
-          (local.set $d1 (i64.add (local.get $d1) (i64.shr_u (local.get $d0) (i64.const 26))))
-          (local.set $h1 (i64.and (local.get $d1) (i64.const 0x3ffffff)))
-          (local.set $d2 (i64.add (local.get $d2) (i64.shr_u (local.get $d1) (i64.const 26))))
-          (local.set $h2 (i64.and (local.get $d2) (i64.const 0x3ffffff)))
-          (local.set $d3 (i64.add (local.get $d3) (i64.shr_u (local.get $d2) (i64.const 26))))
-          (local.set $h3 (i64.and (local.get $d3) (i64.const 0x3ffffff)))
-          (local.set $d4 (i64.add (local.get $d4) (i64.shr_u (local.get $d3) (i64.const 26))))
-          (local.set $h4 (i64.and (local.get $d4) (i64.const 0x3ffffff)))
-          (local.set $h0 (i64.add (local.get $h0)
-            (i64.mul (i64.shr_u (local.get $d4) (i64.const 26)) (i64.const 5))))
-          (local.set $h1 (i64.add (local.get $h1) (i64.shr_u (local.get $h0) (i64.const 26))))
-          (local.set $h0 (i64.and (local.get $h0) (i64.const 0x3ffffff)))
-          (local.set $mp (i32.add (local.get $mp) (i32.const 16)))
-          (local.set $mn (i32.sub (local.get $mn) (i32.const 1)))
-          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-          (br $slot)))
+      (if (local.get $mn) (then
+      (local.set $lo (i64.load (local.get $mp)))
+      (local.set $hi (i64.load offset=8 (local.get $mp)))
+      (local.set $h0 (i64.add (local.get $h0) (i64.and (local.get $lo) (i64.const 0x3ffffff))))
+      (local.set $h1 (i64.add (local.get $h1)
+        (i64.and (i64.shr_u (local.get $lo) (i64.const 26)) (i64.const 0x3ffffff))))
+      (local.set $h2 (i64.add (local.get $h2) (i64.and
+        (i64.or (i64.shr_u (local.get $lo) (i64.const 52)) (i64.shl (local.get $hi) (i64.const 12)))
+        (i64.const 0x3ffffff))))
+      (local.set $h3 (i64.add (local.get $h3)
+        (i64.and (i64.shr_u (local.get $hi) (i64.const 14)) (i64.const 0x3ffffff))))
+      (local.set $h4 (i64.add (local.get $h4)
+        (i64.or (i64.shr_u (local.get $hi) (i64.const 40)) (i64.const 0x1000000))))
+      (local.set $d0 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r0)) (i64.mul (local.get $h1) (local.get $s4)))
+        (i64.mul (local.get $h2) (local.get $s3))) (i64.mul (local.get $h3) (local.get $s2)))
+        (i64.mul (local.get $h4) (local.get $s1))))
+      (local.set $d1 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r1)) (i64.mul (local.get $h1) (local.get $r0)))
+        (i64.mul (local.get $h2) (local.get $s4))) (i64.mul (local.get $h3) (local.get $s3)))
+        (i64.mul (local.get $h4) (local.get $s2))))
+      (local.set $d2 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r2)) (i64.mul (local.get $h1) (local.get $r1)))
+        (i64.mul (local.get $h2) (local.get $r0))) (i64.mul (local.get $h3) (local.get $s4)))
+        (i64.mul (local.get $h4) (local.get $s3))))
+      (local.set $d3 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r3)) (i64.mul (local.get $h1) (local.get $r2)))
+        (i64.mul (local.get $h2) (local.get $r1))) (i64.mul (local.get $h3) (local.get $r0)))
+        (i64.mul (local.get $h4) (local.get $s4))))
+      (local.set $d4 (i64.add (i64.add (i64.add (i64.add
+        (i64.mul (local.get $h0) (local.get $r4)) (i64.mul (local.get $h1) (local.get $r3)))
+        (i64.mul (local.get $h2) (local.get $r2))) (i64.mul (local.get $h3) (local.get $r1)))
+        (i64.mul (local.get $h4) (local.get $r0))))
+      (local.set $h0 (i64.and (local.get $d0) (i64.const 0x3ffffff)))
+      (local.set $d1 (i64.add (local.get $d1) (i64.shr_u (local.get $d0) (i64.const 26))))
+      (local.set $h1 (i64.and (local.get $d1) (i64.const 0x3ffffff)))
+      (local.set $d2 (i64.add (local.get $d2) (i64.shr_u (local.get $d1) (i64.const 26))))
+      (local.set $h2 (i64.and (local.get $d2) (i64.const 0x3ffffff)))
+      (local.set $d3 (i64.add (local.get $d3) (i64.shr_u (local.get $d2) (i64.const 26))))
+      (local.set $h3 (i64.and (local.get $d3) (i64.const 0x3ffffff)))
+      (local.set $d4 (i64.add (local.get $d4) (i64.shr_u (local.get $d3) (i64.const 26))))
+      (local.set $h4 (i64.and (local.get $d4) (i64.const 0x3ffffff)))
+      (local.set $h0 (i64.add (local.get $h0) (i64.mul (i64.shr_u (local.get $d4) (i64.const 26)) (i64.const 5))))
+      (local.set $h1 (i64.add (local.get $h1) (i64.shr_u (local.get $h0) (i64.const 26))))
+      (local.set $h0 (i64.and (local.get $h0) (i64.const 0x3ffffff)))
+        (local.set $mp (i32.add (local.get $mp) (i32.const 16)))
+        (local.set $mn (i32.sub (local.get $mn) (i32.const 1)))))
       (local.set $x1 (v128.xor (local.get $x1) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x0) (local.get $x3))) (i32.const 7))
-        (i32x4.shr_u (local.get $t) (i32.const 25)))))
-      (local.set $y1 (v128.xor (local.get $y1) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y0) (local.get $y3))) (i32.const 7))
         (i32x4.shr_u (local.get $t) (i32.const 25)))))
       (local.set $x6 (v128.xor (local.get $x6) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x5) (local.get $x4))) (i32.const 7))
         (i32x4.shr_u (local.get $t) (i32.const 25)))))
-      (local.set $y6 (v128.xor (local.get $y6) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y5) (local.get $y4))) (i32.const 7))
-        (i32x4.shr_u (local.get $t) (i32.const 25)))))
       (local.set $x11 (v128.xor (local.get $x11) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x10) (local.get $x9))) (i32.const 7))
-        (i32x4.shr_u (local.get $t) (i32.const 25)))))
-      (local.set $y11 (v128.xor (local.get $y11) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y10) (local.get $y9))) (i32.const 7))
         (i32x4.shr_u (local.get $t) (i32.const 25)))))
       (local.set $x12 (v128.xor (local.get $x12) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x15) (local.get $x14))) (i32.const 7))
         (i32x4.shr_u (local.get $t) (i32.const 25)))))
-      (local.set $y12 (v128.xor (local.get $y12) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y15) (local.get $y14))) (i32.const 7))
-        (i32x4.shr_u (local.get $t) (i32.const 25)))))
       (local.set $x2 (v128.xor (local.get $x2) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x1) (local.get $x0))) (i32.const 9))
-        (i32x4.shr_u (local.get $t) (i32.const 23)))))
-      (local.set $y2 (v128.xor (local.get $y2) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y1) (local.get $y0))) (i32.const 9))
         (i32x4.shr_u (local.get $t) (i32.const 23)))))
       (local.set $x7 (v128.xor (local.get $x7) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x6) (local.get $x5))) (i32.const 9))
         (i32x4.shr_u (local.get $t) (i32.const 23)))))
-      (local.set $y7 (v128.xor (local.get $y7) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y6) (local.get $y5))) (i32.const 9))
-        (i32x4.shr_u (local.get $t) (i32.const 23)))))
       (local.set $x8 (v128.xor (local.get $x8) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x11) (local.get $x10))) (i32.const 9))
-        (i32x4.shr_u (local.get $t) (i32.const 23)))))
-      (local.set $y8 (v128.xor (local.get $y8) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y11) (local.get $y10))) (i32.const 9))
         (i32x4.shr_u (local.get $t) (i32.const 23)))))
       (local.set $x13 (v128.xor (local.get $x13) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x12) (local.get $x15))) (i32.const 9))
         (i32x4.shr_u (local.get $t) (i32.const 23)))))
-      (local.set $y13 (v128.xor (local.get $y13) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y12) (local.get $y15))) (i32.const 9))
-        (i32x4.shr_u (local.get $t) (i32.const 23)))))
       (local.set $x3 (v128.xor (local.get $x3) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x2) (local.get $x1))) (i32.const 13))
-        (i32x4.shr_u (local.get $t) (i32.const 19)))))
-      (local.set $y3 (v128.xor (local.get $y3) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y2) (local.get $y1))) (i32.const 13))
         (i32x4.shr_u (local.get $t) (i32.const 19)))))
       (local.set $x4 (v128.xor (local.get $x4) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x7) (local.get $x6))) (i32.const 13))
         (i32x4.shr_u (local.get $t) (i32.const 19)))))
-      (local.set $y4 (v128.xor (local.get $y4) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y7) (local.get $y6))) (i32.const 13))
-        (i32x4.shr_u (local.get $t) (i32.const 19)))))
       (local.set $x9 (v128.xor (local.get $x9) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x8) (local.get $x11))) (i32.const 13))
-        (i32x4.shr_u (local.get $t) (i32.const 19)))))
-      (local.set $y9 (v128.xor (local.get $y9) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y8) (local.get $y11))) (i32.const 13))
         (i32x4.shr_u (local.get $t) (i32.const 19)))))
       (local.set $x14 (v128.xor (local.get $x14) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x13) (local.get $x12))) (i32.const 13))
         (i32x4.shr_u (local.get $t) (i32.const 19)))))
-      (local.set $y14 (v128.xor (local.get $y14) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y13) (local.get $y12))) (i32.const 13))
-        (i32x4.shr_u (local.get $t) (i32.const 19)))))
       (local.set $x0 (v128.xor (local.get $x0) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x3) (local.get $x2))) (i32.const 18))
-        (i32x4.shr_u (local.get $t) (i32.const 14)))))
-      (local.set $y0 (v128.xor (local.get $y0) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y3) (local.get $y2))) (i32.const 18))
         (i32x4.shr_u (local.get $t) (i32.const 14)))))
       (local.set $x5 (v128.xor (local.get $x5) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x4) (local.get $x7))) (i32.const 18))
         (i32x4.shr_u (local.get $t) (i32.const 14)))))
-      (local.set $y5 (v128.xor (local.get $y5) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y4) (local.get $y7))) (i32.const 18))
-        (i32x4.shr_u (local.get $t) (i32.const 14)))))
       (local.set $x10 (v128.xor (local.get $x10) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x9) (local.get $x8))) (i32.const 18))
         (i32x4.shr_u (local.get $t) (i32.const 14)))))
-      (local.set $y10 (v128.xor (local.get $y10) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y9) (local.get $y8))) (i32.const 18))
-        (i32x4.shr_u (local.get $t) (i32.const 14)))))
       (local.set $x15 (v128.xor (local.get $x15) (v128.or
         (i32x4.shl (local.tee $t (i32x4.add (local.get $x14) (local.get $x13))) (i32.const 18))
-        (i32x4.shr_u (local.get $t) (i32.const 14)))))
-      (local.set $y15 (v128.xor (local.get $y15) (v128.or
-        (i32x4.shl (local.tee $t (i32x4.add (local.get $y14) (local.get $y13))) (i32.const 18))
         (i32x4.shr_u (local.get $t) (i32.const 14)))))
       (br_if $doubleround (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
     (i64.store offset=728 (i32.const 0) (local.get $h0))
@@ -532,8 +420,7 @@
     (local.set $x5 (i32x4.add (local.get $x5) (v128.load32_splat offset=20 (i32.const 0))))
     (local.set $x6 (i32x4.add (local.get $x6) (v128.load32_splat offset=24 (i32.const 0))))
     (local.set $x7 (i32x4.add (local.get $x7) (v128.load32_splat offset=28 (i32.const 0))))
-    (local.set $x8 (i32x4.add (local.get $x8)
-      (i32x4.add (v128.load32_splat offset=32 (i32.const 0)) (v128.const i32x4 0 1 2 3))))
+    (local.set $x8 (i32x4.add (local.get $x8) (local.get $ctr)))
     (local.set $x9 (i32x4.add (local.get $x9) (v128.load32_splat offset=36 (i32.const 0))))
     (local.set $x10 (i32x4.add (local.get $x10) (v128.load32_splat offset=40 (i32.const 0))))
     (local.set $x11 (i32x4.add (local.get $x11) (v128.load32_splat offset=44 (i32.const 0))))
@@ -541,287 +428,72 @@
     (local.set $x13 (i32x4.add (local.get $x13) (v128.load32_splat offset=52 (i32.const 0))))
     (local.set $x14 (i32x4.add (local.get $x14) (v128.load32_splat offset=56 (i32.const 0))))
     (local.set $x15 (i32x4.add (local.get $x15) (v128.load32_splat offset=60 (i32.const 0))))
-    (local.set $y0 (i32x4.add (local.get $y0) (v128.load32_splat offset=0 (i32.const 0))))
-    (local.set $y1 (i32x4.add (local.get $y1) (v128.load32_splat offset=4 (i32.const 0))))
-    (local.set $y2 (i32x4.add (local.get $y2) (v128.load32_splat offset=8 (i32.const 0))))
-    (local.set $y3 (i32x4.add (local.get $y3) (v128.load32_splat offset=12 (i32.const 0))))
-    (local.set $y4 (i32x4.add (local.get $y4) (v128.load32_splat offset=16 (i32.const 0))))
-    (local.set $y5 (i32x4.add (local.get $y5) (v128.load32_splat offset=20 (i32.const 0))))
-    (local.set $y6 (i32x4.add (local.get $y6) (v128.load32_splat offset=24 (i32.const 0))))
-    (local.set $y7 (i32x4.add (local.get $y7) (v128.load32_splat offset=28 (i32.const 0))))
-    (local.set $y8 (i32x4.add (local.get $y8)
-      (i32x4.add (v128.load32_splat offset=32 (i32.const 0)) (v128.const i32x4 4 5 6 7))))
-    (local.set $y9 (i32x4.add (local.get $y9) (v128.load32_splat offset=36 (i32.const 0))))
-    (local.set $y10 (i32x4.add (local.get $y10) (v128.load32_splat offset=40 (i32.const 0))))
-    (local.set $y11 (i32x4.add (local.get $y11) (v128.load32_splat offset=44 (i32.const 0))))
-    (local.set $y12 (i32x4.add (local.get $y12) (v128.load32_splat offset=48 (i32.const 0))))
-    (local.set $y13 (i32x4.add (local.get $y13) (v128.load32_splat offset=52 (i32.const 0))))
-    (local.set $y14 (i32x4.add (local.get $y14) (v128.load32_splat offset=56 (i32.const 0))))
-    (local.set $y15 (i32x4.add (local.get $y15) (v128.load32_splat offset=60 (i32.const 0))))
-    ;; Lane j of v[4g .. 4g+3] is bytes 16 g .. 16 g + 15 of block j: transpose each group of four
-    ;; (a b c d -> [a_j b_j c_j d_j] for block j), then store, or XOR into the data.
-    (if (local.get $dst)
-      (then
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x0) (local.get $x1)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x0) (local.get $x1)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x2) (local.get $x3)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x2) (local.get $x3)))
-        (v128.store offset=0 (local.get $dst) (v128.xor (v128.load offset=0 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=64 (local.get $dst) (v128.xor (v128.load offset=64 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=128 (local.get $dst) (v128.xor (v128.load offset=128 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
-        (v128.store offset=192 (local.get $dst) (v128.xor (v128.load offset=192 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x4) (local.get $x5)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x4) (local.get $x5)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x6) (local.get $x7)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x6) (local.get $x7)))
-        (v128.store offset=16 (local.get $dst) (v128.xor (v128.load offset=16 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=80 (local.get $dst) (v128.xor (v128.load offset=80 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=144 (local.get $dst) (v128.xor (v128.load offset=144 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
-        (v128.store offset=208 (local.get $dst) (v128.xor (v128.load offset=208 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x8) (local.get $x9)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x8) (local.get $x9)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x10) (local.get $x11)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x10) (local.get $x11)))
-        (v128.store offset=32 (local.get $dst) (v128.xor (v128.load offset=32 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=96 (local.get $dst) (v128.xor (v128.load offset=96 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=160 (local.get $dst) (v128.xor (v128.load offset=160 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
-        (v128.store offset=224 (local.get $dst) (v128.xor (v128.load offset=224 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x12) (local.get $x13)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x12) (local.get $x13)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x14) (local.get $x15)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x14) (local.get $x15)))
-        (v128.store offset=48 (local.get $dst) (v128.xor (v128.load offset=48 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=112 (local.get $dst) (v128.xor (v128.load offset=112 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=176 (local.get $dst) (v128.xor (v128.load offset=176 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
-        (v128.store offset=240 (local.get $dst) (v128.xor (v128.load offset=240 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y0) (local.get $y1)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y0) (local.get $y1)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y2) (local.get $y3)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y2) (local.get $y3)))
-        (v128.store offset=256 (local.get $dst) (v128.xor (v128.load offset=256 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=320 (local.get $dst) (v128.xor (v128.load offset=320 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=384 (local.get $dst) (v128.xor (v128.load offset=384 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
-        (v128.store offset=448 (local.get $dst) (v128.xor (v128.load offset=448 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y4) (local.get $y5)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y4) (local.get $y5)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y6) (local.get $y7)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y6) (local.get $y7)))
-        (v128.store offset=272 (local.get $dst) (v128.xor (v128.load offset=272 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=336 (local.get $dst) (v128.xor (v128.load offset=336 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=400 (local.get $dst) (v128.xor (v128.load offset=400 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
-        (v128.store offset=464 (local.get $dst) (v128.xor (v128.load offset=464 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y8) (local.get $y9)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y8) (local.get $y9)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y10) (local.get $y11)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y10) (local.get $y11)))
-        (v128.store offset=288 (local.get $dst) (v128.xor (v128.load offset=288 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=352 (local.get $dst) (v128.xor (v128.load offset=352 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=416 (local.get $dst) (v128.xor (v128.load offset=416 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
-        (v128.store offset=480 (local.get $dst) (v128.xor (v128.load offset=480 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y12) (local.get $y13)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y12) (local.get $y13)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y14) (local.get $y15)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y14) (local.get $y15)))
-        (v128.store offset=304 (local.get $dst) (v128.xor (v128.load offset=304 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=368 (local.get $dst) (v128.xor (v128.load offset=368 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
-        (v128.store offset=432 (local.get $dst) (v128.xor (v128.load offset=432 (local.get $dst))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
-        (v128.store offset=496 (local.get $dst) (v128.xor (v128.load offset=496 (local.get $dst))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
-      )
-      (else
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x0) (local.get $x1)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x0) (local.get $x1)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x2) (local.get $x3)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x2) (local.get $x3)))
-        (v128.store offset=64 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=128 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=192 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23)))
-        (v128.store offset=256 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x4) (local.get $x5)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x4) (local.get $x5)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x6) (local.get $x7)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x6) (local.get $x7)))
-        (v128.store offset=80 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=144 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=208 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23)))
-        (v128.store offset=272 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x8) (local.get $x9)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x8) (local.get $x9)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x10) (local.get $x11)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x10) (local.get $x11)))
-        (v128.store offset=96 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=160 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=224 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23)))
-        (v128.store offset=288 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x12) (local.get $x13)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x12) (local.get $x13)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $x14) (local.get $x15)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $x14) (local.get $x15)))
-        (v128.store offset=112 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=176 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=240 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23)))
-        (v128.store offset=304 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y0) (local.get $y1)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y0) (local.get $y1)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y2) (local.get $y3)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y2) (local.get $y3)))
-        (v128.store offset=320 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=384 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=448 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23)))
-        (v128.store offset=512 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y4) (local.get $y5)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y4) (local.get $y5)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y6) (local.get $y7)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y6) (local.get $y7)))
-        (v128.store offset=336 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=400 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=464 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23)))
-        (v128.store offset=528 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y8) (local.get $y9)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y8) (local.get $y9)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y10) (local.get $y11)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y10) (local.get $y11)))
-        (v128.store offset=352 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=416 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=480 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23)))
-        (v128.store offset=544 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))
-        (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y12) (local.get $y13)))
-        (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y12) (local.get $y13)))
-        (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
-          (local.get $y14) (local.get $y15)))
-        (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
-          (local.get $y14) (local.get $y15)))
-        (v128.store offset=368 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=432 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01)))
-        (v128.store offset=496 (i32.const 0)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23)))
-        (v128.store offset=560 (i32.const 0)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))
-      ))
-  )
+    ;; Lane j of x[4g .. 4g+3] is bytes 16 g .. 16 g + 15 of block j: transpose each group of four
+    ;; (a b c d -> [a_j b_j c_j d_j] for block j), then XOR into $out (the old bytes masked off to store).
+    (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x0) (local.get $x1)))
+    (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x0) (local.get $x1)))
+    (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x2) (local.get $x3)))
+    (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x2) (local.get $x3)))
+    (v128.store offset=0 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=0 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
+    (v128.store offset=64 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=64 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
+    (v128.store offset=128 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=128 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
+    (v128.store offset=192 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=192 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
+    (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x4) (local.get $x5)))
+    (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x4) (local.get $x5)))
+    (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x6) (local.get $x7)))
+    (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x6) (local.get $x7)))
+    (v128.store offset=16 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=16 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
+    (v128.store offset=80 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=80 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
+    (v128.store offset=144 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=144 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
+    (v128.store offset=208 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=208 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
+    (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x8) (local.get $x9)))
+    (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x8) (local.get $x9)))
+    (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x10) (local.get $x11)))
+    (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x10) (local.get $x11)))
+    (v128.store offset=32 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=32 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
+    (v128.store offset=96 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=96 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
+    (v128.store offset=160 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=160 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
+    (v128.store offset=224 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=224 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23))))
+    (local.set $ab01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x12) (local.get $x13)))
+    (local.set $ab23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x12) (local.get $x13)))
+    (local.set $cd01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x14) (local.get $x15)))
+    (local.set $cd23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x14) (local.get $x15)))
+    (v128.store offset=48 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=48 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab01) (local.get $cd01))))
+    (v128.store offset=112 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=112 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab01) (local.get $cd01))))
+    (v128.store offset=176 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=176 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab23) (local.get $cd23))))
+    (v128.store offset=240 (local.get $out) (v128.xor
+      (v128.and (v128.load offset=240 (local.get $out)) (local.get $mask))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab23) (local.get $cd23)))))
 
 ;; Key and nonce -> the XSalsa20 input words in TPL, block 0 in the last 64 bytes of KS (next unused
   ;; byte: 32, after the Poly1305 key), and the Poly1305 state.
