@@ -35,6 +35,9 @@ export function commandMsg(name: string, body: Buffer): CommandMsg {
 
 const NOOP = (): void => {};
 
+/** write() calls onBacklog each time this many more messages are queued (a power of two). */
+const BACKLOG_MASK = 31;
+
 /** MsgQueue's write limit for no HWM: above any real queue length, and still a small integer. */
 const UNBOUNDED = 0x3fffffff;
 
@@ -64,6 +67,8 @@ export class MsgQueue {
   onReadable: () => void = NOOP;
   /** Writer hook: a blocked writer may write again. */
   onWritable: () => void = NOOP;
+  /** Reader hook: BACKLOG_STEP more messages have queued since the last call (an engine may write early). */
+  onBacklog: () => void = NOOP;
 
   constructor(hwm: number) {
     this.#hwm = hwm;
@@ -112,7 +117,9 @@ export class MsgQueue {
     const fifo = this.#fifo;
     if (fifo.length >= this.#limit) return this.#writeAtLimit(msg);
     fifo.push(msg);
-    if (fifo.length === 1) this.onReadable();
+    const n = fifo.length;
+    if (n === 1) this.onReadable();
+    else if ((n & BACKLOG_MASK) === 0) this.onBacklog();
     return true;
   }
 
@@ -268,10 +275,11 @@ export class Pipe {
    * An engine takes the far side: it is woken when the socket queued output (`onOutbound`) and when
    * the inbound queue has room again (`onInboundRoom`).
    */
-  bindEnd(end: PipeEnd, onInboundRoom: () => void, onOutbound: () => void): void {
+  bindEnd(end: PipeEnd, onInboundRoom: () => void, onOutbound: () => void, onBacklog: () => void = NOOP): void {
     this.end = end;
     this.inbound.onWritable = onInboundRoom;
     this.outbound.onReadable = onOutbound;
+    this.outbound.onBacklog = onBacklog;
   }
 
   /** The engine lets go (its connection ended); the pipe itself lives on. */
@@ -279,6 +287,7 @@ export class Pipe {
     if (this.end === end) this.end = null;
     this.inbound.onWritable = NOOP;
     this.outbound.onReadable = NOOP;
+    this.outbound.onBacklog = NOOP;
   }
 
   read(): Msg | undefined {

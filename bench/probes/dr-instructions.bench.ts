@@ -2,12 +2,12 @@
  * Instructions per round trip of zocket's DEALER↔ROUTER over inproc with 256 requests in flight (the
  * suite's `dr` cell in one process), counted by valgrind as bench/probes/inproc-instructions.bench.ts
  * explains (same command, this file; `.2` is the steady segment; divide by N for a round trip).
- * `ENDPOINT=tcp://127.0.0.1:*` runs the same over loopback tcp (both ends in this process).
+ * `ENDPOINT=tcp://127.0.0.1:*` runs the same over loopback tcp (both ends in this process); `SIZE=100` another size.
  */
 import { getPriority } from "node:os";
 import { Checker, loadZocket, makeFrame } from "../suite/common.ts";
 
-const SIZE = 8;
+const SIZE = Number(process.env["SIZE"] ?? 8);
 const WINDOW = 256;
 const WARMUP = Number(process.env["WARMUP"] ?? 100_000);
 const N = Number(process.env["N"] ?? 300_000);

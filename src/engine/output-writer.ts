@@ -39,6 +39,16 @@ const DIRECT_WRITE = 8 * 1024;
 const BYTEWISE_COPY = 64;
 /** Room a frame header may take (the longest). */
 const HEADER_ROOM = LONG_HEADER_SIZE;
+/** Reads by every ZMTP engine of the process so far (see {@link OutputWriter.backlogBound}). */
+let inputReads = 0;
+
+/** A ZMTP engine read a chunk. */
+export function countInputRead(): void {
+  inputReads++;
+}
+
+/** A burst's queued output that answers input waits at most about this long (ms) for its setImmediate flush. */
+const KICK_MS = 0.05;
 /** After a graceful end, a peer that never reads is cut off this long after. */
 const END_TIMEOUT = 2000;
 
@@ -78,6 +88,21 @@ export class OutputWriter {
   };
   /** {@link OutputWriter.scheduleFlush}, bound once: the pipe calls it when the socket queued output. */
   readonly scheduleFlushBound = (): void => this.scheduleFlush();
+  /** When the flush due last wrote (performance.now() ms), and `inputReads` then. */
+  #lastWrite = 0;
+  #readsAtWrite = 0;
+  /**
+   * The pipe's backlog grew during a burst: if the last write is KICK_MS old, what is queued goes now
+   * rather than at the burst's setImmediate flush, so the peer can start on it (a batch being answered
+   * message by message, as a ROUTER echoing a DEALER's window, otherwise leaves only when all of it is done).
+   */
+  readonly backlogBound = (): void => {
+    // Only output that answers input: a sender alone (PUSH, PUB) keeps its large writes.
+    if (inputReads === this.#readsAtWrite || !this.#flushScheduled || this.#waitingDrain || !this.#open) return;
+    const now = performance.now();
+    if (now - this.#lastWrite < KICK_MS) return;
+    this.#writeQueued();
+  };
 
   constructor(stream: ByteStream, owner: WriterOwner) {
     this.#stream = stream;
@@ -137,6 +162,13 @@ export class OutputWriter {
   #flush(): void {
     this.#flushScheduled = false;
     if (!this.#open) return;
+    this.#writeQueued();
+  }
+
+  /** Everything queued (up to the output budget) to the stream, in one corked write. */
+  #writeQueued(): void {
+    this.#lastWrite = performance.now();
+    this.#readsAtWrite = inputReads;
     this.#releaseRetired();
     const source = this.#source;
     this.#batching = true;

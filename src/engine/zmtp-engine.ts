@@ -25,7 +25,7 @@ import { readFrom, type ByteStream } from "../transports/byte-stream.ts";
 import type { CloseKind, Engine, EngineClose, EngineHost, EngineOptions } from "./engine.ts";
 import { Handshake, Phase, type HandshakeHost } from "./handshake.ts";
 import { Heartbeats } from "./heartbeat.ts";
-import { OutputWriter, type WriterOwner } from "./output-writer.ts";
+import { OutputWriter, type WriterOwner, countInputRead } from "./output-writer.ts";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -86,6 +86,7 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
   #onData(chunk: Buffer): void {
     if (this.#phase === Phase.CLOSED) return;
     this.#rx++;
+    countInputRead();
     try {
       if (this.#phase === Phase.GREETING) {
         // The rest of our greeting and the mechanism's first command (READY, HELLO) often follow from one
@@ -284,7 +285,7 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
   /** Attach the socket-side pipe; from now on messages flow both ways. */
   attach(pipe: Pipe): void {
     this.#pipe = pipe;
-    pipe.bindEnd(this, this.#onWritableBound, this.#out.scheduleFlushBound);
+    pipe.bindEnd(this, this.#onWritableBound, this.#out.scheduleFlushBound, this.#out.backlogBound);
     this.#out.setSource(pipe.outbound);
   }
 
