@@ -158,7 +158,7 @@ function withPythonListener(
   command?: string[],
 ): ReturnType<typeof start> {
   const script = [
-    "import os, socket, subprocess, sys",
+    "import os, socket, sys",
     "kind, where = sys.argv[1].split('=', 1)",
     "if kind == 'tcp':",
     "    s = socket.socket(); host, port = where.rsplit(':', 1); s.bind((host, int(port)))",
@@ -167,7 +167,9 @@ function withPythonListener(
     "s.listen(16)",
     "env = dict(os.environ, ZOCKET_USE_FD=str(s.fileno()))",
     "argv = [a.replace('{fd}', str(s.fileno())) for a in sys.argv[2:]]",
-    "sys.exit(subprocess.call(argv, pass_fds=[s.fileno()], env=env))",
+    // exec, not a child: the test's SIGKILL then ends the program itself, which would outlive python.
+    "os.set_inheritable(s.fileno(), True)",
+    "os.execve(argv[0], argv, env)",
   ].join("\n");
   const env = { ...process.env };
   delete env["LISTEN_PID"];
