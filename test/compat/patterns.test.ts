@@ -18,7 +18,7 @@ function bound(c: { fail(err: unknown): void }, then: () => void): (err?: Error)
   };
 }
 
-eachLibProto((zmq: Compat, proto, label) => {
+eachLibProto((zmq: Compat, proto, label, lib) => {
   describe(`${label} pair`, () => {
     it("should support pair-pair", () =>
       runCase(async (c) => {
@@ -40,14 +40,22 @@ eachLibProto((zmq: Compat, proto, label) => {
           "message",
           c.guard((msg: Buffer) => assert.equal(msg.toString(), "barnacle")),
         );
+        const sendFromB = (): void => {
+          pairB.send("foo");
+          pairB.send("bar");
+          pairB.send("baz");
+        };
+        // zeromq.js's compat PAIR can hold for ever what it was given before its connection completed (1 of
+        // 150 cases under load; docs/compatibility.md): on zeromq.js, B sends once connected (inproc has no
+        // connect event, and connects at once).
+        const waitConnect = lib === "zeromq" && proto !== "inproc";
+        if (waitConnect) pairB.once("connect", sendFromB);
         pairA.bind(
           address,
           bound(c, () => {
             pairB.connect(address);
             pairA.send("barnacle");
-            pairB.send("foo");
-            pairB.send("bar");
-            pairB.send("baz");
+            if (!waitConnect) sendFromB();
           }),
         );
       }));
