@@ -151,7 +151,10 @@ export class FrameDecoder {
     this.#running = true;
     try {
       for (;;) {
-        if (this.#state === S_HEADER && !this.#readHeader()) return;
+        if (this.#state === S_HEADER) {
+          if (this.#body === null && !this.#shortFrames()) return;
+          if (!this.#readHeader()) return;
+        }
         // S_BODY
         let body: Buffer;
         if (this.#body !== null) {
@@ -175,6 +178,43 @@ export class FrameDecoder {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * The common case without the state machine: frames with a short header that lie wholly in the first
+   * chunk, delivered one after the other. Stops at anything else (a long header, a frame split across
+   * chunks, one the size limit or the tap must see), leaving it to #readHeader. False if the sink stopped.
+   */
+  #shortFrames(): boolean {
+    const chunks = this.#chunks;
+    if (chunks.length === 0) return true;
+    const c = chunks[0]!;
+    const end = c.length;
+    const limit = Math.min(this.#maxSize >= 0 ? this.#maxSize : 255, this.#tapAt - 1);
+    const mask = this.#flagMask;
+    const sink = this.#sink;
+    let off = this.#offset;
+    while (end - off >= 2) {
+      const flags = c[off]!;
+      const size = c[off + 1]!;
+      if ((flags & FLAG_LONG) !== 0 || size > limit || end - off - 2 < size) break;
+      const start = off + 2;
+      off = start + size;
+      // The decoder's state is settled before the sink runs (it may read `buffered` or stop decoding).
+      this.#buffered -= size + 2;
+      if (off === end) {
+        chunks.shift();
+        this.#offset = 0;
+      } else {
+        this.#offset = off;
+      }
+      if (!sink.onFrame(flags & mask, size === 0 ? EMPTY : c.subarray(start, off))) {
+        this.#stopped = true;
+        return false;
+      }
+      if (this.#stopped) return false;
+    }
+    return true;
   }
 
   #report(size: number): void {
