@@ -23,6 +23,7 @@ import { socksConnect } from "./socks-connect.ts";
 import { parseProxy } from "./socks.ts";
 import { resolveSource, sourceError, tuneIpc, tuneTcp } from "./tcp-options.ts";
 import type { ConnInfo, Listener, NetOptions, StreamTransport } from "./transport.ts";
+import { ConnectAttempt } from "./connect-attempt.ts";
 
 type TcpEndpoint = Extract<Endpoint, { transport: "tcp" }>;
 type IpcEndpoint = Extract<Endpoint, { transport: "ipc" }>;
@@ -205,8 +206,6 @@ function connect(
   opts: NetOptions,
   done: (err: Error | null, stream?: ByteStream, info?: ConnInfo) => void,
 ): () => void {
-  let finished = false;
-  let timer: NodeJS.Timeout | null = null;
   let local: ReturnType<typeof localEnd>;
   try {
     local = localEnd(ep, opts);
@@ -230,9 +229,7 @@ function connect(
   // send or receive does (sockets/exit.ts).
   sock.unref();
   const finish = (err: Error | null): void => {
-    if (finished) return;
-    finished = true;
-    if (timer) clearTimeout(timer);
+    if (!attempt.end()) return;
     sock.off("error", onError);
     sock.off("connect", onConnect);
     if (err) {
@@ -248,17 +245,8 @@ function connect(
   const onConnect = (): void => finish(null);
   sock.once("error", onError);
   sock.once("connect", onConnect);
-  if (opts.connectTimeout > 0) {
-    const timedOut = (): void => finish(new ZmqError("ETIMEDOUT", `connect to ${ep.address} timed out`));
-    timer = setTimeout(timedOut, opts.connectTimeout);
-    timer.unref();
-  }
-  return () => {
-    if (finished) return;
-    finished = true;
-    if (timer) clearTimeout(timer);
-    sock.destroy();
-  };
+  const attempt = new ConnectAttempt(sock, ep.address, opts.connectTimeout, finish);
+  return attempt.cancel;
 }
 
 /** tcp:// and ipc://, registered for both schemes in transports/registry.ts. */

@@ -12,6 +12,7 @@ import { adopt } from "./direct-input.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { parseProxy, Socks5Handshake } from "./socks.ts";
 import type { ConnInfo, NetOptions } from "./transport.ts";
+import { ConnectAttempt } from "./connect-attempt.ts";
 
 type TcpEndpoint = Extract<Endpoint, { transport: "tcp" }>;
 
@@ -31,15 +32,11 @@ export function socksConnect(
     queueMicrotask(() => done(err as Error));
     return () => {};
   }
-  let finished = false;
-  let timer: NodeJS.Timeout | null = null;
   const hs = new Socks5Handshake(ep.host, ep.port, tuning.socksUsername, tuning.socksPassword);
   const sock = net.connect({ host: proxy.host, port: proxy.port, noDelay: true, ...local });
   sock.unref();
   const finish = (err: Error | null, rest?: Buffer): void => {
-    if (finished) return;
-    finished = true;
-    if (timer !== null) clearTimeout(timer);
+    if (!attempt.end()) return;
     sock.off("data", onData);
     sock.off("error", onError);
     sock.off("close", onClose);
@@ -77,17 +74,6 @@ export function socksConnect(
   sock.once("error", onError);
   sock.once("close", onClose);
   sock.once("connect", () => sock.write(hs.start()));
-  if (opts.connectTimeout > 0) {
-    timer = setTimeout(
-      () => finish(new ZmqError("ETIMEDOUT", `connect to ${ep.address} timed out`)),
-      opts.connectTimeout,
-    );
-    timer.unref();
-  }
-  return () => {
-    if (finished) return;
-    finished = true;
-    if (timer !== null) clearTimeout(timer);
-    sock.destroy();
-  };
+  const attempt = new ConnectAttempt(sock, ep.address, opts.connectTimeout, (err) => finish(err));
+  return attempt.cancel;
 }

@@ -15,6 +15,7 @@ import type { Endpoint } from "../endpoint.ts";
 import { bindError, resolveBindHost } from "../net.ts";
 import type { ConnInfo, Listener, NetOptions, StreamTransport, TlsOptions } from "../transport.ts";
 import { ZwsStream } from "./zws-stream.ts";
+import { ConnectAttempt } from "../connect-attempt.ts";
 
 type WsEndpoint = Extract<Endpoint, { transport: "ws" | "wss" }>;
 
@@ -106,8 +107,6 @@ function connect(
   opts: NetOptions,
   done: (err: Error | null, stream?: ByteStream, info?: ConnInfo) => void,
 ): () => void {
-  let finished = false;
-  let timer: NodeJS.Timeout | null = null;
   const family = opts.ipv6 || ep.ipv6Literal ? 0 : 4;
   const secure = ep.transport === "wss";
   const sock: net.Socket = secure
@@ -116,9 +115,7 @@ function connect(
   // As for tcp: neither a connection nor an attempt keeps the process alive (sockets/exit.ts).
   sock.unref();
   const finish = (err: Error | null): void => {
-    if (finished) return;
-    finished = true;
-    if (timer) clearTimeout(timer);
+    if (!attempt.end()) return;
     sock.off("error", finish);
     sock.off(secure ? "secureConnect" : "connect", onConnect);
     if (err) {
@@ -133,19 +130,8 @@ function connect(
   const onConnect = (): void => finish(null);
   sock.once("error", finish);
   sock.once(secure ? "secureConnect" : "connect", onConnect);
-  if (opts.connectTimeout > 0) {
-    timer = setTimeout(
-      () => finish(new ZmqError("ETIMEDOUT", `connect to ${ep.address} timed out`)),
-      opts.connectTimeout,
-    );
-    timer.unref();
-  }
-  return () => {
-    if (finished) return;
-    finished = true;
-    if (timer) clearTimeout(timer);
-    sock.destroy();
-  };
+  const attempt = new ConnectAttempt(sock, ep.address, opts.connectTimeout, finish);
+  return attempt.cancel;
 }
 
 /** ws:// and wss://, registered for both schemes in transports/registry.ts. */
