@@ -67,7 +67,7 @@ export class MsgQueue {
   onReadable: () => void = NOOP;
   /** Writer hook: a blocked writer may write again. */
   onWritable: () => void = NOOP;
-  /** Reader hook: BACKLOG_STEP more messages have queued since the last call (an engine may write early). */
+  /** Reader hook: BACKLOG_MASK + 1 more messages have queued since the last call (an engine may write early). */
   onBacklog: () => void = NOOP;
 
   constructor(hwm: number) {

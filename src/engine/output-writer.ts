@@ -88,19 +88,21 @@ export class OutputWriter {
   };
   /** {@link OutputWriter.scheduleFlush}, bound once: the pipe calls it when the socket queued output. */
   readonly scheduleFlushBound = (): void => this.scheduleFlush();
-  /** When the flush due last wrote (performance.now() ms), and `inputReads` then. */
-  #lastWrite = 0;
+  /** Since when (performance.now() ms) queued output has waited for the scheduled flush. */
+  #waitingSince = 0;
+  /** `inputReads` at this writer's last write. */
   #readsAtWrite = 0;
   /**
-   * The pipe's backlog grew during a burst: if the last write is KICK_MS old, what is queued goes now
-   * rather than at the burst's setImmediate flush, so the peer can start on it (a batch being answered
-   * message by message, as a ROUTER echoing a DEALER's window, otherwise leaves only when all of it is done).
+   * The pipe's backlog grew during a burst: if it has waited KICK_MS, what is queued goes now rather than
+   * at the burst's setImmediate flush, so the peer can start on it (a batch being answered message by
+   * message, as a ROUTER echoing a DEALER's window, otherwise leaves only when all of it is done).
    */
   readonly backlogBound = (): void => {
     // Only output that answers input: a sender alone (PUSH, PUB) keeps its large writes.
     if (inputReads === this.#readsAtWrite || !this.#flushScheduled || this.#waitingDrain || !this.#open) return;
     const now = performance.now();
-    if (now - this.#lastWrite < KICK_MS) return;
+    if (now - this.#waitingSince < KICK_MS) return;
+    this.#waitingSince = now;
     this.#writeQueued();
   };
 
@@ -133,6 +135,7 @@ export class OutputWriter {
     if (this.#flushScheduled || !this.#open) return;
     if (this.#burst) {
       this.#flushScheduled = true;
+      this.#waitingSince = performance.now();
       setImmediate(this.#flushBound);
       return;
     }
@@ -167,7 +170,6 @@ export class OutputWriter {
 
   /** Everything queued (up to the output budget) to the stream, in one corked write. */
   #writeQueued(): void {
-    this.#lastWrite = performance.now();
     this.#readsAtWrite = inputReads;
     this.#releaseRetired();
     const source = this.#source;

@@ -74,6 +74,6 @@ export function socksConnect(
   sock.once("error", onError);
   sock.once("close", onClose);
   sock.once("connect", () => sock.write(hs.start()));
-  const attempt = new ConnectAttempt(sock, ep.address, opts.connectTimeout, (err) => finish(err));
+  const attempt = new ConnectAttempt(sock, ep.address, opts.connectTimeout, finish);
   return attempt.cancel;
 }
