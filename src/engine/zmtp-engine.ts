@@ -98,6 +98,9 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
           rest = this.#handshake!.greet(chunk);
         } finally {
           stream.uncork();
+          // Written under cork, the slab could not go back to the pool: now it can (a burst of
+          // handshakes would otherwise hold a 64 KiB slab per connection).
+          this.#out.flushNow();
         }
         if (rest === null || this.#isClosed() || rest.length === 0) return;
         chunk = rest;

@@ -214,6 +214,26 @@ describe("output writer", () => {
     assert.equal(stream.destroyed, false, "destroyed only later, if the peer never reads");
   });
 
+  test("a slab whose write was still held by the stream returns to the pool at the next flushNow", () => {
+    // The engine writes the handshake under cork: the stream holds the bytes, so the writer keeps its slab;
+    // once the stream has let go (uncork), flushNow gives it back and the next connection reuses it.
+    const a = setup();
+    a.stream.writableLength = 64;
+    a.writer.frame(0, Buffer.from("hi"));
+    a.writer.flushNow();
+    const slab = a.stream.handed[0]!.buffer;
+    const held = setup();
+    held.writer.frame(0, Buffer.from("hi"));
+    held.writer.flushNow();
+    assert.notEqual(held.stream.handed[0]!.buffer, slab, "the first slab was still in use");
+    a.stream.writableLength = 0;
+    a.writer.flushNow();
+    const b = setup();
+    b.writer.frame(0, Buffer.from("hi"));
+    b.writer.flushNow();
+    assert.equal(b.stream.handed[0]!.buffer, slab, "the pooled slab");
+  });
+
   test("raw bytes: small ones copied together, empty ones skipped, large ones as they are", async () => {
     const stream = new FakeStream();
     const owner: WriterOwner = {
