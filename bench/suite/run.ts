@@ -80,8 +80,8 @@ const HELP = `usage: npm run bench -- [options]
                            conns  idle tcp connections to one ROUTER (zocket only;
                                   zeromq only when zocket is not in --libs;
                                   never libzmq)
-                           burst  --burst-connections DEALERs connect at once, one round trip each,
-                                  twice (first burst, then again into the same processes);
+                           burst  --burst-connections DEALERs connect at once, one round trip each;
+                                  the first such burst (cold), one more, then the measured one;
                                   then 10 storm rounds of 200 (connect, round trip, close);
                                   each JavaScript library against itself, default backlog
                            pubmem PUB -> 9 fast SUBs + 1 slow SUB at one publish rate for every
@@ -474,31 +474,31 @@ function burstTable(rs: readonly BurstResult[], libs: readonly LibName[]): strin
     "lib",
     "connections",
     "burst ms",
-    "again ms",
+    "cold burst ms",
     "storm round ms (median)",
     "storm max ms",
     "rounds ≥ 1 s",
-    "runs (burst / again)",
+    "runs (burst / cold)",
   ];
   const rows: string[][] = [];
-  const medians = new Map<LibName, { burst: number; again: number; storm: number }>();
+  const medians = new Map<LibName, { burst: number; cold: number; storm: number }>();
   for (const l of libs) {
     const mine = rs.filter((r) => r.lib === l);
     if (mine.length === 0) continue;
     const storms = mine.flatMap((r) => r.stormMs);
     const burst = median(mine.map((r) => r.burstMs));
-    const again = median(mine.map((r) => r.againMs));
+    const cold = median(mine.map((r) => r.coldMs));
     const storm = median(mine.map(stormMedian));
-    medians.set(l, { burst, again, storm });
+    medians.set(l, { burst, cold, storm });
     rows.push([
       l,
       String(mine[0]?.connections ?? 0),
       burst.toFixed(0),
-      again.toFixed(0),
+      cold.toFixed(0),
       storm.toFixed(0),
       Math.max(...storms).toFixed(0),
       `${storms.filter((x) => x >= 1000).length} of ${storms.length}`,
-      mine.map((r) => `${r.burstMs.toFixed(0)}/${r.againMs.toFixed(0)}`).join(", "),
+      mine.map((r) => `${r.burstMs.toFixed(0)}/${r.coldMs.toFixed(0)}`).join(", "),
     ]);
   }
   const a = medians.get("zocket");
@@ -506,7 +506,7 @@ function burstTable(rs: readonly BurstResult[], libs: readonly LibName[]): strin
   const ratio =
     a !== undefined && b !== undefined
       ? `\nzocket/zeromq (time, <1: zocket is faster): burst ${(a.burst / b.burst).toFixed(2)}×, ` +
-        `again ${(a.again / b.again).toFixed(2)}×, ` +
+        `cold burst ${(a.cold / b.cold).toFixed(2)}×, ` +
         `storm round ${(a.storm / b.storm).toFixed(2)}×`
       : "";
   return markdownTable(header, rows, 1) + ratio;
@@ -758,7 +758,7 @@ async function main(): Promise<number> {
         const r = await runBurst({ lib: l, connections: o.burstConnections, stormPeers: 200, stormRounds: 10 });
         bursts.push(r);
         progress(
-          `${label}: ${r.burstMs.toFixed(0)} ms, again ${r.againMs.toFixed(0)} ms; storm rounds ${r.stormMs.map((x) => x.toFixed(0)).join(" ")}`,
+          `${label}: ${r.burstMs.toFixed(0)} ms (cold ${r.coldMs.toFixed(0)} ms); storm rounds ${r.stormMs.map((x) => x.toFixed(0)).join(" ")}`,
         );
       } catch (e) {
         failures++;
