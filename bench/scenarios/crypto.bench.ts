@@ -23,7 +23,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import sodium from "libsodium-wrappers";
 import type { Mechanism, MechanismHost, SecurityOptions } from "../../src/mechanisms/mechanism.ts";
-import type { Properties } from "../../src/protocol/command.ts";
+import { encodeReady, type Properties } from "../../src/protocol/command.ts";
 import type * as Curve from "../../src/mechanisms/curve.ts";
 import { loadBuilt } from "../suite/common.ts";
 
@@ -220,6 +220,7 @@ function pairHost(sec: Partial<SecurityOptions>, onReady: () => void): Mechanism
       ["Socket-Type", Buffer.from("DEALER")],
       ["Identity", Buffer.alloc(0)],
     ] as Properties,
+    readyCommand: () => encodeReady(host.localProperties),
     zap: () => Promise.resolve(null),
     security: {
       plainServer: false,

@@ -59,6 +59,8 @@ export interface MechanismHost {
   acceptPeerProperties(props: Properties): ZmqError | undefined;
   /** Our own properties to announce in READY/INITIATE: Socket-Type, Identity where libzmq sends one. */
   readonly localProperties: Properties;
+  /** The READY command body announcing {@link localProperties} (the host may keep it made). */
+  readyCommand(): Buffer;
   /**
    * Ask the ZAP handler bound at inproc://zeromq.zap.01. Resolves `null` when no handler is bound.
    * Never rejects: a failed request resolves as `{statusCode: "500"}`; a malformed reply makes the engine

@@ -4,7 +4,7 @@
  * domain is set; then our READY waits for the reply (libzmq `null_mechanism.cpp`).
  */
 import { AuthError, ProtocolError } from "../errors.ts";
-import { encodeReady, isCommand, parseCommand, parseErrorReason, parseProperties } from "../protocol/command.ts";
+import { isCommand, parseCommand, parseErrorReason, parseProperties } from "../protocol/command.ts";
 import type { Mechanism, MechanismHost, ZapReply } from "./mechanism.ts";
 import { authStatusOf, settleZapReply } from "./zap.ts";
 
@@ -61,7 +61,7 @@ export class NullMechanism implements Mechanism {
 
   #sendReady(): void {
     this.#sentReady = true;
-    this.#host.sendCommand(encodeReady(this.#host.localProperties));
+    this.#host.sendCommand(this.#host.readyCommand());
     this.#maybeDone();
   }
 

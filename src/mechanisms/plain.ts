@@ -15,7 +15,6 @@ import { AuthError, ProtocolError, ZmqError } from "../errors.ts";
 import {
   encodeCommand,
   encodeProperties,
-  encodeReady,
   isCommand,
   parseErrorReason,
   parseProperties,
@@ -235,7 +234,7 @@ export class PlainServer implements Mechanism {
       throw err;
     }
     this.#state = "ready";
-    this.#host.sendCommand(encodeReady(this.#host.localProperties));
+    this.#host.sendCommand(this.#host.readyCommand());
     this.#host.ready();
   }
 

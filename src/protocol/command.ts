@@ -32,12 +32,17 @@ export function isCommand(body: Buffer, name: string): boolean {
   return true;
 }
 
+/** Write an ASCII name at `o` (names are short: a loop is cheaper than Buffer#write's generic path). */
+function putName(out: Buffer, o: number, name: string): void {
+  for (let i = 0; i < name.length; i++) out[o + i] = name.charCodeAt(i);
+}
+
 /** Encode a command body: name and data. */
 export function encodeCommand(name: string, data?: Uint8Array): Buffer {
   const dl = data?.length ?? 0;
   const out = Buffer.allocUnsafe(1 + name.length + dl);
   out[0] = name.length;
-  out.write(name, 1, "latin1");
+  putName(out, 1, name);
   if (data && dl > 0) out.set(data, 1 + name.length);
   return out;
 }
@@ -53,7 +58,8 @@ export function encodeProperties(props: Properties): Buffer {
   let o = 0;
   for (const [name, value] of props) {
     out[o++] = name.length;
-    o += out.write(name, o, "latin1");
+    putName(out, o, name);
+    o += name.length;
     out.writeUInt32BE(value.length, o);
     o += 4;
     out.set(value, o);

@@ -290,6 +290,9 @@ class Host implements MechanismHost {
   isReady = false;
   failed: ZmqError | null = null;
   readonly localProperties: Properties = [["Socket-Type", Buffer.from("DEALER")]];
+  readyCommand(): Buffer {
+    return encodeReady(this.localProperties);
+  }
   readonly peerAddress = "127.0.0.1";
   readonly localRoutingId = Buffer.alloc(0);
   mech!: Mechanism;

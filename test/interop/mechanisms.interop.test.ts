@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:chil
 import { createServer, connect, type Socket, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { AuthError, ZmqError } from "../../src/errors.ts";
-import { getProperty, type Properties } from "../../src/protocol/command.ts";
+import { encodeReady, getProperty, type Properties } from "../../src/protocol/command.ts";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE, type MechanismName } from "../../src/protocol/constants.ts";
 import { z85Decode, z85Encode } from "../../src/protocol/z85.ts";
 import { RFC26_KEYS, securityOptions } from "../helpers/sockets.ts";
@@ -57,6 +57,9 @@ class RawZmtp implements MechanismHost {
     ["Socket-Type", Buffer.from("DEALER")],
     ["Identity", Buffer.alloc(0)],
   ];
+  readyCommand(): Buffer {
+    return encodeReady(this.localProperties);
+  }
   readonly peerAddress = "127.0.0.1";
   readonly localRoutingId = Buffer.alloc(0);
   readonly zapRequests: ZapRequest[] = [];

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { AuthError, ProtocolError, ZmqError } from "../../../src/errors.ts";
-import { getProperty, isCommand, type Properties } from "../../../src/protocol/command.ts";
+import { encodeReady, getProperty, isCommand, type Properties } from "../../../src/protocol/command.ts";
 import { FLAG_COMMAND, FLAG_MORE } from "../../../src/protocol/constants.ts";
 import { z85Decode } from "../../../src/protocol/z85.ts";
 import { RFC26_KEYS, securityOptions } from "../../helpers/sockets.ts";
@@ -55,6 +55,9 @@ class FakeHost implements MechanismHost {
   peer: FakeHost | undefined;
   mech!: Mechanism;
   readonly localProperties: Properties;
+  readyCommand(): Buffer {
+    return encodeReady(this.localProperties);
+  }
   readonly peerAddress = "127.0.0.1";
   readonly localRoutingId = Buffer.from("srv-id");
   readonly #zap: Zap;
