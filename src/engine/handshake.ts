@@ -116,6 +116,10 @@ export class Handshake implements MechanismHost {
   greet(chunk: Buffer): Buffer | null {
     const step = this.#greeting!.push(chunk);
     for (const b of step.send) this.#host.writeRaw(b);
+    // NULL without ZAP sends READY whatever the peer's greeting says: it leaves with the end of ours, in
+    // one write, and the peer's READY can come back a round trip sooner (issue 27, connection bursts).
+    // A peer with another mechanism closes on the greeting without reading it (libzmq does, G4).
+    if (step.ends === true && this.#mechanism === null && this.#readyAtOnce()) this.#startMechanism();
     const done = step.done;
     if (done === undefined) return null;
     this.#greeting = null;
@@ -143,9 +147,18 @@ export class Handshake implements MechanismHost {
         `peer uses mechanism ${done.mechanism}, this socket ${mine}`,
       );
     }
+    if (this.#mechanism === null) this.#startMechanism();
+    return done.rest;
+  }
+
+  #startMechanism(): void {
     this.#mechanism = this.#opts.mechanismFactory(this);
     this.#mechanism.start();
-    return done.rest;
+  }
+
+  /** Our first command does not wait for anything: NULL, with no ZAP request to make first. */
+  #readyAtOnce(): boolean {
+    return this.#opts.mechanism === "NULL" && (this.#opts.security.zapDomain ?? "") === "";
   }
 
   /**

@@ -51,6 +51,8 @@ export interface GreetingResult {
 export interface GreetingStep {
   /** Bytes to write now (possibly empty). */
   send: Buffer[];
+  /** These bytes end our ZMTP 3 greeting: commands may follow them (the peer reads its greeting exactly). */
+  ends?: boolean;
   /** Set once the greeting is complete. */
   done?: GreetingResult;
 }
@@ -91,6 +93,7 @@ export class Greeting {
   /** Feed received bytes. Throws ProtocolError for a peer we cannot talk to. */
   push(chunk: Buffer): GreetingStep {
     const send: Buffer[] = [];
+    const ended = this.#sentRest;
     let used = 0;
     // Take only what the greeting needs; the rest belongs to the framing.
     while (used < chunk.length) {
@@ -103,10 +106,10 @@ export class Greeting {
       const done = this.#advance(send);
       if (done) {
         done.rest = chunk.subarray(used);
-        return { send, done };
+        return { send, done, ends: !ended && done.major >= ZMTP_MAJOR };
       }
     }
-    return { send };
+    return { send, ends: !ended && this.#sentRest && this.#recv[10]! >= ZMTP_MAJOR };
   }
 
   /** How many bytes the greeting needs in total, given what we know so far. */

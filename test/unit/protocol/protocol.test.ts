@@ -515,6 +515,21 @@ describe("engine on the wire (raw TCP peer)", () => {
     await assert.rejects(pull.receive(), { code: "EAGAIN" });
   });
 
+  test("NULL: READY follows the end of our greeting, before the peer's greeting is complete", async (t) => {
+    const pull = new z.Pull();
+    closeAfter(t, pull);
+    await pull.bind("tcp://127.0.0.1:*");
+    const raw = await RawPeer.connect(t, portOf(pull.lastEndpoint!));
+    const greeting = zgreeting();
+    raw.write(greeting.subarray(0, 11)); // signature and major version only
+    await raw.read(64);
+    const ready = await raw.readFrame();
+    assert.ok(isCommand(ready.body, "READY"), "READY without waiting for the rest of the peer's greeting");
+    raw.write(Buffer.concat([greeting.subarray(11), zready("PUSH"), zframe("hi")]));
+    const [m] = await pull.receive();
+    assert.equal(m!.toString(), "hi");
+  });
+
   test("mechanism mismatch: closed silently", async (t) => {
     const pull = new z.Pull();
     closeAfter(t, pull);
@@ -522,8 +537,12 @@ describe("engine on the wire (raw TCP peer)", () => {
     const raw = await RawPeer.connect(t, portOf(pull.lastEndpoint!));
     raw.write(zgreeting({ mechanism: "PLAIN" }));
     await raw.read(64);
+    // NULL's READY leaves with the end of the greeting, before the peer's mechanism is known (it says
+    // nothing a peer claiming NULL would not get); then the close, with no ERROR command.
+    const ready = await raw.readFrame();
+    assert.ok(isCommand(ready.body, "READY"), "our READY");
     await raw.waitClosed();
-    assert.equal(raw.pending, 0);
+    assert.equal(raw.pending, 0, "no ERROR command");
   });
 
   test("a data frame before READY is a protocol error (connection closed)", async (t) => {
