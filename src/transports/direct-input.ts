@@ -14,6 +14,7 @@
  */
 import { Buffer } from "node:buffer";
 import * as net from "node:net";
+import process from "node:process";
 import type { FrameTap } from "../protocol/frame-decoder.ts";
 import type { ByteStream, StreamReader } from "./byte-stream.ts";
 import { ReadShaper } from "./read-shaper.ts";
@@ -148,12 +149,18 @@ export class DirectInput {
 
 type DirectSocket = net.Socket & ByteStream;
 
+/**
+ * Node's node:net reads an `onread` socket without a 'data' listener and never emits 'data' on it. Bun's
+ * and Deno's node:net may ignore the option and emit 'data' instead.
+ */
+const DATA_EVENTS_POSSIBLE = process.versions.bun !== undefined || process.versions.deno !== undefined;
+
 function withReader(sock: net.Socket, input: DirectInput): DirectSocket {
   const s = sock as DirectSocket;
   s.setReader = (reader: StreamReader): FrameTap => input.setReader(reader);
-  // Node never emits 'data' on an `onread` socket; a runtime whose node:net ignores the option does,
-  // and its bytes must still reach the reader.
-  s.on("data", (chunk: Buffer) => input.deliver(chunk));
+  // Only where the bytes may come as 'data': the listener switches a Node stream to flowing mode, a
+  // nextTick and a read(0) per connection for nothing (issue 27, connection bursts).
+  if (DATA_EVENTS_POSSIBLE) s.on("data", (chunk: Buffer) => input.deliver(chunk));
   return s;
 }
 
