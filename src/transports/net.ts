@@ -49,6 +49,18 @@ function configure(sock: net.Socket, ep: NetEndpoint, opts: NetOptions): void {
   } else if (opts.tuning !== undefined) tuneIpc(opts.tuning);
 }
 
+/** A dotted quad as the kernel writes it (no leading zeros): what getpeername would give back for it. */
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** A connection we dialed: to an IPv4 address the endpoint names the peer already, no getpeername needed. */
+function dialedInfo(sock: net.Socket, ep: NetEndpoint): ConnInfo {
+  // getpeername costs ~30 µs a connection while V8 is cold (a burst of 1,000 connects, issue 27).
+  if (ep.transport === "tcp" && CANONICAL_IPV4.test(ep.host)) {
+    return { remote: `tcp://${ep.host}:${ep.port}`, peerAddress: ep.host };
+  }
+  return info(sock, ep);
+}
+
 function info(sock: net.Socket, ep: NetEndpoint): ConnInfo {
   if (ep.transport === "ipc") return { remote: ep.address, peerAddress: "" };
   const addr = sock.remoteAddress ?? "";
@@ -237,7 +249,7 @@ function connect(
       done(err);
     } else {
       configure(sock, ep, opts);
-      done(null, sock, info(sock, ep));
+      done(null, sock, dialedInfo(sock, ep));
     }
   };
   const onError = (err: Error): void =>

@@ -31,4 +31,22 @@ describe("lastMessageProperties()", () => {
     assert.deepEqual((await withTimeout(client.receive(), 3000, "m2")).map(String), ["m2"]);
     assert.equal(client.lastMessageProperties()?.["Identity"], "peer-b");
   });
+
+  test("Peer-Address on the side that connected: by IPv4 address and by host name", async (t) => {
+    const server = new z.Dealer({ linger: 0 });
+    closeAfter(t, server);
+    await server.bind("tcp://127.0.0.1:*");
+    const port = server.lastEndpoint!.split(":").pop()!;
+    for (const host of ["127.0.0.1", "localhost"]) {
+      const client = new z.Dealer({ linger: 0 });
+      closeAfter(t, client);
+      client.connect(`tcp://${host}:${port}`);
+      await withTimeout(client.send("ping"), 3000, "send");
+      await withTimeout(server.receive(), 3000, "ping");
+      await withTimeout(server.send("pong"), 3000, "reply");
+      await withTimeout(client.receive(), 3000, "pong");
+      assert.equal(client.lastMessageProperties()?.["Peer-Address"], "127.0.0.1", host);
+      client.close();
+    }
+  });
 });
