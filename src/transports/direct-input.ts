@@ -210,7 +210,9 @@ export function adopt(accepted: net.Socket, bodyReadMax: number = Number.POSITIV
     fields[sym.cb] = input.options.callback;
     handle.useUserBuffer(first);
     const sock = withReader(accepted, input);
-    accepted.resume();
+    // Start reading as node's constructor starts an `onread` socket: read(0) starts the handle at once,
+    // where resume() would also switch to flowing mode in a nextTick (issue 27, connection bursts).
+    accepted.read(0);
     return sock;
   }
   (accepted as unknown as { _handle: unknown })._handle = null;
