@@ -24,6 +24,7 @@ import {
   socketTypeName,
 } from "../protocol/constants.ts";
 import { Greeting } from "../protocol/greeting.ts";
+import { deadline, type Deadline } from "../util/deadlines.ts";
 import type { CloseKind, EngineOptions } from "./engine.ts";
 
 /** The phases of a ZMTP connection: the engine is in exactly one. */
@@ -78,7 +79,7 @@ export class Handshake implements MechanismHost {
   #bare = false;
   /** Ended: ready, or the connection closed. */
   #over = false;
-  #timer: NodeJS.Timeout | null = null;
+  #timer: Deadline | null = null;
   /** Cancels a pending ZAP request when the handshake ends. */
   #zapAbort: AbortController | null = null;
 
@@ -95,11 +96,10 @@ export class Handshake implements MechanismHost {
       refuseLegacy: opts.mechanism !== "NULL" || (opts.security.zapDomain ?? "") !== "",
     });
     if (opts.handshakeInterval > 0) {
-      this.#timer = setTimeout(() => {
+      this.#timer = deadline(opts.handshakeInterval, () => {
         const error = new ZmqError("ETIMEDOUT", `handshake not completed within ${opts.handshakeInterval} ms`);
         host.handshakeFailed("other", true, error, false);
-      }, opts.handshakeInterval);
-      this.#timer.unref();
+      });
     }
   }
 
@@ -204,7 +204,7 @@ export class Handshake implements MechanismHost {
   #end(): void {
     this.#over = true;
     this.#zapAbort?.abort();
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = null;
   }
 
