@@ -176,8 +176,7 @@ export class Handshake implements MechanismHost {
       this.#host.writeFrameNow(0, this.#opts.routingId);
       return;
     }
-    this.#mechanism = this.#opts.mechanismFactory(this);
-    this.#mechanism.start();
+    this.#startMechanism();
   }
 
   /** A frame received before the handshake completed. */

@@ -156,6 +156,21 @@ export class OutputWriter {
     if (!this.#flushScheduled) this.flushNow();
   }
 
+  /**
+   * Whatever `write` writes leaves in one write (corked). Then the slab goes back to the pool if the
+   * stream has let go of it: under cork it could not (a burst of handshakes would otherwise hold a 64 KiB
+   * slab per connection).
+   */
+  together<T>(write: () => T): T {
+    this.#stream.cork();
+    try {
+      return write();
+    } finally {
+      this.#stream.uncork();
+      this.flushNow();
+    }
+  }
+
   /** Write whatever the slab holds now. */
   flushNow(): void {
     this.#commit();

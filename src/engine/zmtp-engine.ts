@@ -90,18 +90,8 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
     try {
       if (this.#phase === Phase.GREETING) {
         // The rest of our greeting and the mechanism's first command (READY, HELLO) often follow from one
-        // chunk: corked, they leave in one write (issue 27, connection bursts).
-        const stream = this.#stream;
-        stream.cork();
-        let rest: Buffer | null;
-        try {
-          rest = this.#handshake!.greet(chunk);
-        } finally {
-          stream.uncork();
-          // Written under cork, the slab could not go back to the pool: now it can (a burst of
-          // handshakes would otherwise hold a 64 KiB slab per connection).
-          this.#out.flushNow();
-        }
+        // chunk: they leave in one write (issue 27, connection bursts).
+        const rest = this.#out.together(() => this.#handshake!.greet(chunk));
         if (rest === null || this.#isClosed() || rest.length === 0) return;
         chunk = rest;
       }

@@ -106,10 +106,15 @@ export class Greeting {
       const done = this.#advance(send);
       if (done) {
         done.rest = chunk.subarray(used);
-        return { send, done, ends: !ended && done.major >= ZMTP_MAJOR };
+        return { send, done, ends: this.#endsNow(ended) };
       }
     }
-    return { send, ends: !ended && this.#sentRest && this.#recv[10]! >= ZMTP_MAJOR };
+    return { send, ends: this.#endsNow(ended) };
+  }
+
+  /** This push sent the last 53 bytes of our ZMTP 3 greeting (`ended`: they had left before it). */
+  #endsNow(ended: boolean): boolean {
+    return !ended && this.#sentRest && this.#recv[10]! >= ZMTP_MAJOR;
   }
 
   /** How many bytes the greeting needs in total, given what we know so far. */

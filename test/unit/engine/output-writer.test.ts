@@ -234,6 +234,23 @@ describe("output writer", () => {
     assert.equal(b.stream.handed[0]!.buffer, slab, "the pooled slab");
   });
 
+  test("together(): writes leave corked, and the slab returns to the pool once the stream lets go", () => {
+    const a = setup();
+    const result = a.writer.together(() => {
+      a.stream.writableLength = 64; // the corked stream holds what was written
+      a.writer.frame(0, Buffer.from("hi"));
+      a.writer.flushNow();
+      a.stream.writableLength = 0; // as uncork writes it out
+      return "greeted";
+    });
+    assert.equal(result, "greeted");
+    assert.equal(a.stream.corkedWrites, 1, "written under cork");
+    const b = setup();
+    b.writer.frame(0, Buffer.from("hi"));
+    b.writer.flushNow();
+    assert.equal(b.stream.handed[0]!.buffer, a.stream.handed[0]!.buffer, "the pooled slab");
+  });
+
   test("raw bytes: small ones copied together, empty ones skipped, large ones as they are", async () => {
     const stream = new FakeStream();
     const owner: WriterOwner = {
