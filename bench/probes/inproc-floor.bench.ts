@@ -6,6 +6,8 @@
  * socket at all: a fresh Buffer per message, two promise turns, the check. This script measures
  *
  *  - floor:   the same shape with a plain array as the queue (what the harness costs by itself);
+ *  - floor + copy: the same, each frame copied as it is queued, as any send() of a small frame must copy it
+ *             (issue 21's reuse contract, zeromq.js's: the caller may change its buffer once send() returns);
  *  - zocket:  the same shape with a zocket PUSH → PULL over inproc (what the bench cell measures);
  *
  * alternating, several rounds, and then zocket's own `send()` and `receive()` alone (a batch of sends,
@@ -23,11 +25,11 @@ const N = 2_000_000;
 const ROUNDS = 5;
 const SIZE = 8;
 
-/** The harness's shape, the queue a plain array. */
-async function floor(): Promise<number> {
+/** The harness's shape, the queue a plain array; with `copy`, each frame copied as it is queued. */
+async function floor(copy = false): Promise<number> {
   const chk = new Checker(SIZE, 1, "floor");
   const t0 = performance.now();
-  await sendAndCheckPlainArray(chk, SIZE, N);
+  await sendAndCheckPlainArray(chk, SIZE, N, copy);
   return N / ((performance.now() - t0) / 1000);
 }
 
@@ -79,11 +81,15 @@ async function alone(): Promise<{ send: number; receive: number }> {
 const fmt = (rate: number): string => `${(rate / 1e6).toFixed(2)} M msg/s, ${(1e9 / rate).toFixed(0)} ns/msg`;
 
 const floors: number[] = [];
+const copies: number[] = [];
 const zs: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   floors.push(await floor());
+  copies.push(await floor(true));
   zs.push(await zocketShape());
-  process.stderr.write(`round ${r + 1}/${ROUNDS}: floor ${fmt(floors[r]!)}; zocket ${fmt(zs[r]!)}\n`);
+  process.stderr.write(
+    `round ${r + 1}/${ROUNDS}: floor ${fmt(floors[r]!)}; floor + copy ${fmt(copies[r]!)}; zocket ${fmt(zs[r]!)}\n`,
+  );
 }
 await alone(); // warm-up
 const own = await alone();
@@ -94,7 +100,13 @@ console.log("|---|---:|---:|");
 console.log(
   `| harness floor (plain array queue) | ${(median(floors) / 1e6).toFixed(2)} M | ${(1e9 / median(floors)).toFixed(0)} |`,
 );
+console.log(
+  `| harness floor + the send's copy | ${(median(copies) / 1e6).toFixed(2)} M | ${(1e9 / median(copies)).toFixed(0)} |`,
+);
 console.log(`| zocket PUSH → PULL | ${(median(zs) / 1e6).toFixed(2)} M | ${(1e9 / median(zs)).toFixed(0)} |`);
+console.log(
+  `\nzocket / floor ${(median(zs) / median(floors)).toFixed(2)}×, zocket / (floor + copy) ${(median(zs) / median(copies)).toFixed(2)}×`,
+);
 console.log(
   `\nzocket alone: send() ${own.send.toFixed(1)} ns, receive() ${own.receive.toFixed(1)} ns (batches of 500)`,
 );

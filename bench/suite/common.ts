@@ -347,14 +347,15 @@ const RESOLVED = Promise.resolve();
 
 /**
  * The same shape with no socket, a plain array as the queue: what the harness costs by itself (the floor
- * of inproc-floor and inproc-first-compile). `n` messages of `size` bytes, checked by `chk`.
+ * of inproc-floor and inproc-first-compile). `n` messages of `size` bytes, checked by `chk`; with `copy`,
+ * each frame is copied as it is queued, as a socket's send() must copy a small frame.
  */
-export async function sendAndCheckPlainArray(chk: Checker, size: number, n: number): Promise<void> {
+export async function sendAndCheckPlainArray(chk: Checker, size: number, n: number, copy = false): Promise<void> {
   const q: Buffer[] = [];
   let head = 0;
   const sender = (async () => {
     for (let i = 0; i < n; i++) {
-      q.push(makeFrame(size, i));
+      q.push(copy ? copyFrame(makeFrame(size, i)) : makeFrame(size, i));
       await RESOLVED;
     }
   })();
@@ -366,6 +367,13 @@ export async function sendAndCheckPlainArray(chk: Checker, size: number, n: numb
     }
   }
   await sender;
+}
+
+/** A copy of a frame as a send of at most 128 bytes makes one (issue 21's reuse contract; zocket's message.ts). */
+function copyFrame(frame: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(frame.length);
+  out.set(frame);
+  return out;
 }
 
 export function makeMessage(size: number, parts: number, seq: number): Buffer[] {
