@@ -1,5 +1,5 @@
 /**
- * Two ways to speed up CURVE's box that were measured and not kept (run: `npx tsx
+ * Three ways to speed up CURVE's box that were measured and not kept (run: `npx tsx
  * bench/probes/salsa-layouts.bench.ts`, ~30 s; needs the `wabt` devDependency, not `dist/`).
  *
  * The box (src/mechanisms/secretbox.wat) computes Salsa20 four blocks at a time, block j in lane j of
@@ -7,7 +7,8 @@
  * the rounds. This probe builds variants from the committed .wat's own text, checks them, and times them:
  *
  *  1. Salsa20 in the row layout: a block is four vectors holding its diagonals, a quarter round is four
- *     vector steps and the row round needs lane rotations; 2, 3 or 4 blocks interleaved. Rounds alone
+ *     vector steps and the row round needs lane rotations; 2, 3 or 4 blocks interleaved, the input's diagonals
+ *     made by shuffles in each call or (3 blocks) loaded from memory. Rounds alone
  *     against the committed $core4, then the whole box with $core8 rebuilt of row-layout sets (3 + 3 + 2
  *     blocks, the MAC absorbed one block per half round), sealing 64 KiB: its bytes must equal the
  *     committed module's.
@@ -43,9 +44,19 @@ const funcText = (name: string): string => {
 const lanes = (ls: number[]): string => ls.map((l) => [0, 1, 2, 3].map((k) => l * 4 + k).join(" ")).join(" ");
 const v = (n: string, b: number): string => `$v${n}${b}`;
 
-/** $rows{B}(mp, mn, out, xor, first): $core4's contract for B blocks in the row layout. */
-let DIAG_AT = 0;
-function rows(B: number, mac: boolean): string {
+/** TPL's row k (words 4k .. 4k+3). */
+const row = (k: number): string => `(v128.load offset=${16 * k} (i32.const 0))`;
+/** The vector (row p word 0, row q word 1, row s word 2, row t word 3): one diagonal of the input. */
+const diagonal = (p: number, q: number, s: number, t: number): string =>
+  `(i8x16.shuffle ${lanes([0, 1, 6, 7])} (i8x16.shuffle ${lanes([0, 5, 2, 3])} ${row(p)} ${row(q)}) ` +
+  `(i8x16.shuffle ${lanes([0, 1, 2, 7])} ${row(s)} ${row(t)}))`;
+
+/**
+ * $rows{B}(mp, mn, out, xor, first): $core4's contract for B blocks in the row layout, absorbing MAC blocks
+ * if `mac`. The input's diagonals are computed from TPL by shuffles, or with `diagAt` loaded from there
+ * (whoever calls the function has stored them).
+ */
+function rows(B: number, mac: boolean, diagAt = 0): string {
   const L: string[] = [];
   const vecs: string[] = [];
   for (let b = 0; b < B; b++) for (const n of "abcd") vecs.push(`(local ${v(n, b)} v128)`);
@@ -57,26 +68,22 @@ function rows(B: number, mac: boolean): string {
   L.push([...macLocals, "d0", "d1", "d2", "d3", "d4"].map((n) => `(local $${n} i64)`).join(" "));
   if (mac) macLocals.forEach((n, k) => L.push(`(local.set $${n} (i64.load offset=${656 + 8 * k} (i32.const 0)))`));
   // Diagonals of the input rows r0..r3: a (x0 x5 x10 x15), b (x4 x9 x14 x3), c (x8 x13 x2 x7), d (x12 x1 x6 x11).
-  const row = (k: number): string => `(v128.load offset=${16 * k} (i32.const 0))`;
-  const diag = (p: number, q: number, s: number, t: number): string =>
-    `(i8x16.shuffle ${lanes([0, 1, 6, 7])} (i8x16.shuffle ${lanes([0, 5, 2, 3])} ${row(p)} ${row(q)}) ` +
-    `(i8x16.shuffle ${lanes([0, 1, 2, 7])} ${row(s)} ${row(t)}))`;
   const init = (): void => {
-    if (DIAG_AT) {
+    if (diagAt) {
       L.push(
-        `(local.set $ia (v128.load offset=${DIAG_AT} (i32.const 0))) (local.set $ib (v128.load offset=${DIAG_AT + 16} (i32.const 0)))`,
+        `(local.set $ia (v128.load offset=${diagAt} (i32.const 0))) (local.set $ib (v128.load offset=${diagAt + 16} (i32.const 0)))`,
       );
-      L.push(`(local.set $id (v128.load offset=${DIAG_AT + 48} (i32.const 0)))`);
+      L.push(`(local.set $id (v128.load offset=${diagAt + 48} (i32.const 0)))`);
       L.push(
-        `(local.set $ic (i32x4.add (v128.load offset=${DIAG_AT + 32} (i32.const 0)) (i32x4.replace_lane 0 (v128.const i64x2 0 0) (local.get $first))))`,
+        `(local.set $ic (i32x4.add (v128.load offset=${diagAt + 32} (i32.const 0)) (i32x4.replace_lane 0 (v128.const i64x2 0 0) (local.get $first))))`,
       );
       return;
     }
     L.push(
-      `(local.set $ia ${diag(0, 1, 2, 3)}) (local.set $ib ${diag(1, 2, 3, 0)}) (local.set $id ${diag(3, 0, 1, 2)})`,
+      `(local.set $ia ${diagonal(0, 1, 2, 3)}) (local.set $ib ${diagonal(1, 2, 3, 0)}) (local.set $id ${diagonal(3, 0, 1, 2)})`,
     );
     L.push(
-      `(local.set $ic (i32x4.add ${diag(2, 3, 0, 1)} (i32x4.replace_lane 0 (v128.const i64x2 0 0) (local.get $first))))`,
+      `(local.set $ic (i32x4.add ${diagonal(2, 3, 0, 1)} (i32x4.replace_lane 0 (v128.const i64x2 0 0) (local.get $first))))`,
     );
   };
   init();
@@ -237,13 +244,11 @@ for (const [B, at] of [
   [4, 0],
   [3, 2048],
 ] as const) {
-  DIAG_AT = at;
-  const ex = await load(`(module (memory (export "memory") 4) ${funcText("$core4")} ${rows(B, false)}
+  const ex = await load(`(module (memory (export "memory") 4) ${funcText("$core4")} ${rows(B, false, at)}
     (func (export "cur") (param $n i32) (loop $l (call $core4 (i32.const 0) (i32.const 0) (i32.const 64) (i32.const 0) (i32.const 0))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
     (func (export "rows") (param $n i32) (loop $l (call $rows${B} (i32.const 0) (i32.const 0) (i32.const 4096) (i32.const 0) (i32.const 0))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))`);
-  DIAG_AT = 0;
   const words = new Uint32Array(ex.memory.buffer);
   for (let i = 0; i < 16; i++) words[i] = Math.imul(i + 1, 0x9e3779b9) >>> 0;
   const diagonals = [0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11].map((i) => words[i]!);
@@ -271,30 +276,21 @@ const committed = (await wasm.instantiate(Buffer.from(SECRETBOX_WASM, "base64"))
   .exports as unknown as Exports;
 const rowBox = await load(WAT.slice(0, s8) + CORE8_ROWS + rows(3, true) + rows(2, true) + WAT.slice(e4));
 // The same with the diagonals computed once per window into free memory (832..896) and loaded by the sets.
-DIAG_AT = 832;
-const diagWindow = [0, 1, 2, 3]
-  .map(
-    (k) =>
-      [
-        [0, 1, 2, 3],
-        [1, 2, 3, 0],
-        [2, 3, 0, 1],
-        [3, 0, 1, 2],
-      ][k]!,
-  )
-  .map(([p, q, r, t], k) => {
-    const row = (i: number): string => `(v128.load offset=${16 * i} (i32.const 0))`;
-    return `(v128.store offset=${832 + 16 * k} (i32.const 0) (i8x16.shuffle ${lanes([0, 1, 6, 7])} (i8x16.shuffle ${lanes([0, 5, 2, 3])} ${row(p!)} ${row(q!)}) (i8x16.shuffle ${lanes([0, 1, 2, 7])} ${row(r!)} ${row(t!)})))`;
-  })
+const diagWindow = [
+  [0, 1, 2, 3],
+  [1, 2, 3, 0],
+  [2, 3, 0, 1],
+  [3, 0, 1, 2],
+]
+  .map(([p, q, r, t], k) => `(v128.store offset=${832 + 16 * k} (i32.const 0) ${diagonal(p!, q!, r!, t!)})`)
   .join(" ");
 const rowBoxMem = await load(
   WAT.slice(0, s8) +
     CORE8_ROWS.replace("(local.set $out", `${diagWindow} (local.set $out`) +
-    rows(3, true) +
-    rows(2, true) +
+    rows(3, true, 832) +
+    rows(2, true, 832) +
     WAT.slice(e4),
 );
-DIAG_AT = 0;
 const key = randomBytes(32);
 const nonce = randomBytes(24);
 const msg = randomBytes(65536);
