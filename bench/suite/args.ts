@@ -29,6 +29,8 @@ export interface Options {
   heapMb: number;
   /** `--baseline DIR`: another checkout whose build is measured beside this one as "zocket@base". */
   baseline: string | null;
+  /** `--pin`: each process of a cell on a CPU of its own (taskset). */
+  pin: boolean;
   /** --sizes / --transports given: apply them to every benchmark. */
   explicitSizes: boolean;
   explicitTransports: boolean;
@@ -75,6 +77,11 @@ const HELP = `usage: npm run bench -- [options]
                          (build it there first), as the column "zocket@base", alternating with
                          this checkout's zocket run by run, and print zocket/zocket@base per cell
                          and an A/B table (needs zocket in --libs)
+  --pin                  run each process of a cell on a CPU of its own (taskset): the binding
+                         role on CPU 0, the connecting one on CPU 1, an inproc cell's process on
+                         CPU 0; all their threads and children too, so libzmq's I/O thread shares
+                         its process's core (on 2 CPUs its runs otherwise switch between a slow
+                         and a fast mode); burst, conns and pubmem are not pinned
   --json FILE            results file (default bench/results/latest.json)
 
 In --quick mode dr, multi and fanout run on tcp at the smallest size only,
@@ -131,6 +138,7 @@ export function parseArgs(argv: readonly string[]): Options {
     pubMs: 0,
     heapMb: 0,
     baseline: null,
+    pin: false,
     explicitSizes: false,
     explicitTransports: false,
   };
@@ -208,6 +216,9 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case "--json":
         o.json = resolve(value());
+        break;
+      case "--pin":
+        o.pin = true;
         break;
       default:
         fail(`unknown option ${arg}`);

@@ -94,10 +94,12 @@ interface Run {
   kill(): void;
 }
 
-function start(args: readonly string[]): Run {
+/** Starts zmqperf; on `cpu` only (taskset) when given (a role's process inherits its worker's CPU). */
+function start(args: readonly string[], cpu?: number): Run {
   if (!existsSync(BINARY))
     throw new Error(`${BINARY} is missing (the bench driver builds it; see bench/suite/native.ts)`);
-  const child = spawn(BINARY, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const command = [...(cpu === undefined ? [] : ["taskset", "-c", String(cpu)]), BINARY, ...args];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
   nativeChildren.add(child);
   let stderr = "";
   child.stderr.setEncoding("utf8");
@@ -181,7 +183,9 @@ export async function runNativeInproc(
   spec: CaseSpec,
   measurementOf: (spec: CaseSpec, server: RoleResult, client: RoleResult) => Measurement,
 ): Promise<Measurement> {
-  const run = start(["inproc", spec.bench, ...argsOf(spec, `inproc://zocket-bench-${spec.id}`)]);
+  // --pin (BENCH_PIN, set by the driver): on CPU 0, as zocket's and zeromq.js's inproc workers.
+  const cpu = process.env["BENCH_PIN"] === "1" ? 0 : undefined;
+  const run = start(["inproc", spec.bench, ...argsOf(spec, `inproc://zocket-bench-${spec.id}`)], cpu);
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {

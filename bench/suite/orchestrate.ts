@@ -176,6 +176,13 @@ export interface SpawnOptions {
   script?: string;
   /** More node flags for this worker (e.g. --cpu-prof). */
   nodeArgs?: readonly string[];
+  /** Run it (all its threads and children) on this CPU only (taskset). */
+  cpu?: number;
+}
+
+/** `--pin`: the driver sets BENCH_PIN, and each pair's roles and each inproc worker get a CPU of their own. */
+function pinned(): boolean {
+  return process.env["BENCH_PIN"] === "1";
 }
 
 export function spawnWorker(label: string, args: readonly string[], opts: SpawnOptions = {}): RoleHandle {
@@ -188,22 +195,19 @@ export function spawnWorker(label: string, args: readonly string[], opts: SpawnO
     opts.script ?? WORKER,
     ...args,
   ];
+  const command = [
+    ...(opts.cpu === undefined ? [] : ["taskset", "-c", String(opts.cpu)]),
+    process.execPath,
+    ...nodeArgs,
+  ];
+  const stdio: ["ignore", "inherit", "inherit", "ipc"] = ["ignore", "inherit", "inherit", "ipc"];
   const child =
     opts.ulimit === true
-      ? spawn(
-          "bash",
-          [
-            "-c",
-            'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"',
-            process.execPath,
-            ...nodeArgs,
-          ],
-          {
-            cwd: REPO_ROOT,
-            stdio: ["ignore", "inherit", "inherit", "ipc"],
-          },
-        )
-      : spawn(process.execPath, nodeArgs, { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      ? spawn("bash", ["-c", 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', ...command], {
+          cwd: REPO_ROOT,
+          stdio,
+        })
+      : spawn(command[0]!, command.slice(1), { cwd: REPO_ROOT, stdio });
   liveChildren.add(child);
   const ch = new Channel((m) => {
     if (child.connected) child.send(m);
@@ -232,13 +236,20 @@ export function spawnWorker(label: string, args: readonly string[], opts: SpawnO
   };
 }
 
+/** Starts a pair's roles as processes: with --pin, the first (binding) on CPU 0, the second on CPU 1. */
 export function processStarter(): Starter {
-  return (role, spec) => spawnWorker(`${role} (${spec.lib})`, ["role", role, JSON.stringify(spec)]);
+  let started = 0;
+  return (role, spec) =>
+    spawnWorker(`${role} (${spec.lib})`, ["role", role, JSON.stringify(spec)], pinned() ? { cpu: started++ % 2 } : {});
 }
 
 /** Runs one inproc measurement in a fresh child process. */
 export async function runInprocChild(spec: CaseSpec): Promise<Measurement> {
-  const h = spawnWorker(`inproc ${spec.bench} (${spec.lib})`, ["inproc", JSON.stringify(spec)]);
+  const h = spawnWorker(
+    `inproc ${spec.bench} (${spec.lib})`,
+    ["inproc", JSON.stringify(spec)],
+    pinned() ? { cpu: 0 } : {},
+  );
   try {
     const { m } = await h.ch.recv("measurement", resultTimeout(spec) + SETUP_TIMEOUT_MS + 5_000);
     h.ch.send({ t: "exit" });

@@ -13,7 +13,7 @@
 
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem, platform, release, arch } from "node:os";
+import { availableParallelism, cpus, totalmem, platform, release, arch } from "node:os";
 import { dirname, resolve } from "node:path";
 import { BASELINE_LIB, checkBaselineBuild, checkBuild } from "./common.ts";
 import { errorMessage } from "./common.ts";
@@ -89,6 +89,11 @@ async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   // Workers inherit the environment (bench/suite/worker.ts reads it).
   process.env["BENCH_HEAP_MB"] = String(o.heapMb);
+  if (o.pin) {
+    if (availableParallelism() < 2) throw new Error("--pin needs 2 CPUs or more");
+    if (spawnSync("taskset", ["-c", "0", "true"]).status !== 0) throw new Error("--pin needs taskset (util-linux)");
+    process.env["BENCH_PIN"] = "1";
+  }
   const started = Date.now();
   const cpu = cpus();
   progress(
@@ -244,7 +249,7 @@ async function main(): Promise<number> {
   // --- report
   const out: string[] = [];
   out.push(
-    `zocket benchmarks — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${platform()} ${release()}; median of ${o.runs} run(s), ${o.durationMs} ms each after ${o.warmupMs} ms of warm-up${o.heapMb > 0 ? `; ${o.heapMb} MB of live heap in every worker` : ""}`,
+    `zocket benchmarks — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${platform()} ${release()}; median of ${o.runs} run(s), ${o.durationMs} ms each after ${o.warmupMs} ms of warm-up${o.heapMb > 0 ? `; ${o.heapMb} MB of live heap in every worker` : ""}${o.pin ? "; each process pinned to a CPU of its own (--pin)" : ""}`,
     "",
   );
   if (results.length > 0) {
