@@ -630,6 +630,16 @@ export function sendToParent(m: CtlMsg): Promise<void> {
   });
 }
 
+/** `--pin` is on: the driver sets BENCH_PIN, which its workers inherit (bench/suite/run.ts). */
+export function pinned(): boolean {
+  return process.env["BENCH_PIN"] === "1";
+}
+
+/** The command line `argv` restricted to CPU `cpu` with taskset (its threads and children too), or as it is. */
+export function onCpu(cpu: number | undefined, argv: readonly string[]): string[] {
+  return cpu === undefined ? [...argv] : ["taskset", "-c", String(cpu), ...argv];
+}
+
 /** A worker's Channel to the driver that started it (child side of spawnWorker). */
 export function parentChannel(): Channel {
   const ch = new Channel((m) => {

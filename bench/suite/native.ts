@@ -13,7 +13,7 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { CheckError, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
+import { CheckError, onCpu, pinned, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
 import type { Channel, CaseSpec, Measurement, RoleResult, RoleSpec } from "./common.ts";
 
 const SOURCE = fileURLToPath(new URL("./native/zmqperf.c", import.meta.url));
@@ -98,7 +98,7 @@ interface Run {
 function start(args: readonly string[], cpu?: number): Run {
   if (!existsSync(BINARY))
     throw new Error(`${BINARY} is missing (the bench driver builds it; see bench/suite/native.ts)`);
-  const command = [...(cpu === undefined ? [] : ["taskset", "-c", String(cpu)]), BINARY, ...args];
+  const command = onCpu(cpu, [BINARY, ...args]);
   const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
   nativeChildren.add(child);
   let stderr = "";
@@ -184,7 +184,7 @@ export async function runNativeInproc(
   measurementOf: (spec: CaseSpec, server: RoleResult, client: RoleResult) => Measurement,
 ): Promise<Measurement> {
   // --pin (BENCH_PIN, set by the driver): on CPU 0, as zocket's and zeromq.js's inproc workers.
-  const cpu = process.env["BENCH_PIN"] === "1" ? 0 : undefined;
+  const cpu = pinned() ? 0 : undefined;
   const run = start(["inproc", spec.bench, ...argsOf(spec, `inproc://zocket-bench-${spec.id}`)], cpu);
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -15,6 +15,8 @@ import {
   channelPair,
   errorMessage,
   ipcPath,
+  onCpu,
+  pinned,
   resultTimeout,
   SETUP_TIMEOUT_MS,
 } from "./common.ts";
@@ -180,11 +182,6 @@ export interface SpawnOptions {
   cpu?: number;
 }
 
-/** `--pin`: the driver sets BENCH_PIN, and each pair's roles and each inproc worker get a CPU of their own. */
-function pinned(): boolean {
-  return process.env["BENCH_PIN"] === "1";
-}
-
 export function spawnWorker(label: string, args: readonly string[], opts: SpawnOptions = {}): RoleHandle {
   const nodeArgs = [
     ...(opts.exposeGc === true ? ["--expose-gc"] : []),
@@ -195,11 +192,7 @@ export function spawnWorker(label: string, args: readonly string[], opts: SpawnO
     opts.script ?? WORKER,
     ...args,
   ];
-  const command = [
-    ...(opts.cpu === undefined ? [] : ["taskset", "-c", String(opts.cpu)]),
-    process.execPath,
-    ...nodeArgs,
-  ];
+  const command = onCpu(opts.cpu, [process.execPath, ...nodeArgs]);
   const stdio: ["ignore", "inherit", "inherit", "ipc"] = ["ignore", "inherit", "inherit", "ipc"];
   const child =
     opts.ulimit === true

@@ -92,7 +92,7 @@ async function main(): Promise<number> {
   if (o.pin) {
     if (availableParallelism() < 2) throw new Error("--pin needs 2 CPUs or more");
     if (spawnSync("taskset", ["-c", "0", "true"]).status !== 0) throw new Error("--pin needs taskset (util-linux)");
-    process.env["BENCH_PIN"] = "1";
+    process.env["BENCH_PIN"] = "1"; // read by pinned() (common.ts) here and in the workers
   }
   const started = Date.now();
   const cpu = cpus();
