@@ -35,6 +35,28 @@ export function commandMsg(name: string, body: Buffer): CommandMsg {
 
 const NOOP = (): void => {};
 
+/**
+ * The message a socket's send() offers to an engine at write() (design decision 32), and whether one took
+ * it: module variables, exact within one synchronous send. Only an offered message may be taken, so types
+ * that write one message to many pipes (PUB) keep queueing, and each engine encodes its batch at its flush.
+ */
+let offered: Msg | null = null;
+let taken = false;
+
+/** The next write() of `msg` may be taken by an engine (its queue empty) instead of being queued. */
+export function offerToEngine(msg: Msg): void {
+  offered = msg;
+  taken = false;
+}
+
+/** Ends the offer: true if an engine took the message (encoded it, keeping nothing of the caller's bytes). */
+export function takenByEngine(): boolean {
+  const t = taken;
+  offered = null;
+  taken = false;
+  return t;
+}
+
 /** write() calls onBacklog each time this many more messages are queued (a power of two). */
 const BACKLOG_MASK = 31;
 
@@ -69,6 +91,11 @@ export class MsgQueue {
   onWritable: () => void = NOOP;
   /** Reader hook: BACKLOG_MASK + 1 more messages have queued since the last call (an engine may write early). */
   onBacklog: () => void = NOOP;
+  /**
+   * Reader hook (an engine): take an offered message ({@link offerToEngine}) at write() when none is queued
+   * before it, encoding it at once; false leaves it to be queued. Null: always queue (inproc, no engine yet).
+   */
+  takeNow: ((msg: Msg) => boolean) | null = null;
 
   constructor(hwm: number) {
     this.#hwm = hwm;
@@ -116,6 +143,10 @@ export class MsgQueue {
   write(msg: Msg): boolean {
     const fifo = this.#fifo;
     if (fifo.length >= this.#limit) return this.#writeAtLimit(msg);
+    if (offered === msg && fifo.length === 0 && this.takeNow !== null && this.takeNow(msg)) {
+      taken = true;
+      return true;
+    }
     fifo.push(msg);
     const n = fifo.length;
     if (n === 1) this.onReadable();
@@ -275,11 +306,18 @@ export class Pipe {
    * An engine takes the far side: it is woken when the socket queued output (`onOutbound`) and when
    * the inbound queue has room again (`onInboundRoom`).
    */
-  bindEnd(end: PipeEnd, onInboundRoom: () => void, onOutbound: () => void, onBacklog: () => void = NOOP): void {
+  bindEnd(
+    end: PipeEnd,
+    onInboundRoom: () => void,
+    onOutbound: () => void,
+    onBacklog: () => void = NOOP,
+    takeNow: ((msg: Msg) => boolean) | null = null,
+  ): void {
     this.end = end;
     this.inbound.onWritable = onInboundRoom;
     this.outbound.onReadable = onOutbound;
     this.outbound.onBacklog = onBacklog;
+    this.outbound.takeNow = takeNow;
   }
 
   /** The engine lets go (its connection ended); the pipe itself lives on. */
@@ -288,6 +326,7 @@ export class Pipe {
     this.inbound.onWritable = NOOP;
     this.outbound.onReadable = NOOP;
     this.outbound.onBacklog = NOOP;
+    this.outbound.takeNow = null;
   }
 
   read(): Msg | undefined {

@@ -47,6 +47,8 @@ export function countInputRead(): void {
   inputReads++;
 }
 
+/** Messages taken at write() between two calls of backlogBound, minus one (as pipe.ts BACKLOG_MASK). */
+const TAKEN_BACKLOG_MASK = 31;
 /** A burst's queued output that answers input waits at most about this long (ms) for its setImmediate flush. */
 const KICK_MS = 0.05;
 /** After a graceful end, a peer that never reads is cut off this long after. */
@@ -104,6 +106,23 @@ export class OutputWriter {
     if (now - this.#waitingSince < KICK_MS) return;
     this.#waitingSince = now;
     this.#writeQueued();
+  };
+
+  /** Messages taken by {@link OutputWriter.takeNowBound} (every BACKLOG_MASK + 1 of them count as a backlog). */
+  #taken = 0;
+  /**
+   * The socket writes `msg` to an empty queue: while the stream is under its budget it is encoded into the
+   * slab now, rather than queued, and leaves with the flush that is due (the first of a burst at once). The
+   * socket then keeps nothing of the caller's bytes, so need not copy them (design decision 32).
+   */
+  readonly takeNowBound = (msg: Msg): boolean => {
+    if (!this.#open || this.#batching || this.#waitingDrain || this.#lingering) return false;
+    if (this.#stream.writableLength >= OUTPUT_BUDGET) return false;
+    this.#owner.writeMessage(msg);
+    this.scheduleFlush();
+    // Every so many, as the queue's onBacklog would: output that answers input may leave early (decision 30).
+    if ((++this.#taken & TAKEN_BACKLOG_MASK) === 0) this.backlogBound();
+    return true;
   };
 
   constructor(stream: ByteStream, owner: WriterOwner) {

@@ -278,7 +278,13 @@ export class ZmtpEngine implements Engine, FrameSink, HandshakeHost, WriterOwner
   /** Attach the socket-side pipe; from now on messages flow both ways. */
   attach(pipe: Pipe): void {
     this.#pipe = pipe;
-    pipe.bindEnd(this, this.#onWritableBound, this.#out.scheduleFlushBound, this.#out.backlogBound);
+    pipe.bindEnd(
+      this,
+      this.#onWritableBound,
+      this.#out.scheduleFlushBound,
+      this.#out.backlogBound,
+      this.#out.takeNowBound,
+    );
     this.#out.setSource(pipe.outbound);
   }
 

@@ -28,6 +28,7 @@ export const xcreateEngine = Symbol("xcreateEngine");
 // What the base offers socket types.
 export const kOptions = Symbol("zocket.options");
 export const kRetryPending = Symbol("zocket.retryPending");
+export const kEnginePipe = Symbol("zocket.enginePipe");
 export const kReceivesNow = Symbol("zocket.receivesNow");
 export const kWaiting = Symbol("zocket.waiting");
 export const kTerminatePipe = Symbol("zocket.terminatePipe");

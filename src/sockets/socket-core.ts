@@ -15,6 +15,7 @@ import { MsgQueue, Pipe, type PeerInfo, type PipeOwner } from "../pipe.ts";
 import type { NetOptions } from "../transports/transport.ts";
 import { Endpoints } from "./endpoints.ts";
 import {
+  kEnginePipe,
   kPipeReadable,
   kPipeWritable,
   kRetryPending,
@@ -94,6 +95,7 @@ export class SocketCore implements PipeOwner, SessionOwner, DatagramOwner, Inpro
   /** A new pipe joins the socket and its type attaches it (the caller retries what is blocked). */
   adopt(pipe: Pipe): void {
     this.pipes.add(pipe);
+    if (!pipe.inproc) this.socket[kEnginePipe]();
     this.socket[xattach](pipe);
   }
 
