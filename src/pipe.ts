@@ -57,8 +57,11 @@ export function takenByEngine(): boolean {
   return t;
 }
 
-/** write() calls onBacklog each time this many more messages are queued (a power of two). */
-const BACKLOG_MASK = 31;
+/**
+ * write() calls onBacklog each time BACKLOG_MASK + 1 more messages are queued (a power of two); an engine
+ * that takes messages at write() counts them the same way (output-writer.ts).
+ */
+export const BACKLOG_MASK = 31;
 
 /** MsgQueue's write limit for no HWM: above any real queue length, and still a small integer. */
 const UNBOUNDED = 0x3fffffff;

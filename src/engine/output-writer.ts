@@ -16,7 +16,7 @@
  */
 import { Buffer } from "node:buffer";
 import { nextTick } from "node:process";
-import type { Msg, MsgQueue } from "../pipe.ts";
+import { BACKLOG_MASK, type Msg, type MsgQueue } from "../pipe.ts";
 import { LONG_HEADER_SIZE, writeFrameHeader } from "../protocol/frame-encoder.ts";
 import type { ByteStream } from "../transports/byte-stream.ts";
 
@@ -47,8 +47,6 @@ export function countInputRead(): void {
   inputReads++;
 }
 
-/** Messages taken at write() between two calls of backlogBound, minus one (as pipe.ts BACKLOG_MASK). */
-const TAKEN_BACKLOG_MASK = 31;
 /** A burst's queued output that answers input waits at most about this long (ms) for its setImmediate flush. */
 const KICK_MS = 0.05;
 /** After a graceful end, a peer that never reads is cut off this long after. */
@@ -121,7 +119,7 @@ export class OutputWriter {
     this.#owner.writeMessage(msg);
     this.scheduleFlush();
     // Every so many, as the queue's onBacklog would: output that answers input may leave early (decision 30).
-    if ((++this.#taken & TAKEN_BACKLOG_MASK) === 0) this.backlogBound();
+    if ((++this.#taken & BACKLOG_MASK) === 0) this.backlogBound();
     return true;
   };
 

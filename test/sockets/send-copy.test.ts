@@ -22,6 +22,8 @@ function fill(buf: Buffer, i: number): void {
 
 type Sender = z.Push | z.Dealer | z.Pair;
 type Receiver = z.Pull | z.Dealer | z.Pair;
+/** A receiver that soon stops taking frames off the connection while nobody reads (its queue holds 10). */
+const RECEIVER = { receiveHighWaterMark: 10, linger: 0 };
 
 async function sendReusing(sender: Sender, receiver: Receiver): Promise<void> {
   const buf = Buffer.alloc(SIZE);
@@ -38,33 +40,24 @@ async function sendReusing(sender: Sender, receiver: Receiver): Promise<void> {
   }
 }
 
+/** The one-pipe types the offer applies to, each as a sender and the peer that receives from it. */
+const PAIRS: [string, () => Sender, () => Receiver][] = [
+  ["PUSH → PULL", () => new z.Push({ sendHighWaterMark: COUNT, linger: 0 }), () => new z.Pull(RECEIVER)],
+  ["DEALER → DEALER", () => new z.Dealer({ sendHighWaterMark: COUNT, linger: 0 }), () => new z.Dealer(RECEIVER)],
+  ["PAIR → PAIR", () => new z.Pair({ sendHighWaterMark: COUNT, linger: 0 }), () => new z.Pair(RECEIVER)],
+];
+
 describe("send(): a reused small buffer arrives as it was sent, whether the engine took it or it queued", () => {
   for (const tr of ["tcp", "ipc"] as const) {
-    test(`PUSH → PULL over ${tr}`, async (t) => {
-      const pull = new z.Pull({ receiveHighWaterMark: 10, linger: 0 });
-      const push = new z.Push({ sendHighWaterMark: COUNT, linger: 0 });
-      closeAfter(t, push, pull);
-      await pull.bind(bindAddress(tr, "send-copy"));
-      push.connect(pull.lastEndpoint!);
-      await sendReusing(push, pull);
-    });
-
-    test(`DEALER → DEALER over ${tr}`, async (t) => {
-      const b = new z.Dealer({ receiveHighWaterMark: 10, linger: 0 });
-      const a = new z.Dealer({ sendHighWaterMark: COUNT, linger: 0 });
-      closeAfter(t, a, b);
-      await b.bind(bindAddress(tr, "send-copy"));
-      a.connect(b.lastEndpoint!);
-      await sendReusing(a, b);
-    });
-
-    test(`PAIR → PAIR over ${tr}`, async (t) => {
-      const b = new z.Pair({ receiveHighWaterMark: 10, linger: 0 });
-      const a = new z.Pair({ sendHighWaterMark: COUNT, linger: 0 });
-      closeAfter(t, a, b);
-      await b.bind(bindAddress(tr, "send-copy"));
-      a.connect(b.lastEndpoint!);
-      await sendReusing(a, b);
-    });
+    for (const [name, makeSender, makeReceiver] of PAIRS) {
+      test(`${name} over ${tr}`, async (t) => {
+        const receiver = makeReceiver();
+        const sender = makeSender();
+        closeAfter(t, sender, receiver);
+        await receiver.bind(bindAddress(tr, "send-copy"));
+        sender.connect(receiver.lastEndpoint!);
+        await sendReusing(sender, receiver);
+      });
+    }
   }
 });
