@@ -36,8 +36,8 @@ export function commandMsg(name: string, body: Buffer): CommandMsg {
 const NOOP = (): void => {};
 
 /**
- * The message a socket's send() offers to an engine at write() (design decision 32), and whether one took
- * it: module variables, exact within one synchronous send. Only an offered message may be taken, so types
+ * The message a socket's send() offers to an engine at write() (design decision 32), and whether one
+ * took it: module variables, exact within one synchronous send. Only an offered message may be taken, so types
  * that write one message to many pipes (PUB) keep queueing, and each engine encodes its batch at its flush.
  */
 let offered: Msg | null = null;
@@ -49,12 +49,15 @@ export function offerToEngine(msg: Msg): void {
   taken = false;
 }
 
-/** Ends the offer: true if an engine took the message (encoded it, keeping nothing of the caller's bytes). */
-export function takenByEngine(): boolean {
-  const t = taken;
+/**
+ * Ends the offer: null if an engine took the message (encoded it, keeping nothing of the caller's bytes),
+ * else the offered array, queued or waiting, whose small frames the socket must still copy.
+ */
+export function endOffer(): Msg | null {
+  const left = taken ? null : offered;
   offered = null;
   taken = false;
-  return t;
+  return left;
 }
 
 /**

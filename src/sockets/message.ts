@@ -39,6 +39,9 @@ export function toFrame(part: unknown, copy = true): Buffer {
   return Buffer.from(String(part), "utf8");
 }
 
+/** toMsg's `routed` for a send offered to an engine: no Buffer is copied yet (design decision 32). */
+export const COPY_NONE = Infinity;
+
 /**
  * A message (one frame, or an array of them) as the frames a pipe carries. The first `routed` Buffers are
  * not copied: ROUTER and STREAM consume their routing id while sending, and a reply's id is then still

@@ -20,15 +20,7 @@ import { microtask, RESOLVED } from "../util/microtask.ts";
 import { Context, context as defaultContext, kOpenSockets } from "../context.ts";
 import type { ByteStream } from "../transports/byte-stream.ts";
 import type { Engine, EngineSessionHost } from "../engine/engine.ts";
-import {
-  lastReadPeer,
-  offerToEngine,
-  setLastRead,
-  takenByEngine,
-  type Msg,
-  type PeerInfo,
-  type Pipe,
-} from "../pipe.ts";
+import { endOffer, lastReadPeer, offerToEngine, setLastRead, type Msg, type PeerInfo, type Pipe } from "../pipe.ts";
 import type { SocketTypeName } from "../protocol/constants.ts";
 import { checkAddressArgument, parseEndpoint, type Endpoint } from "../transports/endpoint.ts";
 import { closedError } from "./endpoints.ts";
@@ -63,7 +55,7 @@ import {
   xterminated,
   xwritable,
 } from "./hooks.ts";
-import { bytes, toMsg, type MessageLike } from "./message.ts";
+import { bytes, COPY_NONE, toMsg, type MessageLike } from "./message.ts";
 import { eagain, type PendingRecv, type PendingSend } from "./pending.ts";
 import { kAttach, kDetached, Observer } from "./observer.ts";
 import { defineSocketAccessors, explainOption, socketArguments } from "./option-api.ts";
@@ -100,8 +92,12 @@ const SYNC_CAP = 512;
  */
 const YIELD_MS = 1;
 
-/** Types whose xsend writes the very message array to one pipe at most (load-balanced or paired). */
-const ONE_PIPE_TYPES: ReadonlySet<string> = new Set(["PUSH", "DEALER", "PAIR", "CLIENT", "SCATTER"]);
+/**
+ * Types whose sends may be offered to an engine (design decision 32): their xsend queues the very message
+ * array to one pipe at most (load-balanced or paired). Others queue arrays of their own, or one message to
+ * many pipes, so they copy at send().
+ */
+const OFFER_TYPES: ReadonlySet<string> = new Set(["PUSH", "DEALER", "PAIR", "CLIENT", "SCATTER"]);
 
 function sendBusy(): ZmqError {
   return new ZmqError("EBUSY", "Socket is busy writing; only one send operation may be in progress at any time");
@@ -157,11 +153,11 @@ export abstract class Socket {
   #lastYield = 0;
   /** Leading routing-id frames a send consumes at once (ROUTER, STREAM: 1), so they are not copied. */
   readonly #routed: number;
-  /** The type's xsend hands the message array to one pipe at most (PUSH, DEALER, PAIR, CLIENT, SCATTER). */
-  readonly #onePipe: boolean;
+  /** The type is one of OFFER_TYPES. */
+  readonly #offers: boolean;
   /**
-   * A one-frame Buffer send is offered to the engine and copied only if it stays queued (design decision
-   * 32): set for a one-pipe type once it has a pipe to an engine (an inproc-only socket just copies).
+   * A send is offered to the engine and copied only if it stays queued (design decision 32): set for
+   * an OFFER_TYPES socket once it has a pipe to an engine (an inproc-only socket just copies).
    */
   #copyLate = false;
   /** A bind() or unbind() is in flight: zeromq.js refuses other operations meanwhile (EBUSY). */
@@ -200,7 +196,7 @@ export abstract class Socket {
     this.#context = ctx;
     this[kCore] = new SocketCore(this, args.type, ctx, store);
     this.#routed = args.type === "ROUTER" || args.type === "STREAM" ? 1 : 0;
-    this.#onePipe = ONE_PIPE_TYPES.has(args.type);
+    this.#offers = OFFER_TYPES.has(args.type);
     // libzmq (ZMQ_BLOCKY): a context with blocky false gives its new sockets a linger of 0.
     if (!ctx.blocky) store.linger = 0;
     track(this);
@@ -367,30 +363,32 @@ export abstract class Socket {
     try {
       // A single Buffer, the common case, skips toMsg()'s conversions (small ones are copied, as there).
       if (message instanceof Buffer) {
-        if (this.#copyLate) return this.#sendOffered(message);
+        if (this.#copyLate) return this.#sendOffered([message]);
         msg = [bytes(message)];
       } else {
+        if (this.#copyLate && Array.isArray(message)) return this.#sendOffered(toMsg(message, COPY_NONE));
         msg = toMsg(message, this.#routed);
         if (msg.length === 0) return RESOLVED; // zeromq.js: an empty array sends nothing
       }
       if (this[xsend](msg)) return ++this.#syncOps < SYNC_CAP ? RESOLVED : this.#sendYield();
     } catch (err) {
+      endOffer(); // a refused send (EINVAL…) queued nothing
       return Promise.reject(err);
     }
     return this.#sendLater(msg);
   }
 
   /**
-   * A one-frame send of a type that writes to one pipe at most: offered uncopied to the pipe's engine, which
-   * encodes it at once when nothing is queued before it; only a message that stays queued (or waits for a
-   * peer) is copied, in place, before send() returns (design decision 32).
+   * A send of an OFFER_TYPES socket, its frames not yet copied: offered to the pipe's engine, which encodes it
+   * at once when nothing is queued before it; only a message that stays queued (or waits for a peer) has its
+   * small frames copied, in place, before send() returns (design decision 32).
    */
-  #sendOffered(message: Buffer): Promise<void> {
-    const msg: Msg = [message];
+  #sendOffered(msg: Msg): Promise<void> {
+    if (msg.length === 0) return RESOLVED; // zeromq.js: an empty array sends nothing
     offerToEngine(msg);
-    // These types' xsend does not throw for one frame; a throw would leave the offer to the next one.
     const sent = this[xsend](msg);
-    if (!takenByEngine()) msg[0] = bytes(message);
+    const left = endOffer();
+    if (left !== null) for (let i = 0; i < left.length; i++) left[i] = bytes(left[i]!);
     if (sent) return ++this.#syncOps < SYNC_CAP ? RESOLVED : this.#sendYield();
     return this.#sendLater(msg);
   }
@@ -643,7 +641,7 @@ export abstract class Socket {
 
   /** @internal A pipe to an engine (tcp, ipc, ws…) joined the socket: its sends may be offered to it. */
   [kEnginePipe](): void {
-    if (this.#onePipe) this.#copyLate = true;
+    if (this.#offers) this.#copyLate = true;
   }
 
   /** @internal A receive is waiting, and a message arriving on `pipe` is handed to it at once. */
