@@ -24,7 +24,8 @@
 import { ZmqError } from "./errors.ts";
 import { kReadiness, kWatch } from "./sockets/hooks.ts";
 import { holdOpen, release } from "./sockets/exit.ts";
-import { Socket, type ReadinessWatch } from "./sockets/socket-base.ts";
+import { Socket } from "./sockets/socket-base.ts";
+import type { ReadinessWatch } from "./sockets/socket-ops.ts";
 
 /** What a socket is polled for. */
 export type PollEvents = "readable" | "writable" | "both";

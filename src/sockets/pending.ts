@@ -30,3 +30,18 @@ export interface PendingRecv<T> extends Pending<T> {
 export function eagain(): ZmqError {
   return new ZmqError("EAGAIN", "Operation was not possible or timed out");
 }
+
+/** A second send() while one is pending (zeromq.js's text). */
+export function sendBusy(): ZmqError {
+  return new ZmqError("EBUSY", "Socket is busy writing; only one send operation may be in progress at any time");
+}
+
+/** A second receive() while one is pending. */
+export function receiveBusy(): ZmqError {
+  return new ZmqError("EBUSY", "Socket is busy reading; only one receive operation may be in progress at any time");
+}
+
+/** Any operation while a bind() or unbind() is in flight. */
+export function bindBusy(): ZmqError {
+  return new ZmqError("EBUSY", "Socket is blocked by a bind or unbind operation");
+}
