@@ -16,7 +16,7 @@ import {
   tune,
 } from "../suite/common.ts";
 import type { LibName, RoleResult, ZSocket } from "../suite/common.ts";
-import { BigRing } from "../suite/roles.ts";
+import { BigRing } from "../suite/role-kit.ts";
 
 /** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */
 export interface CurveKeys {
