@@ -1,5 +1,5 @@
 /**
- * The lower half of a socket (the public {@link Socket} of socket-base.ts extends it): send() and receive()
+ * The lower half of a socket (the public `Socket` of socket-base.ts extends it): send() and receive()
  * with their pending operations, and the wake-ups pipes give them, over the x-hooks each socket type
  * implements (SocketHooks, hooks.ts: libzmq's `socket_base_t` virtuals `xsend`, `xrecv`, ...). The
  * per-message paths and the state they read are in one class, so that state stays in plain private fields.
