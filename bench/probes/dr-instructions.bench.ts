@@ -5,7 +5,8 @@
  * `ENDPOINT=tcp://127.0.0.1:*` runs the same over loopback tcp (both ends in this process); `SIZE=100` another size.
  */
 import { getPriority } from "node:os";
-import { Checker, loadZocket, makeFrame } from "../suite/common.ts";
+import { loadZocket } from "../suite/common.ts";
+import { Checker, makeFrame } from "../suite/payload.ts";
 
 const SIZE = Number(process.env["SIZE"] ?? 8);
 const WINDOW = 256;

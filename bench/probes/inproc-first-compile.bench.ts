@@ -16,7 +16,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Checker, median, sendAndCheckPlainArray, type CaseSpec } from "../suite/common.ts";
+import { median, type CaseSpec } from "../suite/common.ts";
+import { Checker, sendAndCheckPlainArray } from "../suite/payload.ts";
 import { memoryStarter, runPair } from "../suite/orchestrate.ts";
 
 const MODES = ["cell", "after-cell", "floor"] as const;

@@ -16,7 +16,8 @@
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import type * as Z from "../../src/index.ts";
-import { Checker, loadZocket, median, sendAndCheck, sendAndCheckPlainArray } from "../suite/common.ts";
+import { loadZocket, median } from "../suite/common.ts";
+import { Checker, sendAndCheck, sendAndCheckPlainArray } from "../suite/payload.ts";
 
 // zocket as users get it (its build, dist/: `npm run build` first).
 const zocket = await loadZocket();

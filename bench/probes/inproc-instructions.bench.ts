@@ -20,7 +20,8 @@
  * ~6 k messages, ~55 with fewer): compare those lines of `callgrind_annotate` before crediting a change.
  */
 import { getPriority } from "node:os";
-import { Checker, loadZocket, sendAndCheck } from "../suite/common.ts";
+import { loadZocket } from "../suite/common.ts";
+import { Checker, sendAndCheck } from "../suite/payload.ts";
 
 // SIZE=100 and ENDPOINT=ws://127.0.0.1:* (or tcp://...) count another cell the same way, both ends here.
 const SIZE = Number(process.env["SIZE"] ?? 8);

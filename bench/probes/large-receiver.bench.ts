@@ -17,7 +17,8 @@ import { fork } from "node:child_process";
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { Checker, checkBuild, loadZocket, makeEnd, median, tune, writeSeq, type ZSocket } from "../suite/common.ts";
+import { checkBuild, loadZocket, median, tune, type ZSocket } from "../suite/common.ts";
+import { Checker, makeEnd, writeSeq } from "../suite/payload.ts";
 
 const SKIP = 300;
 const HWM = 1000;

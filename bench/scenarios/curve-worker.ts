@@ -4,18 +4,11 @@
 //   send SPEC   PUSH: connects, CURVE client when spec.keys is set; sends for durationMs, then END
 // The socket code is the same for zocket and zeromq.js (same API, options set as properties).
 
-import {
-  Checker,
-  closeQuietly,
-  errorMessage,
-  loadLib,
-  makeEnd,
-  makeMessage,
-  parentChannel,
-  sendToParent,
-  tune,
-} from "../suite/common.ts";
-import type { LibName, RoleResult, ZSocket } from "../suite/common.ts";
+import { closeQuietly, errorMessage, loadLib, tune } from "../suite/common.ts";
+import { parentChannel, sendToParent } from "../suite/control.ts";
+import { Checker, makeEnd, makeMessage } from "../suite/payload.ts";
+import type { LibName, ZSocket } from "../suite/common.ts";
+import type { RoleResult } from "../suite/control.ts";
 import { BigRing } from "../suite/role-kit.ts";
 
 /** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */

@@ -20,14 +20,8 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  BASELINE_LIB,
-  CheckError,
-  SETUP_TIMEOUT_MS,
-  checkBaselineBuild,
-  errorMessage,
-  median,
-} from "../suite/common.ts";
+import { BASELINE_LIB, SETUP_TIMEOUT_MS, checkBaselineBuild, errorMessage, median } from "../suite/common.ts";
+import { CheckError } from "../suite/payload.ts";
 import type { LibName } from "../suite/common.ts";
 import { spawnWorker, type RoleHandle } from "../suite/orchestrate.ts";
 import type { CurveKeys, CurveRoleSpec } from "./curve-worker.ts";

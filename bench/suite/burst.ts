@@ -16,8 +16,11 @@
 
 import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
-import { CheckError, closeQuietly, errorMessage, loadLib, median, parentChannel, sendToParent } from "./common.ts";
-import type { Channel, LibName, RoleResult, ZSocket } from "./common.ts";
+import { closeQuietly, errorMessage, loadLib, median } from "./common.ts";
+import { parentChannel, sendToParent } from "./control.ts";
+import { CheckError } from "./payload.ts";
+import type { LibName, ZSocket } from "./common.ts";
+import type { Channel, RoleResult } from "./control.ts";
 import { spawnWorker } from "./orchestrate.ts";
 import type { RoleHandle } from "./orchestrate.ts";
 

@@ -2,7 +2,8 @@
 // library's runs of a case reduce to.
 
 import { median } from "./common.ts";
-import type { LibName, Measurement, PairBench, Transport } from "./common.ts";
+import type { LibName, PairBench, Transport } from "./common.ts";
+import type { Measurement } from "./control.ts";
 import { FANOUT_MAX_SIZE, type Options } from "./args.ts";
 
 // --- what to measure ------------------------------------------------------------

@@ -13,8 +13,10 @@
 import { Buffer } from "node:buffer";
 import { connect as netConnect } from "node:net";
 import type { Socket } from "node:net";
-import { CheckError, closeQuietly, loadLib, sleep, tune } from "./common.ts";
-import type { Channel, ConnsSpec, RoleResult, ZSocket } from "./common.ts";
+import { closeQuietly, loadLib, sleep, tune } from "./common.ts";
+import { CheckError } from "./payload.ts";
+import type { ConnsSpec, ZSocket } from "./common.ts";
+import type { Channel, RoleResult } from "./control.ts";
 import { FLAG_COMMAND, FrameParser } from "./netframe.ts";
 
 const EXIT_WAIT_MS = 120_000;

@@ -13,8 +13,10 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { CheckError, onCpu, pinned, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
-import type { Channel, CaseSpec, Measurement, RoleResult, RoleSpec } from "./common.ts";
+import { onCpu, pinned, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
+import { CheckError } from "./payload.ts";
+import type { CaseSpec, RoleSpec } from "./common.ts";
+import type { Channel, Measurement, RoleResult } from "./control.ts";
 
 const SOURCE = fileURLToPath(new URL("./native/zmqperf.c", import.meta.url));
 const BUILD_DIR = fileURLToPath(new URL("./native/build/", import.meta.url));

@@ -4,7 +4,7 @@
 
 import { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
-import { CheckError, SEQ_BYTES, readSeq } from "./common.ts";
+import { CheckError, SEQ_BYTES, readSeq } from "./payload.ts";
 
 export const FLAG_MORE = 0x01;
 export const FLAG_LONG = 0x02;

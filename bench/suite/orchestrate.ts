@@ -7,20 +7,11 @@ import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import {
-  Channel,
-  CheckError,
-  asCtl,
-  bindAddress,
-  channelPair,
-  errorMessage,
-  ipcPath,
-  onCpu,
-  pinned,
-  resultTimeout,
-  SETUP_TIMEOUT_MS,
-} from "./common.ts";
-import type { CaseSpec, ConnsSpec, Measurement, PairBench, RoleResult, RoleSpec } from "./common.ts";
+import { bindAddress, errorMessage, ipcPath, onCpu, pinned, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
+import { Channel, asCtl, channelPair } from "./control.ts";
+import { CheckError } from "./payload.ts";
+import type { CaseSpec, ConnsSpec, PairBench, RoleSpec } from "./common.ts";
+import type { Measurement, RoleResult } from "./control.ts";
 import { ROLES } from "./roles.ts";
 import type { RoleName } from "./roles.ts";
 

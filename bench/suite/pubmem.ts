@@ -8,7 +8,8 @@
 
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
-import { asCtl, Channel, errorMessage, sleep } from "./common.ts";
+import { errorMessage, sleep } from "./common.ts";
+import { asCtl, Channel } from "./control.ts";
 import type { LibName } from "./common.ts";
 import { liveChildren } from "./orchestrate.ts";
 import type { RoleHandle } from "./orchestrate.ts";

@@ -5,8 +5,9 @@
 import { Buffer } from "node:buffer";
 // The module binding, not the global: the global `performance` is a lazy getter, measurable at 8 B.
 import { performance } from "node:perf_hooks";
-import { makeFrame, makeMessage, writeSeq } from "./common.ts";
-import type { Channel, RoleResult, RoleSpec } from "./common.ts";
+import { makeFrame, makeMessage, writeSeq } from "./payload.ts";
+import type { RoleSpec } from "./common.ts";
+import type { Channel, RoleResult } from "./control.ts";
 import { BIG_BODY } from "./netframe.ts";
 
 /** How long a finished role waits for the driver's "exit" before giving up. */

@@ -7,8 +7,10 @@ import type { Server, Socket } from "node:net";
 import { unlinkSync } from "node:fs";
 // The module binding, not the global: the global `performance` is a lazy getter, measurable at 8 B.
 import { performance } from "node:perf_hooks";
-import { netAddress, SEQ_BYTES, sleep, writeSeq, SETUP_TIMEOUT_MS } from "./common.ts";
-import type { Channel, RoleSpec } from "./common.ts";
+import { netAddress, sleep, SETUP_TIMEOUT_MS } from "./common.ts";
+import { SEQ_BYTES, writeSeq } from "./payload.ts";
+import type { RoleSpec } from "./common.ts";
+import type { Channel } from "./control.ts";
 import {
   BIG_BODY,
   Batcher,

@@ -4,8 +4,10 @@
 import { Buffer } from "node:buffer";
 // The module binding, not the global: the global `performance` is a lazy getter, measurable at 8 B.
 import { performance } from "node:perf_hooks";
-import { Checker, CheckError, closeQuietly, loadLib, makeEnd, sleep, tune, SETUP_TIMEOUT_MS } from "./common.ts";
-import type { Channel, RoleSpec, ZSocket } from "./common.ts";
+import { closeQuietly, loadLib, sleep, tune, SETUP_TIMEOUT_MS } from "./common.ts";
+import { Checker, CheckError, makeEnd } from "./payload.ts";
+import type { RoleSpec, ZSocket } from "./common.ts";
+import type { Channel } from "./control.ts";
 import { clockMask, finish, outgoing, productionMs, result, Warmup, WARMUP_ROUND_TRIPS } from "./role-kit.ts";
 
 async function bound(sock: ZSocket, spec: RoleSpec, ch: Channel): Promise<void> {

@@ -7,7 +7,8 @@
 // The ZeroMQ libraries' roles are in roles-zmq.ts, the ceiling's in roles-net.ts, what both use in
 // role-kit.ts; this module names each role and picks its implementation by library.
 
-import type { Channel, RoleSpec } from "./common.ts";
+import type { RoleSpec } from "./common.ts";
+import type { Channel } from "./control.ts";
 import { echoClientNet, echoServerNet, fanoutPubNet, fanoutSubNet, thrRecvNet, thrSendNet } from "./roles-net.ts";
 import {
   drDealerZmq,

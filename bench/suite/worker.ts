@@ -5,15 +5,8 @@
 //   conns-router SPEC  / conns-clients SPEC   the 10k idle connections test
 //   probe LIB          checks that a library loads and makes a socket
 
-import {
-  KNOWN_LIBS,
-  KNOWN_TRANSPORTS,
-  closeQuietly,
-  errorMessage,
-  loadLib,
-  parentChannel,
-  sendToParent,
-} from "./common.ts";
+import { KNOWN_LIBS, KNOWN_TRANSPORTS, closeQuietly, errorMessage, loadLib } from "./common.ts";
+import { parentChannel, sendToParent } from "./control.ts";
 import type { CaseSpec, ConnsSpec, LibName, RoleSpec, Transport } from "./common.ts";
 import { connsClients, connsRouter } from "./conns.ts";
 import { memoryStarter, runPair } from "./orchestrate.ts";
