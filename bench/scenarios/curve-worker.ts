@@ -8,8 +8,7 @@ import { closeQuietly, errorMessage, loadLib, tune } from "../suite/common.ts";
 import { parentChannel, sendToParent } from "../suite/control.ts";
 import { Checker, makeEnd, makeMessage } from "../suite/payload.ts";
 import type { LibName, ZSocket } from "../suite/common.ts";
-import type { RoleResult } from "../suite/control.ts";
-import { BigRing } from "../suite/role-kit.ts";
+import { BigRing, finish } from "../suite/role-kit.ts";
 
 /** Z85 keys, generated once by the driver with zeromq's curveKeyPair(). */
 export interface CurveKeys {
@@ -43,17 +42,6 @@ type CurveSocket = ZSocket & CurveOptions;
 const ch = parentChannel();
 process.on("disconnect", () => process.exit(3));
 
-const EXIT_WAIT_MS = 120_000;
-
-async function finish(r: RoleResult, sock: ZSocket): Promise<void> {
-  ch.send({ t: "result", result: r });
-  try {
-    await ch.recv("exit", EXIT_WAIT_MS);
-  } finally {
-    closeQuietly(sock);
-  }
-}
-
 async function recv(spec: CurveRoleSpec): Promise<void> {
   const lib = await loadLib(spec.lib);
   const sock = new lib.Pull() as CurveSocket;
@@ -77,7 +65,7 @@ async function recv(spec: CurveRoleSpec): Promise<void> {
     // Checker.check has thrown unless END arrived with the producer's exact count. CPU: all threads of the
     // process (zeromq.js boxes on libzmq's I/O thread), so that it can be compared on a busy machine.
     const extra = { cpuUs: cpu.user + cpu.system };
-    await finish({ count: chk.count, bytes: chk.bytes, elapsedMs: t1 - t0, extra }, sock);
+    await finish(ch, { count: chk.count, bytes: chk.bytes, elapsedMs: t1 - t0, extra }, () => closeQuietly(sock));
   } finally {
     closeQuietly(sock);
   }
@@ -106,7 +94,8 @@ async function sendRole(spec: CurveRoleSpec): Promise<void> {
     }
     await sock.send(makeEnd(seq, 1));
     const cpu = process.cpuUsage(cpu0);
-    await finish({ count: seq, bytes: seq * spec.size, elapsedMs: 0, extra: { cpuUs: cpu.user + cpu.system } }, sock);
+    const r = { count: seq, bytes: seq * spec.size, elapsedMs: 0, extra: { cpuUs: cpu.user + cpu.system } };
+    await finish(ch, r, () => closeQuietly(sock));
   } finally {
     closeQuietly(sock);
   }

@@ -17,7 +17,7 @@
 import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import { closeQuietly, errorMessage, loadLib, median } from "./common.ts";
-import { parentChannel, sendToParent } from "./control.ts";
+import { EXIT_WAIT_MS, parentChannel, sendToParent } from "./control.ts";
 import { CheckError } from "./payload.ts";
 import type { LibName, ZSocket } from "./common.ts";
 import type { Channel, RoleResult } from "./control.ts";
@@ -46,7 +46,6 @@ export interface BurstResult {
   stormMs: number[];
 }
 
-const EXIT_WAIT_MS = 120_000;
 const PHASE_TIMEOUT_MS = 120_000;
 
 async function burstRouter(spec: BurstSpec, ch: Channel): Promise<void> {

@@ -16,10 +16,9 @@ import type { Socket } from "node:net";
 import { closeQuietly, loadLib, sleep, tune } from "./common.ts";
 import { CheckError } from "./payload.ts";
 import type { ConnsSpec, ZSocket } from "./common.ts";
-import type { Channel, RoleResult } from "./control.ts";
+import { EXIT_WAIT_MS, type Channel, type RoleResult } from "./control.ts";
 import { FLAG_COMMAND, FrameParser } from "./netframe.ts";
 
-const EXIT_WAIT_MS = 120_000;
 const PHASE_TIMEOUT_MS = 180_000;
 
 function gc(): void {

@@ -3,6 +3,9 @@
 
 import { errorMessage, isRecord } from "./common.ts";
 
+/** How long a finished role waits for the driver's "exit" before giving up. */
+export const EXIT_WAIT_MS = 120_000;
+
 export interface RoleResult {
   /** Messages (or round trips) counted by this role. */
   count: number;

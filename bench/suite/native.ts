@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { onCpu, pinned, resultTimeout, SETUP_TIMEOUT_MS } from "./common.ts";
 import { CheckError } from "./payload.ts";
 import type { CaseSpec, RoleSpec } from "./common.ts";
-import type { Channel, Measurement, RoleResult } from "./control.ts";
+import { EXIT_WAIT_MS, type Channel, type Measurement, type RoleResult } from "./control.ts";
 
 const SOURCE = fileURLToPath(new URL("./native/zmqperf.c", import.meta.url));
 const BUILD_DIR = fileURLToPath(new URL("./native/build/", import.meta.url));
@@ -26,9 +26,6 @@ const STAMP = `${BINARY}.cmd`;
 
 /** zmqperf processes of this process, for the driver to kill when it is interrupted. */
 export const nativeChildren = new Set<ChildProcess>();
-
-/** How long a finished role waits for the driver's "exit" (as in bench/suite/roles.ts). */
-const EXIT_WAIT_MS = 120_000;
 
 /**
  * Builds zmqperf if it is missing or older than its source, checks that it runs, and returns the

@@ -7,11 +7,8 @@ import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import { makeFrame, makeMessage, writeSeq } from "./payload.ts";
 import type { RoleSpec } from "./common.ts";
-import type { Channel, RoleResult } from "./control.ts";
+import { EXIT_WAIT_MS, type Channel, type RoleResult } from "./control.ts";
 import { BIG_BODY } from "./netframe.ts";
-
-/** How long a finished role waits for the driver's "exit" before giving up. */
-export const EXIT_WAIT_MS = 120_000;
 
 export function result(
   count: number,
