@@ -27,6 +27,12 @@ export function bytes(buf: Buffer): Buffer {
   return copy;
 }
 
+/** The first `count` frames of `msg` (all, if it has fewer) replaced by {@link bytes} of them, in place. */
+export function copyFrames(msg: Msg, count: number): void {
+  const n = Math.min(count, msg.length);
+  for (let i = 0; i < n; i++) msg[i] = bytes(msg[i]!);
+}
+
 /** Convert one zeromq.js MessageLike into a Buffer; `copy` false keeps a small Buffer as it is. */
 export function toFrame(part: unknown, copy = true): Buffer {
   if (Buffer.isBuffer(part)) return copy ? bytes(part) : part;

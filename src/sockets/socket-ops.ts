@@ -39,7 +39,7 @@ import {
   xsend,
   xwritable,
 } from "./hooks.ts";
-import { bytes, COPY_NONE, toMsg, type MessageLike } from "./message.ts";
+import { bytes, copyFrames, COPY_NONE, toMsg, type MessageLike } from "./message.ts";
 import type { SocketOptionStore } from "./options.ts";
 import { bindBusy, eagain, receiveBusy, sendBusy, type PendingRecv, type PendingSend } from "./pending.ts";
 
@@ -232,7 +232,7 @@ export abstract class SocketOps extends SocketHooks {
     offerToEngine(msg);
     const sent = this[xsend](msg);
     const left = endOffer();
-    if (left !== null) for (let i = 0; i < left.length; i++) left[i] = bytes(left[i]!);
+    if (left !== null) copyFrames(left, left.length);
     if (sent) return ++this.#syncOps < SYNC_CAP ? RESOLVED : this.#sendYield();
     return this.#sendLater(msg);
   }
@@ -277,7 +277,7 @@ export abstract class SocketOps extends SocketHooks {
     const timeout = this[kOptions].sendTimeout;
     if (timeout === 0) return Promise.reject(eagain());
     // The message waits: its routing id too is copied now, so the caller may reuse that Buffer.
-    for (let i = 0; i < this.#routed && i < msg.length; i++) msg[i] = bytes(msg[i]!);
+    copyFrames(msg, this.#routed);
     return new Promise<void>((resolve, reject) => {
       const p: PendingSend = { resolve, reject, timer: null, msg };
       if (timeout > 0) p.timer = setTimeout(() => this.#settleSend(eagain()), timeout);
